@@ -1,0 +1,91 @@
+"""The `ascn` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+import typer
+from rich.console import Console
+
+from ascn.bootstrap import configure, services
+from ascn.errors import describe
+from ascn.settings import Settings, load_settings
+from eventstore import migrate as migrations
+from eventstore.export import export_events
+from eventstore.verify import verify_store
+
+app = typer.Typer(
+    help="ASEAN Smart Cities Network: the yearly reporting chain.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+events_app = typer.Typer(help="Read the event store.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: ASCN_DB_URL, else the embedded SQLite)."),
+]
+out = Console()
+log = structlog.get_logger("ascn.cli")
+
+
+def _settings(db: str | None) -> Settings:
+    settings = load_settings(db_url=db)
+    configure(settings)
+    return settings
+
+
+@app.command()
+def migrate(db: DbOption = None) -> None:
+    """Create or upgrade the event store's tables to the newest schema."""
+    with services(_settings(db), create=True) as built:
+        migrations.upgrade(built.engine)
+        log.info("migrated", database=built.engine.url.render_as_string(hide_password=True))
+    out.print("[green]event store is up to date[/green]")
+
+
+@app.command()
+def verify(db: DbOption = None) -> None:
+    """Walk every stream's hash chain; exit 1 at the first broken link."""
+    with services(_settings(db)) as built:
+        report = verify_store(built.store)
+    if report.broken is not None:
+        typer.echo(f"TAMPERED: {report.broken}", err=True)
+        raise typer.Exit(1)
+    out.print(
+        f"[green]ok[/green]: {report.events_checked} events in "
+        f"{report.streams_checked} streams, every hash chain intact"
+    )
+
+
+@events_app.command("export")
+def export(
+    db: DbOption = None,
+    stream: Annotated[str | None, typer.Option(help="Only this stream.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Write events as JSON lines, one event a line, in global order."""
+    with services(_settings(db)) as built:
+        if output is None:
+            export_events(built.store, sys.stdout, stream_id=stream)
+            return
+        with output.open("w", encoding="utf-8") as handle:
+            count = export_events(built.store, handle, stream_id=stream)
+    typer.echo(f"exported {count} events to {output}", err=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as error:  # the user gets one line, never a traceback
+        logging.getLogger("ascn.cli").debug("command failed", exc_info=error)
+        typer.echo(f"error: {describe(error)}", err=True)
+        sys.exit(2)

@@ -1,0 +1,27 @@
+"""Turning any failure into one line a person can act on."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+
+from eventstore.errors import EventStoreError
+from eventstore.migrate import SchemaDrift
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or 'value'}: "
+            f"{problem['msg'].removeprefix('Value error, ')}"
+            for problem in error.errors()
+        )
+        return f"invalid {error.title}: {problems}"
+    if isinstance(error, DBAPIError):
+        detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        if "no such table" in detail or "does not exist" in detail:
+            return f"the database has no event store yet ({detail}); run `ascn migrate` first"
+        return f"database error: {detail}"
+    if isinstance(error, EventStoreError | SchemaDrift | NoSuchModuleError):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error}"

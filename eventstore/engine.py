@@ -1,0 +1,91 @@
+"""Engines for the two supported backends, configured for an append-only log.
+
+SQLite: WAL with ``synchronous=FULL`` so that a committed append survives a power
+cut, and ``BEGIN IMMEDIATE`` on write transactions so that two writers queue on the
+database lock instead of failing to upgrade a read lock half-way.
+PostgreSQL: psycopg 3; appends serialize on an advisory lock (see ``store.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+from eventstore.errors import EventStoreError
+
+WRITE_OPTION = "ascn_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class UnsupportedDatabase(EventStoreError):
+    pass
+
+
+def parse_database_url(url: str | URL) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise UnsupportedDatabase(f"not a database URL: {url!s}") from error
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        # One driver for the whole project, whatever spelling the operator used.
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed
+    raise UnsupportedDatabase(
+        f"database {parsed.render_as_string(hide_password=True)!r} is not supported; "
+        "use sqlite:///PATH or postgresql://USER@HOST/DB"
+    )
+
+
+def create_store_engine(url: str | URL, *, echo: bool = False, must_exist: bool = False) -> Engine:
+    """An engine for ``url``. ``must_exist`` refuses to create a new SQLite file."""
+    parsed = parse_database_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # No pre-ping: it would cost every append a round trip. A connection found
+        # broken is invalidated, and the caller (an activity) retries.
+        return create_engine(parsed, echo=echo)
+    return _create_sqlite_engine(parsed, echo=echo, must_exist=must_exist)
+
+
+def _create_sqlite_engine(url: URL, *, echo: bool, must_exist: bool) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:")
+    kwargs: dict[str, Any] = {}
+    if in_memory:
+        kwargs["poolclass"] = StaticPool
+        kwargs["connect_args"] = {"check_same_thread": False}
+    else:
+        path = Path(database).expanduser()
+        if must_exist and not path.exists():
+            raise UnsupportedDatabase(f"no database at {path}; run `ascn migrate` to create one")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN, not pysqlite.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    return engine
+
+
+def is_postgresql(engine: Engine | Connection) -> bool:
+    return engine.dialect.name == "postgresql"

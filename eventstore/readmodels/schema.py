@@ -1,0 +1,27 @@
+"""Read-model tables, built by projections from the event store (never by hand)."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, String, Table
+
+from eventstore.schema import UTCDateTime, metadata
+
+# The accepted nominations of each member state and year: the latest submission
+# wins, and a nil return carries the previous year's list forward.
+nominations = Table(
+    "rm_nominations",
+    metadata,
+    Column("year", Integer(), primary_key=True),
+    Column("member_state", String(8), primary_key=True),
+    Column("city", String(200), primary_key=True),
+    Column("capital", Boolean(), nullable=False),
+    Column("csco_name", String(200), nullable=False),
+    Column("csco_email", String(320), nullable=False),
+    Column("nr_name", String(200), nullable=False),
+    Column("nr_email", String(320), nullable=False),
+    Column("exceptions", JSON(), nullable=False),
+    Column("late", Boolean(), nullable=False),
+    Column("carried_forward_from", Integer(), nullable=True),
+    Column("position", BigInteger(), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)

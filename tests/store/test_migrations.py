@@ -1,0 +1,56 @@
+"""Alembic owns the schema: it upgrades, downgrades, and matches the tables in code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Column, Engine, Integer, Table, inspect
+
+from eventstore import migrate
+from eventstore.schema import metadata
+from eventstore.store import EventStore
+from tests.store.factories import events
+
+STORE_TABLES = {"events", "projection_checkpoints", "rm_nominations"}
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_downgrade_upgrade_leaves_no_drift(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+    assert tables(empty_engine) == STORE_TABLES
+    migrate.check(empty_engine)
+
+    migrate.downgrade(empty_engine, "base")
+    assert tables(empty_engine) == set()
+
+    migrate.upgrade(empty_engine)
+    migrate.check(empty_engine)
+    store = EventStore(empty_engine)
+    store.append("cycle-2018", events(2), expected_version=0)
+    assert store.stream_version("cycle-2018") == 2
+
+
+def test_upgrading_twice_is_harmless(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+    migrate.upgrade(empty_engine)
+
+    assert tables(empty_engine) == STORE_TABLES
+
+
+@pytest.fixture
+def table_missing_from_migrations() -> Iterator[None]:
+    extra = Table("not_migrated", metadata, Column("id", Integer(), primary_key=True))
+    yield
+    metadata.remove(extra)
+
+
+@pytest.mark.usefixtures("table_missing_from_migrations")
+def test_check_reports_a_table_the_migrations_lack(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+
+    with pytest.raises(migrate.SchemaDrift, match="not_migrated"):
+        migrate.check(empty_engine)
