@@ -1,0 +1,52 @@
+"""Domain events and the registry that encodes and decodes them."""
+
+from domain.events.base import DomainEvent
+from domain.events.cycle import (
+    CycleCompleted,
+    CycleOpened,
+    DeadlineExtended,
+    Noted,
+    NotedDecision,
+    ReminderSent,
+    StepApproved,
+    StepCompleted,
+    StepEscalated,
+    StepOpened,
+    StepWaived,
+)
+from domain.events.nominations import (
+    CityNomination,
+    ExceptionGranted,
+    ExceptionRule,
+    LateSubmissionRecorded,
+    NilReturnDeclared,
+    NominationsSubmitted,
+    Person,
+)
+from domain.events.registry import REGISTRY, EncodedEvent, EventRegistry, Upcaster
+
+__all__ = [
+    "REGISTRY",
+    "CityNomination",
+    "CycleCompleted",
+    "CycleOpened",
+    "DeadlineExtended",
+    "DomainEvent",
+    "EncodedEvent",
+    "EventRegistry",
+    "ExceptionGranted",
+    "ExceptionRule",
+    "LateSubmissionRecorded",
+    "NilReturnDeclared",
+    "NominationsSubmitted",
+    "Noted",
+    "NotedDecision",
+    "Person",
+    "ReminderSent",
+    "StepApproved",
+    "StepCompleted",
+    "StepEscalated",
+    "StepOpened",
+    "StepWaived",
+    "Upcaster",
+]

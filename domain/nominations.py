@@ -1,0 +1,213 @@
+"""The nomination rules: pure functions from (ledger, command, reference) to events.
+
+Each rule either returns every event the command causes or raises a DomainError
+naming the problem; it never returns part of the result, and never changes the
+ledger (which is immutable anyway).
+
+The concept note's rule is up to three cities per AMS, its capital among them.
+Real lists break it (Malaysia nominated four pilot cities): the Chair's team then
+grants an explicit exception, and the rule itself stays as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.actors import Actor
+from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
+from domain.errors import (
+    CapitalMissing,
+    DuplicateCity,
+    DuplicateException,
+    ExceptionReasonMissing,
+    InvalidExceptionLimit,
+    NoCitiesNominated,
+    NotAMember,
+    NotAuthorised,
+    NothingToCarryForward,
+    TooManyCities,
+    WrongLedger,
+)
+from domain.events.base import DomainEvent
+from domain.events.nominations import (
+    CityNomination,
+    ExceptionGranted,
+    LateSubmissionRecorded,
+    NilReturnDeclared,
+    NominationsSubmitted,
+)
+from domain.ledger import NominationLedger
+from domain.reference import ReferenceData
+from domain.values import MAX_CITIES_PER_MEMBER_STATE
+
+__all__ = [
+    "MAX_CITIES_PER_MEMBER_STATE",
+    "NominationLedger",
+    "declare_nil_return",
+    "grant_exception",
+    "submit_nominations",
+]
+
+
+def submit_nominations(
+    ledger: NominationLedger, cmd: SubmitNominations, reference: ReferenceData
+) -> list[DomainEvent]:
+    """Accept the NR's cities and CSCOs for a year, or refuse them whole."""
+    code, year = cmd.member_state, cmd.year
+    _check_ledger(ledger, code)
+    _check_member(reference, code, cmd.submitted_at)
+    _check_nr(cmd.submitted_by, code, "submit nominations")
+    if not cmd.cities:
+        raise NoCitiesNominated(f"{code} nominated no city for {year}; at least one is required")
+    nominated: list[CityNomination] = []
+    for entry in cmd.cities:
+        city = reference.city(code, entry.city)
+        if any(n.city == city.name for n in nominated):
+            raise DuplicateCity(f"{code} nominated {city.name} more than once for {year}")
+        nominated.append(CityNomination(city=city.name, capital=city.capital, csco=entry.csco))
+    applied = _max_cities_exception(ledger, code, year, len(nominated))
+    if not any(n.capital for n in nominated):
+        applied += _capital_exception(ledger, code, year, reference.capital_of(code))
+    submitted = NominationsSubmitted(
+        year=year,
+        member_state=code,
+        national_representative=cmd.national_representative,
+        cities=tuple(nominated),
+        exceptions_applied=tuple(applied),
+    )
+    return [submitted, *_late(code, year, cmd.submitted_at, cmd.deadline)]
+
+
+def declare_nil_return(
+    ledger: NominationLedger, cmd: DeclareNilReturn, reference: ReferenceData
+) -> list[DomainEvent]:
+    """A "no change" return: carry forward the most recent accepted nominations."""
+    code, year = cmd.member_state, cmd.year
+    _check_ledger(ledger, code)
+    _check_member(reference, code, cmd.submitted_at)
+    _check_nr(cmd.submitted_by, code, "declare a nil return")
+    carried = ledger.latest_year_before(year)
+    if carried is None:
+        raise NothingToCarryForward(
+            f"{code} declared no change for {year}, but has no accepted nominations "
+            f"before {year} to carry forward"
+        )
+    nil = NilReturnDeclared(year=year, member_state=code, carried_forward_from=carried)
+    return [nil, *_late(code, year, cmd.submitted_at, cmd.deadline)]
+
+
+def grant_exception(
+    ledger: NominationLedger, cmd: GrantException, reference: ReferenceData
+) -> list[DomainEvent]:
+    """The Chair's team grants one member state an exception to one rule for one year."""
+    code, year = cmd.member_state, cmd.year
+    _check_ledger(ledger, code)
+    reference.member_state(code)
+    if not cmd.granted_by.is_chair_team:
+        raise NotAuthorised(
+            f"{cmd.granted_by.label} may not grant exceptions: role {cmd.granted_by.role} "
+            "is not the Chair's team (chair_team)"
+        )
+    reason = cmd.reason.strip()
+    if not reason:
+        raise ExceptionReasonMissing(
+            f"exception {cmd.exception_id!r} ({cmd.rule}) for {code} in {year} needs a reason"
+        )
+    _check_limit(cmd)
+    if ledger.has_exception_id(cmd.exception_id):
+        raise DuplicateException(
+            f"exception id {cmd.exception_id!r} is already used in {code}'s nomination ledger"
+        )
+    granted = ExceptionGranted(
+        year=year,
+        member_state=code,
+        exception_id=cmd.exception_id,
+        rule=cmd.rule,
+        max_cities=cmd.max_cities,
+        reason=reason,
+    )
+    return [granted]
+
+
+# -- checks ------------------------------------------------------------------
+
+
+def _check_ledger(ledger: NominationLedger, code: str) -> None:
+    if ledger.member_state != code:
+        raise WrongLedger(
+            f"a command for {code} was given the nomination ledger of {ledger.member_state}"
+        )
+
+
+def _check_member(reference: ReferenceData, code: str, at: datetime) -> None:
+    state = reference.member_state(code)
+    on = at.date()
+    if not reference.is_member(code, on):
+        raise NotAMember(
+            f"{code} ({state.name}) was not an ASEAN member on {on.isoformat()}: "
+            f"it joined on {state.joined.isoformat()}"
+        )
+
+
+def _check_nr(actor: Actor, code: str, action: str) -> None:
+    if not actor.is_nr_of(code):
+        raise NotAuthorised(
+            f"{actor.label} may not {action} for {code}: role {actor.role} is not "
+            f"the NR of {code} (nr:{code})"
+        )
+
+
+def _check_limit(cmd: GrantException) -> None:
+    limit = MAX_CITIES_PER_MEMBER_STATE
+    if cmd.rule == "max_cities" and (cmd.max_cities is None or cmd.max_cities <= limit):
+        raise InvalidExceptionLimit(
+            f"a max_cities exception for {cmd.member_state} in {cmd.year} must allow more "
+            f"than {limit} cities; got max_cities={cmd.max_cities}"
+        )
+    if cmd.rule == "capital_required" and cmd.max_cities is not None:
+        raise InvalidExceptionLimit(
+            f"a capital_required exception for {cmd.member_state} in {cmd.year} takes no "
+            f"max_cities; got max_cities={cmd.max_cities}"
+        )
+
+
+def _max_cities_exception(ledger: NominationLedger, code: str, year: int, count: int) -> list[str]:
+    """The id of the exception that allows ``count`` cities ([] if none is needed)."""
+    limit = MAX_CITIES_PER_MEMBER_STATE
+    if count <= limit:
+        return []
+    granted = [e for e in ledger.exceptions_for(year) if e.rule == "max_cities"]
+    for exception in granted:
+        if exception.max_cities is not None and count <= exception.max_cities:
+            return [exception.exception_id]
+    if not granted:
+        raise TooManyCities(
+            f"{code} nominated {count} cities for {year}; at most {limit} are allowed "
+            "without an exception granted by the Chair's team"
+        )
+    best = max(e.max_cities or limit for e in granted)
+    ids = ", ".join(e.exception_id for e in granted)
+    raise TooManyCities(
+        f"{code} nominated {count} cities for {year}; at most {best} are allowed under "
+        f"the exception granted by the Chair's team ({ids})"
+    )
+
+
+def _capital_exception(ledger: NominationLedger, code: str, year: int, capital: str) -> list[str]:
+    """The id of the exception that lets the capital be left out, or CapitalMissing."""
+    for exception in ledger.exceptions_for(year):
+        if exception.rule == "capital_required":
+            return [exception.exception_id]
+    raise CapitalMissing(
+        f"{code}'s nominations for {year} leave out its capital {capital}; the capital "
+        "must be among the cities unless the Chair's team grants a capital_required exception"
+    )
+
+
+def _late(code: str, year: int, submitted_at: datetime, deadline: datetime) -> list[DomainEvent]:
+    if submitted_at <= deadline:
+        return []
+    late = LateSubmissionRecorded(
+        year=year, member_state=code, deadline=deadline, submitted_at=submitted_at
+    )
+    return [late]
