@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
@@ -10,12 +11,16 @@ from typing import Annotated
 import structlog
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from ascn.bootstrap import configure, services
 from ascn.errors import describe
 from ascn.settings import Settings, load_settings
+from domain.reference import ReferenceData
 from eventstore import migrate as migrations
 from eventstore.export import export_events
+from eventstore.projections import ProjectionRunner
+from eventstore.readmodels.nominations import NominationsProjection, accepted_nominations
 from eventstore.verify import verify_store
 
 app = typer.Typer(
@@ -80,6 +85,46 @@ def export(
         with output.open("w", encoding="utf-8") as handle:
             count = export_events(built.store, handle, stream_id=stream)
     typer.echo(f"exported {count} events to {output}", err=True)
+
+
+@app.command()
+def demo(db: DbOption = None) -> None:
+    """Run the demo on the embedded defaults: the 2018 nominations, end to end."""
+    from ascn.demo.run import run_demo
+
+    with services(_settings(db), create=True) as built:
+        intact = run_demo(built, ReferenceData.load(), out)
+    if not intact:
+        raise typer.Exit(1)
+
+
+@app.command()
+def nominations(
+    year: Annotated[int, typer.Option(help="Cycle year.")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for tools.")] = False,
+) -> None:
+    """List the accepted nominations of a year: AMS, city, capital, exceptions."""
+    with services(_settings(db)) as built:
+        ProjectionRunner(built.engine, NominationsProjection()).catch_up()
+        accepted = accepted_nominations(built.engine, year)
+    if as_json:
+        typer.echo(json.dumps([row.model_dump(mode="json") for row in accepted], indent=2))
+        return
+    table = Table(title=f"Accepted nominations {year}: {len(accepted)} cities")
+    for column in ("AMS", "city", "capital", "CSCO", "NR", "late", "exception"):
+        table.add_column(column)
+    for row in accepted:
+        table.add_row(
+            row.member_state,
+            row.city,
+            "yes" if row.capital else "",
+            row.csco_name,
+            row.nr_name,
+            "late" if row.late else "",
+            "; ".join(f"{e.exception_id} ({e.reason})" for e in row.exceptions),
+        )
+    out.print(table)
 
 
 def main() -> None:

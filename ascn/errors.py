@@ -11,12 +11,12 @@ from eventstore.migrate import SchemaDrift
 
 def describe(error: BaseException) -> str:
     if isinstance(error, ValidationError):
+        settings = error.title == "Settings"
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc']) or 'value'}: "
-            f"{problem['msg'].removeprefix('Value error, ')}"
+            f"{_where(problem['loc'], settings)}: {problem['msg'].removeprefix('Value error, ')}"
             for problem in error.errors()
         )
-        return f"invalid {error.title}: {problems}"
+        return f"invalid {'settings' if settings else error.title}: {problems}"
     if isinstance(error, DBAPIError):
         detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         if "no such table" in detail or "does not exist" in detail:
@@ -25,3 +25,9 @@ def describe(error: BaseException) -> str:
     if isinstance(error, EventStoreError | SchemaDrift | NoSuchModuleError):
         return str(error)
     return f"unexpected {type(error).__name__}: {error}"
+
+
+def _where(location: tuple[int | str, ...], settings: bool) -> str:
+    if settings:
+        return ", ".join(f"ASCN_{str(part).upper()}" for part in location) or "settings"
+    return ".".join(str(part) for part in location) or "value"

@@ -22,10 +22,25 @@ COLUMNS = (
     "event_id, stream_id, version, type, schema_version, data,"
     " occurred_at, recorded_at, actor, prev_hash, hash"
 )
+COLUMN_NAMES = [name.strip() for name in COLUMNS.split(",")]
 HEAD = "SELECT version, hash FROM events WHERE stream_id = {mark} ORDER BY version DESC LIMIT 1"
 # Any constant works: it only has to be the same for every writer of a database.
 APPEND_LOCK_KEY = 0x4153434E  # "ASCN"
 LOCK = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY})"
+# One array parameter a column, sent in binary: the statement text is the same
+# for any batch size, so psycopg prepares it once, and no element is quoted.
+# The rows come from a join with the lock call, so no row (and no sequence
+# value) exists before the lock is held.
+POSTGRES_INSERT = f"""
+INSERT INTO events ({COLUMNS})
+SELECT new.event_id, new.stream_id, new.version, new.type, new.schema_version,
+       new.data::jsonb, new.occurred_at, new.recorded_at, new.actor, new.prev_hash, new.hash
+FROM ({LOCK}) AS lock,
+     unnest(%b::uuid[], %b::text[], %b::int[], %b::text[], %b::int[], %b::text[],
+            %b::timestamptz[], %b::timestamptz[], %b::text[], %b::text[], %b::text[])
+       AS new ({COLUMNS})
+RETURNING version, position
+"""  # noqa: S608 (constants only)
 
 # Rows as the store builds them: "data" is already canonical JSON text.
 Row = dict[str, Any]
@@ -95,10 +110,9 @@ class SQLiteAppender:
 class PostgresAppender:
     """As many round trips as a plain INSERT in a transaction: BEGIN, INSERT, COMMIT.
 
-    The INSERT takes the advisory lock itself: its rows come from a join with the
-    lock call, so no row (and no sequence value) exists before the lock is held.
-    A head read, when the store needs one, takes the lock first, and being a
-    statement of its own it sees every append committed before the lock.
+    The INSERT takes the advisory lock itself (see ``POSTGRES_INSERT``). A head
+    read, when the store needs one, takes the lock first, and being a statement
+    of its own it sees every append committed before the lock.
     """
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
@@ -114,29 +128,9 @@ class PostgresAppender:
             return _head(cursor.fetchone())
 
     def insert(self, rows: Sequence[Row]) -> tuple[int, ...]:
-        values: list[Any] = []
-        for row in rows:
-            values += (
-                row["event_id"],
-                row["stream_id"],
-                row["version"],
-                row["type"],
-                row["schema_version"],
-                row["data"],
-                row["occurred_at"],
-                row["recorded_at"],
-                row["actor"],
-                row["prev_hash"],
-                row["hash"],
-            )
-        row_marks = "(%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s)"
-        sql = (
-            f"INSERT INTO events ({COLUMNS}) SELECT new.* FROM ({LOCK}) AS lock,"  # noqa: S608
-            f" (VALUES {', '.join([row_marks] * len(rows))}) AS new ({COLUMNS})"
-            " RETURNING version, position"
-        )
+        columns = [[row[name] for row in rows] for name in COLUMN_NAMES]
         with self._connection.cursor() as cursor:
-            cursor.execute(sql, values)
+            cursor.execute(POSTGRES_INSERT, columns)
             by_version = dict(cursor.fetchall())
         return tuple(int(by_version[row["version"]]) for row in rows)
 

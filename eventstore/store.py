@@ -213,6 +213,13 @@ class EventStore:
         with self._engine.connect() as conn:
             return [to_recorded(row) for row in conn.execute(query)]
 
+    def read_event(self, event_id: UUID) -> RecordedEvent | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(events_table).where(events_table.c.event_id == event_id)
+            ).first()
+            return None if row is None else to_recorded(row)
+
     def read_all(self, *, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         with self._engine.connect() as conn:
             return read_all_in(conn, after_position=after_position, limit=limit)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, String, Table, Text
 
-from eventstore.schema import UTCDateTime, metadata
+from eventstore.schema import metadata
 
 # The accepted nominations of each member state and year: the latest submission
-# wins, and a nil return carries the previous year's list forward.
+# wins, and a nil return carries the earlier list forward.
 nominations = Table(
     "rm_nominations",
     metadata,
@@ -19,9 +19,22 @@ nominations = Table(
     Column("csco_email", String(320), nullable=False),
     Column("nr_name", String(200), nullable=False),
     Column("nr_email", String(320), nullable=False),
-    Column("exceptions", JSON(), nullable=False),
+    Column("exception_ids", JSON(), nullable=False),
     Column("late", Boolean(), nullable=False),
     Column("carried_forward_from", Integer(), nullable=True),
     Column("position", BigInteger(), nullable=False),
-    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+# Exceptions granted by the Chair's team, by member state and year.
+exceptions = Table(
+    "rm_exceptions",
+    metadata,
+    Column("member_state", String(8), primary_key=True),
+    Column("exception_id", String(100), primary_key=True),
+    Column("year", Integer(), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("max_cities", Integer(), nullable=True),
+    Column("reason", Text(), nullable=False),
+    Column("granted_by", String(200), nullable=False),
+    Column("position", BigInteger(), nullable=False),
 )

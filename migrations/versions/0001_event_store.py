@@ -61,16 +61,28 @@ def upgrade() -> None:
         sa.Column("csco_email", sa.String(320), nullable=False),
         sa.Column("nr_name", sa.String(200), nullable=False),
         sa.Column("nr_email", sa.String(320), nullable=False),
-        sa.Column("exceptions", sa.JSON(), nullable=False),
+        sa.Column("exception_ids", sa.JSON(), nullable=False),
         sa.Column("late", sa.Boolean(), nullable=False),
         sa.Column("carried_forward_from", sa.Integer(), nullable=True),
         sa.Column("position", sa.BigInteger(), nullable=False),
-        sa.Column("recorded_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("year", "member_state", "city", name="pk_rm_nominations"),
+    )
+    op.create_table(
+        "rm_exceptions",
+        sa.Column("member_state", sa.String(8), nullable=False),
+        sa.Column("exception_id", sa.String(100), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("rule", sa.String(40), nullable=False),
+        sa.Column("max_cities", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("granted_by", sa.String(200), nullable=False),
+        sa.Column("position", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("member_state", "exception_id", name="pk_rm_exceptions"),
     )
 
 
 def downgrade() -> None:
+    op.drop_table("rm_exceptions")
     op.drop_table("rm_nominations")
     op.drop_table("projection_checkpoints")
     op.drop_table("events")

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 import eventstore.appender
 import eventstore.store
-from eventstore.appender import COLUMNS, HEAD, PostgresAppender
+from eventstore.appender import COLUMN_NAMES, COLUMNS, HEAD, PostgresAppender
 from eventstore.errors import ConcurrencyError
 from eventstore.records import RecordedEvent
 from eventstore.store import EventStore
@@ -111,7 +111,7 @@ class UnlockedPostgresAppender(PostgresAppender):
                 cursor.execute(
                     f"INSERT INTO events ({COLUMNS}) VALUES ({', '.join(['%s'] * 11)})"
                     " RETURNING position",
-                    [row[name.strip()] for name in COLUMNS.split(",")],
+                    [row[name] for name in COLUMN_NAMES],
                 )
                 positions.append(cursor.fetchone()[0])  # type: ignore[index]
         return tuple(positions)

@@ -12,7 +12,7 @@ from eventstore.schema import metadata
 from eventstore.store import EventStore
 from tests.store.factories import events
 
-STORE_TABLES = {"events", "projection_checkpoints", "rm_nominations"}
+STORE_TABLES = {"events", "projection_checkpoints", "rm_nominations", "rm_exceptions"}
 
 
 def tables(engine: Engine) -> set[str]:

@@ -1,0 +1,3 @@
+from ascn.cli import main
+
+main()

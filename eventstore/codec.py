@@ -1,0 +1,29 @@
+"""Between the domain's events and the store's records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.actors import Actor
+from domain.events import REGISTRY, DomainEvent
+from eventstore.records import NewEvent, RecordedEvent
+
+
+def to_new_event(
+    event: DomainEvent, *, event_id: UUID, occurred_at: datetime, actor: Actor
+) -> NewEvent:
+    encoded = REGISTRY.encode(event)
+    return NewEvent(
+        event_id=event_id,
+        type=encoded.type,
+        schema_version=encoded.schema_version,
+        data=encoded.data,
+        occurred_at=occurred_at,
+        actor=actor.label,
+    )
+
+
+def to_domain(recorded: RecordedEvent) -> DomainEvent:
+    """The current model of a stored event, upcast from older schema versions."""
+    return REGISTRY.decode(recorded.type, recorded.schema_version, recorded.data)
