@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+from temporalio import activity
 
+from activities.errors import domain_errors_are_final
 from activities.recording import Recorded, record_decision
 from domain.actors import Actor
 from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
@@ -48,6 +50,8 @@ class NominationActivities:
         self._store = store
         self._reference = reference
 
+    @activity.defn(name="submit_nominations")
+    @domain_errors_are_final
     def submit_nominations(self, request: SubmitNominationsRequest) -> Recorded:
         command = request.command
         return self._record(
@@ -58,6 +62,8 @@ class NominationActivities:
             lambda ledger: submit_nominations(ledger, command, self._reference),
         )
 
+    @activity.defn(name="declare_nil_return")
+    @domain_errors_are_final
     def declare_nil_return(self, request: DeclareNilReturnRequest) -> Recorded:
         command = request.command
         return self._record(
@@ -68,6 +74,8 @@ class NominationActivities:
             lambda ledger: declare_nil_return(ledger, command, self._reference),
         )
 
+    @activity.defn(name="grant_exception")
+    @domain_errors_are_final
     def grant_exception(self, request: GrantExceptionRequest) -> Recorded:
         command = request.command
         return self._record(

@@ -5,16 +5,27 @@ Nothing else in the project creates an engine or reads the environment.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import structlog
 from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from ascn.logging import configure_logging
 from ascn.settings import Settings
+from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
 from eventstore.store import EventStore
+from workers.worker import create_worker
+
+# Activities are sync (SQLAlchemy): each holds one of these threads while it runs.
+WORKER_THREADS = 16
 
 
 @dataclass(frozen=True)
@@ -36,3 +47,36 @@ def services(settings: Settings, *, create: bool = False) -> Iterator[Services]:
         yield Services(settings=settings, engine=engine, store=EventStore(engine))
     finally:
         engine.dispose()
+
+
+async def connect_client(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+async def serve_worker(settings: Settings, *, threads: int = WORKER_THREADS) -> None:
+    """Run the worker until SIGINT or SIGTERM, then drain it and stop."""
+    log = structlog.get_logger("ascn.worker")
+    client = await connect_client(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    with services(settings) as built, ThreadPoolExecutor(max_workers=threads) as pool:
+        worker = create_worker(
+            client, built.store, ReferenceData.load(), task_queue=settings.task_queue,
+            executor=pool, max_concurrent_activities=threads,
+        )  # fmt: skip
+        async with worker:
+            log.info(
+                "worker started",
+                task_queue=settings.task_queue,
+                temporal=settings.temporal_address,
+                namespace=settings.temporal_namespace,
+            )
+            await stop.wait()
+            log.info("worker stopping")
+    log.info("worker stopped")

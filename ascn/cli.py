@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -13,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ascn.bootstrap import configure, services
+from ascn.bootstrap import configure, serve_worker, services
+from ascn.cycles import calendar_for, start_cycle
 from ascn.errors import describe
 from ascn.settings import Settings, load_settings
 from domain.reference import ReferenceData
@@ -22,6 +24,7 @@ from eventstore.export import export_events
 from eventstore.projections import ProjectionRunner
 from eventstore.readmodels.nominations import NominationsProjection, accepted_nominations
 from eventstore.verify import verify_store
+from workflows.cycle import workflow_id
 
 app = typer.Typer(
     help="ASEAN Smart Cities Network: the yearly reporting chain.",
@@ -31,6 +34,8 @@ app = typer.Typer(
 )
 events_app = typer.Typer(help="Read the event store.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+cycle_app = typer.Typer(help="Start and follow yearly cycles.", no_args_is_help=True)
+app.add_typer(cycle_app, name="cycle")
 
 DbOption = Annotated[
     str | None,
@@ -88,12 +93,40 @@ def export(
 
 
 @app.command()
-def demo(db: DbOption = None) -> None:
-    """Run the demo on the embedded defaults: the 2018 nominations, end to end."""
+def worker() -> None:
+    """Run the Temporal worker (settings from ASCN_* variables) until Ctrl-C or SIGTERM."""
+    asyncio.run(serve_worker(_settings(None)))
+
+
+@cycle_app.command("start")
+def cycle_start(
+    year: Annotated[int, typer.Option(help="Cycle year.")],
+    template: Annotated[
+        str, typer.Option(help="Calendar template: recurring or inaugural-2018.")
+    ] = "recurring",
+) -> None:
+    """Start a year's cycle (workflow ascn-cycle-<year>) on the recurring template."""
+    settings = _settings(None)
+    plan = calendar_for(template, year).plan(ReferenceData.load())
+    run_id = asyncio.run(start_cycle(settings, plan))
+    out.print(
+        f"started {workflow_id(year)} (run {run_id}): Chair {plan.chair}, "
+        f"shepherd {plan.shepherd}, {len(plan.steps)} steps, "
+        f"first deadline {plan.steps[0].deadline.isoformat()}"
+    )
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    log_level: Annotated[str, typer.Option(help="Log level while the demo runs.")] = "WARNING",
+) -> None:
+    """Run the 2018 inaugural cycle end to end on the time-skipping server."""
     from ascn.demo.run import run_demo
 
-    with services(_settings(db), create=True) as built:
-        intact = run_demo(built, ReferenceData.load(), out)
+    with services(load_settings(db_url=db, log_level=log_level.upper()), create=True) as built:
+        configure(built.settings)
+        intact = asyncio.run(run_demo(built, ReferenceData.load(), out))
     if not intact:
         raise typer.Exit(1)
 

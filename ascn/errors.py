@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
+from ascn.embedded import MissingServerBinary
 from eventstore.errors import EventStoreError
 from eventstore.migrate import SchemaDrift
+
+
+class UsageError(Exception):
+    """A problem the user can fix; its message says how."""
 
 
 def describe(error: BaseException) -> str:
@@ -22,7 +29,13 @@ def describe(error: BaseException) -> str:
         if "no such table" in detail or "does not exist" in detail:
             return f"the database has no event store yet ({detail}); run `ascn migrate` first"
         return f"database error: {detail}"
-    if isinstance(error, EventStoreError | SchemaDrift | NoSuchModuleError):
+    if isinstance(error, WorkflowUpdateFailedError):
+        cause = error.cause
+        return f"refused: {cause.message if isinstance(cause, ApplicationError) else cause}"
+    if isinstance(
+        error,
+        EventStoreError | SchemaDrift | NoSuchModuleError | MissingServerBinary | UsageError,
+    ):
         return str(error)
     return f"unexpected {type(error).__name__}: {error}"
 

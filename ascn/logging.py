@@ -12,9 +12,12 @@ from typing import Literal
 
 import structlog
 from structlog.typing import Processor
+from temporalio import activity, workflow
 
 SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
+    # Lifts `extra=` fields, e.g. the SDK's `temporal_workflow` and our `step`, into the event.
+    structlog.stdlib.ExtraAdder(),
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -52,3 +55,6 @@ def configure_logging(*, level: str, fmt: Literal["console", "json"]) -> None:
     root.setLevel(level)
     # Alembic announces every step at INFO; the CLI reports the outcome itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Workflow and activity context travels as fields (ExtraAdder), not in the message.
+    workflow.logger.workflow_info_on_message = False
+    activity.logger.activity_info_on_message = False

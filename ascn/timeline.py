@@ -2,39 +2,121 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+from rich.console import Console
+from rich.table import Table
+
+from ascn.bootstrap import Services
+from domain.calendar import CyclePlan
 from domain.events import (
+    CycleCompleted,
+    CycleOpened,
+    DeadlineExtended,
     DomainEvent,
     ExceptionGranted,
     LateSubmissionRecorded,
     NilReturnDeclared,
     NominationsSubmitted,
+    Noted,
+    ReminderSent,
+    StepApproved,
+    StepCompleted,
+    StepEscalated,
+    StepOpened,
+    StepWaived,
 )
+from domain.streams import cycle_stream, nominations_stream
 from eventstore.codec import to_domain
+from eventstore.projections import ProjectionRunner
+from eventstore.readmodels.nominations import NominationsProjection, accepted_nominations
 from eventstore.records import RecordedEvent
+from eventstore.store import EventStore
+from eventstore.verify import verify_store
+
+DATE = "%a %d %b %Y"
 
 
-def describe(fact: DomainEvent) -> str:
-    if isinstance(fact, NominationsSubmitted):
-        cities = ", ".join(
-            f"{city.city}{' (capital)' if city.capital else ''}" for city in fact.cities
-        )
-        used = f" under exception {', '.join(fact.exceptions_applied)}"
-        return f"{fact.member_state} nominated {cities}" + (used if fact.exceptions_applied else "")
-    if isinstance(fact, LateSubmissionRecorded):
+def _who(people: Iterable[str]) -> str:
+    return ", ".join(people) or "no one"
+
+
+def describe(fact: DomainEvent, zone: ZoneInfo) -> str:
+    if isinstance(fact, CycleOpened):
         return (
-            f"{fact.member_state} submitted late: deadline was "
-            f"{fact.deadline.strftime('%d %b %Y %H:%M %Z')}"
+            f"cycle {fact.year} opens ({fact.template}): "
+            f"Chair {fact.chair}, shepherd {fact.shepherd}"
         )
+    if isinstance(fact, StepOpened):
+        return f"{fact.step} opens, due {fact.deadline.astimezone(zone).strftime(DATE)}"
+    if isinstance(fact, ReminderSent):
+        return f"{fact.step}: reminder {fact.rung} to {_who(fact.recipients)}"
+    if isinstance(fact, StepEscalated):
+        return (
+            f"{fact.step}: ESCALATED ({fact.rung}) to {fact.escalated_to}; "
+            f"outstanding: {_who(fact.outstanding)}"
+        )
+    if isinstance(fact, DeadlineExtended):
+        return (
+            f"{fact.step}: deadline extended to "
+            f"{fact.new_deadline.astimezone(zone).strftime(DATE)} ({fact.reason})"
+        )
+    if isinstance(fact, StepApproved):
+        return f"{fact.step}: approved by the Chair's team"
+    if isinstance(fact, StepWaived):
+        return f"{fact.step}: waived ({fact.reason})"
+    if isinstance(fact, StepCompleted):
+        left = f"; outstanding for the JCM report: {_who(fact.outstanding)}"
+        return f"{fact.step} completed" + (left if fact.outstanding else "")
+    if isinstance(fact, Noted):
+        return f"{fact.decision} by the {fact.body}"
+    if isinstance(fact, CycleCompleted):
+        return f"cycle {fact.year} complete"
+    if isinstance(fact, NominationsSubmitted):
+        cities = ", ".join(f"{c.city}{'*' if c.capital else ''}" for c in fact.cities)
+        used = f" (exception {', '.join(fact.exceptions_applied)})"
+        return f"{fact.member_state} nominates {cities}" + (used if fact.exceptions_applied else "")
+    if isinstance(fact, LateSubmissionRecorded):
+        return f"{fact.member_state} submitted after the deadline: recorded as late"
     if isinstance(fact, ExceptionGranted):
-        allowance = f"up to {fact.max_cities} cities" if fact.max_cities else "no capital"
-        return f"Chair's team granted {fact.member_state} an exception: {allowance}"
+        allows = f"up to {fact.max_cities} cities" if fact.max_cities else "no capital"
+        return f"exception {fact.exception_id}: {fact.member_state} may nominate {allows}"
     if isinstance(fact, NilReturnDeclared):
-        return f"{fact.member_state} declared no change: {fact.carried_forward_from} carries over"
-    return f"{fact.event_type}: {fact.model_dump(mode='json')}"
+        return f"{fact.member_state} declares no change ({fact.carried_forward_from} carries over)"
+    return f"{fact.event_type}"
 
 
-def timeline_line(event: RecordedEvent, zone: ZoneInfo) -> tuple[str, str, str]:
-    when = event.occurred_at.astimezone(zone).strftime("%a %d %b %Y %H:%M")
-    return when, event.actor, describe(to_domain(event))
+def cycle_events(store: EventStore, year: int, member_states: Iterable[str]) -> list[RecordedEvent]:
+    streams = [cycle_stream(year), *(nominations_stream(code) for code in member_states)]
+    found = [e for stream in streams for e in store.read_stream(stream)]
+    mine = [e for e in found if e.data.get("year") in (year, None)]
+    return sorted(mine, key=lambda e: (e.occurred_at, e.position))
+
+
+def print_timeline(store: EventStore, console: Console, plan: CyclePlan) -> None:
+    zone = ZoneInfo(plan.zone)
+    console.print(f"[bold]ASCN cycle {plan.year}[/bold]  (dates in {plan.zone}; * capital)")
+    for event in cycle_events(store, plan.year, plan.member_states):
+        when = event.occurred_at.astimezone(zone).strftime(DATE)
+        console.print(f"  {when}  {describe(to_domain(event), zone)}  [dim]{event.actor}[/dim]")
+
+
+def print_summary(built: Services, console: Console, year: int) -> bool:
+    ProjectionRunner(built.engine, NominationsProjection()).catch_up()
+    accepted = accepted_nominations(built.engine, year)
+    table = Table(title=f"Accepted nominations {year}: {len(accepted)} cities")
+    for column in ("AMS", "city", "capital", "late", "exception"):
+        table.add_column(column)
+    for row in accepted:
+        table.add_row(
+            row.member_state, row.city, "yes" if row.capital else "", "late" if row.late else "",
+            ", ".join(e.exception_id for e in row.exceptions),
+        )  # fmt: skip
+    console.print(table)
+    report = verify_store(built.store)
+    console.print(
+        f"verify: {report.events_checked} events in {report.streams_checked} streams, "
+        + ("every hash chain intact" if report.ok else f"BROKEN: {report.broken}")
+    )
+    return report.ok

@@ -1,79 +1,115 @@
-"""The demo: the 2018 nominations recorded through the rules, projected and verified."""
+"""`make demo`: the 2018 inaugural cycle, end to end, on the time-skipping server.
+
+A worker runs in this process and records into the given store. The script of
+human actions (nominations, the exception, approvals, one extension) is sent as
+updates at their dates in 2018; the server skips the time in between, so the
+whole year takes seconds. The cycle's clock is offset so that it reads 2018.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.table import Table
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from activities.nominations import (
-    GrantExceptionRequest,
-    NominationActivities,
-    SubmitNominationsRequest,
-)
+from rich.console import Console
+from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.testing import WorkflowEnvironment
+
 from ascn.bootstrap import Services
 from ascn.demo import scenario_2018 as scenario
-from ascn.timeline import timeline_line
+from ascn.embedded import test_server_path
+from ascn.errors import UsageError
+from ascn.timeline import print_summary, print_timeline
+from domain.calendar import CyclePlan, inaugural_2018
 from domain.reference import ReferenceData
+from domain.streams import cycle_stream
 from eventstore import migrate
-from eventstore.projections import ProjectionRunner
-from eventstore.readmodels.nominations import NominationsProjection, accepted_nominations
-from eventstore.verify import verify_store
+from workers.worker import create_worker
+from workflows.cycle import CycleWorkflow, workflow_id
+from workflows.messages import (
+    ApproveStepUpdate,
+    CycleInput,
+    CycleStatus,
+    ExtendDeadlineUpdate,
+    GrantExceptionUpdate,
+    SubmitNominationsUpdate,
+)
+
+TASK_QUEUE = "ascn-demo"
+THREADS = 8
 
 
-def run_demo(built: Services, reference: ReferenceData, console: Console) -> bool:
-    """Record the 2018 nominations; print the timeline and the accepted list. True if intact."""
+async def run_demo(built: Services, reference: ReferenceData, console: Console) -> bool:
+    """Run the cycle; print its timeline. True if the store verifies afterwards."""
     migrate.upgrade(built.engine)
-    activities = NominationActivities(built.store, reference)
-    command, granted_at = scenario.malaysia_exception()
-    recorded = [
-        activities.grant_exception(
-            GrantExceptionRequest(
-                idempotency_key="demo-2018/exception/MY", command=command, granted_at=granted_at
-            )
+    plan = inaugural_2018().plan(reference)
+    recorded = {e.type for e in built.store.read_stream(cycle_stream(plan.year))}
+    if "CycleCompleted" in recorded:
+        console.print(f"The {plan.year} cycle is already in this store; here is its record.")
+    elif recorded:
+        raise DemoError(
+            f"this store holds part of a {plan.year} cycle; run the demo on a fresh store "
+            "(remove .ascn/ or pass --db)"
         )
-    ]
-    for submission in scenario.nominations(reference):
-        recorded.append(
-            activities.submit_nominations(
-                SubmitNominationsRequest(
-                    idempotency_key=f"demo-2018/nominations/{submission.member_state}",
-                    command=submission,
-                )
-            )
-        )
-    ProjectionRunner(built.engine, NominationsProjection()).catch_up()
+    else:
+        async with await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=test_server_path(),
+            data_converter=pydantic_data_converter,
+            runtime=quiet_runtime(),
+        ) as env:
+            with console.status("running the 2018 cycle on the time-skipping server..."):
+                await run_cycle(env, built, reference, plan)
+    print_timeline(built.store, console, plan)
+    return print_summary(built, console, scenario.YEAR)
 
-    positions = {position for result in recorded for position in result.positions}
-    events = sorted(
-        (event for event in built.store.iter_all() if event.position in positions),
-        key=lambda event: event.occurred_at,
-    )
-    timeline = Table(title=f"ASCN {scenario.YEAR}: nominations (deadline end-February)")
-    for column in ("when (Singapore time)", "who", "what"):
-        timeline.add_column(column)
-    for event in events:
-        timeline.add_row(*timeline_line(event, scenario.CALENDAR_ZONE))
-    console.print(timeline)
 
-    accepted = accepted_nominations(built.engine, scenario.YEAR)
-    summary = Table(title=f"Accepted nominations {scenario.YEAR}: {len(accepted)} cities")
-    for column in ("AMS", "city", "capital", "late", "exception"):
-        summary.add_column(column)
-    for row in accepted:
-        summary.add_row(
-            row.member_state,
-            row.city,
-            "yes" if row.capital else "",
-            "late" if row.late else "",
-            ", ".join(e.exception_id for e in row.exceptions),
+class DemoError(UsageError):
+    pass
+
+
+def quiet_runtime() -> Runtime:
+    """The SDK core's own warnings about the test server's capabilities are noise here."""
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
         )
-    console.print(summary)
-    again = all(result.already_recorded for result in recorded)
-    if again:
-        console.print("Every fact was already in the store: nothing was recorded twice.")
-    report = verify_store(built.store)
-    console.print(
-        f"verify: {report.events_checked} events in {report.streams_checked} streams, "
-        + ("every hash chain intact" if report.ok else f"BROKEN: {report.broken}")
     )
-    return report.ok
+
+
+async def run_cycle(
+    env: WorkflowEnvironment, built: Services, reference: ReferenceData, plan: CyclePlan
+) -> CycleStatus:
+    server_start = await env.get_current_time()
+    offset = plan.steps[0].opens_at - timedelta(days=1) - server_start
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        worker = create_worker(
+            env.client, built.store, reference, task_queue=TASK_QUEUE, executor=pool,
+            max_concurrent_activities=THREADS,
+        )  # fmt: skip
+        async with worker:
+            handle = await env.client.start_workflow(
+                CycleWorkflow.run,
+                CycleInput(plan=plan, reference=reference, clock_offset=offset),
+                id=workflow_id(plan.year),
+                task_queue=TASK_QUEUE,
+            )
+            for action in scenario.actions(reference):
+                now = await env.get_current_time() + offset
+                if action.at > now:
+                    await env.sleep(action.at - now)
+                await send(handle, action)
+            return await handle.result()
+
+
+async def send(handle: WorkflowHandle[CycleWorkflow, CycleStatus], action: scenario.Action) -> None:
+    update = action.update
+    if isinstance(update, SubmitNominationsUpdate):
+        await handle.execute_update(CycleWorkflow.submit_nominations, update, id=action.update_id)
+    elif isinstance(update, GrantExceptionUpdate):
+        await handle.execute_update(CycleWorkflow.grant_exception, update, id=action.update_id)
+    elif isinstance(update, ExtendDeadlineUpdate):
+        await handle.execute_update(CycleWorkflow.extend_deadline, update, id=action.update_id)
+    elif isinstance(update, ApproveStepUpdate):
+        await handle.execute_update(CycleWorkflow.approve_step, update, id=action.update_id)

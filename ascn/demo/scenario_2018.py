@@ -1,77 +1,124 @@
-"""The 2018 nominations, as the demo replays them.
+"""The inaugural year as the demo replays it: who does what, and when.
 
-The cities are the concept note's 26 pilot cities. Names of people and the days
-each NR submitted are placeholders for the demo (the real ones are not public
-record); Laos and Myanmar are made late on purpose so that lateness shows.
-Malaysia's four cities break the three-city rule, so the Chair's team (Singapore,
-ASEAN Chair 2018) grants an exception first, as the real process did.
+The cities are the concept note's 26 pilot cities and the calendar is the note's
+timeline. The names of people and the days each NR submitted are placeholders for
+the demo (the real ones are not public record); Laos and Myanmar are made late on
+purpose so that reminders and escalation show. Malaysia's four cities break the
+three-city rule, so the Chair's team (Singapore, ASEAN Chair 2018) grants an
+exception first, as the real process did; the rule itself is never loosened.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.actors import Actor
-from domain.commands import GrantException, NominatedCity, SubmitNominations
+from domain.commands import NominatedCity
 from domain.events import Person
 from domain.reference import ReferenceData
+from workflows.messages import (
+    ApproveStepUpdate,
+    ExtendDeadlineUpdate,
+    GrantExceptionUpdate,
+    SubmitNominationsUpdate,
+)
 
 YEAR = 2018
-CALENDAR_ZONE = ZoneInfo("Asia/Singapore")
-# "By end-February 2018": the end of that day in the calendar's zone.
-NOMINATION_DEADLINE = datetime.combine(date(2018, 2, 28), time.max, tzinfo=CALENDAR_ZONE)
-SUBMITTED_ON = {
-    "BN": (2, 21), "KH": (2, 26), "ID": (2, 14), "LA": (3, 6), "MY": (2, 23),
-    "MM": (3, 12), "PH": (2, 27), "SG": (2, 9), "TH": (2, 20), "VN": (2, 22),
-}  # fmt: skip
+ZONE = ZoneInfo("Asia/Singapore")
 CHAIR_TEAM = Actor(id="sg-chair-team", role="chair_team")
+
+Update = SubmitNominationsUpdate | GrantExceptionUpdate | ApproveStepUpdate | ExtendDeadlineUpdate
+
+
+@dataclass(frozen=True)
+class Action:
+    at: datetime
+    update_id: str
+    update: Update
+
+
+def at(month: int, day: int, hour: int = 9, minute: int = 30) -> datetime:
+    return datetime(YEAR, month, day, hour, minute, tzinfo=ZONE)
+
+
+SUBMITTED_ON = {
+    "SG": at(2, 9), "ID": at(2, 14), "TH": at(2, 20), "BN": at(2, 21), "VN": at(2, 22),
+    "MY": at(2, 23), "KH": at(2, 26), "PH": at(2, 27), "LA": at(3, 6), "MM": at(3, 12),
+}  # fmt: skip
+APPROVED_ON = {
+    "nomination_deadline": at(3, 14, 17, 0),
+    "framework_draft": at(3, 29, 17, 0),
+    "scgw": at(5, 25, 17, 0),
+    "annual_meeting": at(7, 8, 18, 0),
+    "twinning_announcement": at(8, 4, 12, 0),
+    "endorsement": at(10, 30, 17, 0),
+    "jcm_submission": at(11, 8, 17, 0),
+    "acc": at(11, 12, 17, 0),
+    "summit": at(11, 15, 12, 0),
+}
 
 
 def _slug(name: str) -> str:
     return name.lower().replace(" ", "-")
 
 
-def malaysia_exception() -> tuple[GrantException, datetime]:
-    command = GrantException(
-        year=YEAR,
-        member_state="MY",
-        granted_by=CHAIR_TEAM,
-        exception_id="MY-2018-four-pilot-cities",
-        rule="max_cities",
-        max_cities=4,
-        reason="Malaysia nominated four pilot cities for the inaugural year; "
-        "the Chair's team accepted all four",
-    )
-    return command, datetime(2018, 2, 16, 10, 0, tzinfo=CALENDAR_ZONE)
-
-
-def nominations(reference: ReferenceData) -> list[SubmitNominations]:
-    commands = []
-    for code, (month, day) in sorted(SUBMITTED_ON.items(), key=lambda item: item[1]):
-        state = reference.member_state(code)
-        cities = reference.cities_of(code, YEAR)
-        commands.append(
-            SubmitNominations(
-                year=YEAR,
-                member_state=code,
-                submitted_by=Actor.nr(code, f"nr-{code.lower()}"),
-                submitted_at=datetime(YEAR, month, day, 9, 30, tzinfo=CALENDAR_ZONE),
-                deadline=NOMINATION_DEADLINE,
-                national_representative=Person(
-                    name=f"National Representative of {state.name}",
-                    email=f"nr.{code.lower()}@ascn.example",
-                ),
-                cities=tuple(
-                    NominatedCity(
-                        city=city.name,
-                        csco=Person(
-                            name=f"CSCO of {city.name}",
-                            email=f"csco.{_slug(city.name)}@ascn.example",
-                        ),
-                    )
-                    for city in cities
+def nomination(reference: ReferenceData, code: str) -> SubmitNominationsUpdate:
+    state = reference.member_state(code)
+    return SubmitNominationsUpdate(
+        actor=Actor.nr(code, f"nr-{code.lower()}"),
+        member_state=code,
+        national_representative=Person(
+            name=f"National Representative of {state.name}",
+            email=f"nr.{code.lower()}@ascn.example",
+        ),
+        cities=tuple(
+            NominatedCity(
+                city=city.name,
+                csco=Person(
+                    name=f"CSCO of {city.name}", email=f"csco.{_slug(city.name)}@ascn.example"
                 ),
             )
+            for city in reference.cities_of(code, YEAR)
+        ),
+    )
+
+
+def actions(reference: ReferenceData) -> list[Action]:
+    script = [
+        Action(SUBMITTED_ON[code], f"demo-2018/nominations/{code}", nomination(reference, code))
+        for code in SUBMITTED_ON
+    ]
+    script.append(
+        Action(
+            at(2, 16, 10, 0),
+            "demo-2018/exception/MY",
+            GrantExceptionUpdate(
+                actor=CHAIR_TEAM,
+                member_state="MY",
+                exception_id="MY-2018-four-pilot-cities",
+                rule="max_cities",
+                max_cities=4,
+                reason="Malaysia nominated four pilot cities for the inaugural year; "
+                "the Chair's team accepted all four",
+            ),
         )
-    return commands
+    )
+    script.append(
+        Action(
+            at(10, 31, 18, 0),
+            "demo-2018/extend/jcm_submission",
+            ExtendDeadlineUpdate(
+                actor=CHAIR_TEAM,
+                step="jcm_submission",
+                new_deadline=datetime(YEAR, 11, 9, 23, 59, 59, tzinfo=ZONE),
+                reason="the JCM meets on 9 November; the report goes to that meeting",
+            ),
+        )
+    )
+    script += [
+        Action(moment, f"demo-2018/approve/{step}", ApproveStepUpdate(actor=CHAIR_TEAM, step=step))
+        for step, moment in APPROVED_ON.items()
+    ]
+    return sorted(script, key=lambda action: action.at)

@@ -55,10 +55,13 @@ class DeadlineExtended(DomainEvent):
 
 @REGISTRY.register
 class StepEscalated(DomainEvent):
+    """The deadline passed with something still owed; ``outstanding`` says by whom."""
+
     year: Year
     step: NonEmptyStr
     rung: NonEmptyStr
     escalated_to: NonEmptyStr
+    outstanding: tuple[NonEmptyStr, ...] = ()
 
 
 @REGISTRY.register
@@ -78,8 +81,11 @@ class StepWaived(DomainEvent):
 
 @REGISTRY.register
 class StepCompleted(DomainEvent):
+    """The step is done; ``outstanding`` lists what was still owed, for the JCM report."""
+
     year: Year
     step: NonEmptyStr
+    outstanding: tuple[NonEmptyStr, ...] = ()
 
 
 @REGISTRY.register

@@ -1,0 +1,43 @@
+"""The worker: the cycle workflow and its activities on one task queue."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.cycle import CycleActivities
+from activities.nominations import NominationActivities
+from domain.reference import ReferenceData
+from eventstore.store import EventStore
+from workflows.cycle import CycleWorkflow
+
+
+def create_worker(
+    client: Client,
+    store: EventStore,
+    reference: ReferenceData,
+    *,
+    task_queue: str,
+    executor: Executor,
+    max_concurrent_activities: int,
+) -> Worker:
+    """``max_concurrent_activities`` should match the executor's threads: activities are
+    sync (SQLAlchemy), and each holds a thread while it runs."""
+    cycle = CycleActivities(store)
+    nominations = NominationActivities(store, reference)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[CycleWorkflow],
+        activities=[
+            cycle.record_fact,
+            cycle.load_ledgers,
+            nominations.submit_nominations,
+            nominations.declare_nil_return,
+            nominations.grant_exception,
+        ],
+        activity_executor=executor,
+        max_concurrent_activities=max_concurrent_activities,
+    )
