@@ -1,0 +1,21 @@
+# The ascn production image: the project WITHOUT extras (the `embedded` extra ships
+# Temporal server binaries for development only), in a virtual environment, run as
+# an unprivileged user. Settings come from ASCN_* environment variables.
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/ascn
+WORKDIR /src
+COPY . .
+RUN /opt/ascn/bin/pip install .
+
+FROM python:3.11-slim
+ENV PATH=/opt/ascn/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    ASCN_ENV=production
+RUN useradd --create-home --uid 10001 ascn
+COPY --from=build /opt/ascn /opt/ascn
+USER ascn
+WORKDIR /home/ascn
+CMD ["ascn", "worker"]
