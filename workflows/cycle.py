@@ -66,8 +66,6 @@ NOMINATION_STEP = "nomination_deadline"
 SYSTEM = Actor(id="ascn-engine", role="system")
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
-# Leave room below Temporal's 10,000-event warning: a new run starts between steps.
-CONTINUE_AS_NEW_AFTER = 4_000
 
 
 def workflow_id(year: int) -> str:
@@ -447,7 +445,7 @@ class CycleWorkflow:
         info = workflow.info()
         return (
             info.is_continue_as_new_suggested()
-            or info.get_current_history_length() > CONTINUE_AS_NEW_AFTER
+            or info.get_current_history_length() > self.input.continue_as_new_after
         )
 
     def _submission(self, update: SubmitNominationsUpdate) -> SubmitNominations:

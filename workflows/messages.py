@@ -46,6 +46,9 @@ class CycleInput(BaseModel):
     # Demo and simulation only: the cycle's clock runs this far from the server's,
     # so that a past year's calendar can be replayed on the time-skipping server.
     clock_offset: timedelta = timedelta(0)
+    # A new run starts between steps once a run's history is this long, well below
+    # Temporal's 10,000-event warning.
+    continue_as_new_after: int = Field(default=4_000, ge=1)
     state: CycleState | None = None
 
 
