@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from ascn.embedded import MissingServerBinary
 from eventstore.errors import EventStoreError
@@ -29,6 +29,8 @@ def describe(error: BaseException) -> str:
         if "no such table" in detail or "does not exist" in detail:
             return f"the database has no event store yet ({detail}); run `ascn migrate` first"
         return f"database error: {detail}"
+    if isinstance(error, WorkflowAlreadyStartedError):
+        return f"{error.workflow_id} is already running: one cycle a year"
     if isinstance(error, WorkflowUpdateFailedError):
         cause = error.cause
         return f"refused: {cause.message if isinstance(cause, ApplicationError) else cause}"

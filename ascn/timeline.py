@@ -99,7 +99,8 @@ def print_timeline(store: EventStore, console: Console, plan: CyclePlan) -> None
     console.print(f"[bold]ASCN cycle {plan.year}[/bold]  (dates in {plan.zone}; * capital)")
     for event in cycle_events(store, plan.year, plan.member_states):
         when = event.occurred_at.astimezone(zone).strftime(DATE)
-        console.print(f"  {when}  {describe(to_domain(event), zone)}  [dim]{event.actor}[/dim]")
+        line = f"  {when}  {describe(to_domain(event), zone)}  [dim]{event.actor}[/dim]"
+        console.print(line, soft_wrap=True)
 
 
 def print_summary(built: Services, console: Console, year: int) -> bool:
