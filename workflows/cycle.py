@@ -28,7 +28,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.actors import Actor
     from domain.calendar import CyclePlan, PlannedStep
     from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
-    from domain.errors import DomainError
     from domain.events import (
         REGISTRY,
         CycleCompleted,
@@ -47,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.ledger import NominationLedger
     from domain.nominations import declare_nil_return, grant_exception, submit_nominations
+    from workflows import guards
     from workflows.messages import (
         ApproveStepUpdate,
         CycleInput,
@@ -55,14 +55,12 @@ with workflow.unsafe.imports_passed_through():
         DeclareNilReturnUpdate,
         ExtendDeadlineUpdate,
         GrantExceptionUpdate,
-        StepState,
-        StepStatus,
         SubmitNominationsUpdate,
         UpdateResult,
         WaiveStepUpdate,
     )
+    from workflows.progress import NOMINATION_STEP, Progress
 
-NOMINATION_STEP = "nomination_deadline"
 SYSTEM = Actor(id="ascn-engine", role="system")
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
@@ -76,11 +74,12 @@ def workflow_id(year: int) -> str:
 class CycleWorkflow:
     @workflow.init
     def __init__(self, cycle: CycleInput) -> None:
-        self.plan: CyclePlan = cycle.plan
         self.input = cycle
+        self.plan: CyclePlan = cycle.plan
         self.state: CycleState = cycle.state or CycleState(
             deadlines={s.step: s.deadline for s in cycle.plan.steps}
         )
+        self.progress = Progress(self.plan, self.state)
         self.woken = False
 
     # -- the main line -------------------------------------------------------
@@ -97,8 +96,7 @@ class CycleWorkflow:
                             shepherd=self.plan.shepherd, template=self.plan.template),
             )  # fmt: skip
         while self.state.next_step < len(self.plan.steps):
-            step = self.plan.steps[self.state.next_step]
-            await self._run_step(step)
+            await self._run_step(self.plan.steps[self.state.next_step])
             self.state.next_step += 1
             if self._history_is_long() and self.state.next_step < len(self.plan.steps):
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -110,7 +108,7 @@ class CycleWorkflow:
     async def _run_step(self, step: PlannedStep) -> None:
         name = step.step
         if name not in self.state.opened:
-            await self._sleep_until(step.opens_at, lambda: self._settled(name))
+            await self._sleep_until(step.opens_at, lambda: self.progress.settled(name))
             if name in self.state.waived:
                 return await self._complete(step)
             self.state.opened[name] = self.now()
@@ -120,11 +118,14 @@ class CycleWorkflow:
                 StepOpened(year=self.plan.year, step=name, deadline=self.deadline(name)),
             )
             workflow.logger.info("step opened", extra={"step": name})
-        while not self._settled(name):
+        while not self.progress.settled(name):
             await self._act_on_due(step)
-            due = self._next_due(step)
+            due = self.progress.next_due(name)
             self.woken = False
-            wake = lambda: self._settled(name) or self.woken  # noqa: E731
+
+            def wake() -> bool:
+                return self.progress.settled(name) or self.woken
+
             if due is None:
                 await workflow.wait_condition(wake)
             else:
@@ -135,8 +136,9 @@ class CycleWorkflow:
         name = step.step
         if name in self.state.completed:
             return
-        outstanding = tuple(self.outstanding(step)) if name not in self.state.waived else ()
-        if step.noted_by and name in self.state.approved:
+        waived = name in self.state.waived
+        outstanding = () if waived else tuple(self.progress.outstanding(step))
+        if step.noted_by and not waived:
             await self._record(
                 f"{name}/noted",
                 Noted(year=self.plan.year, body=step.noted_by, decision=step.decision),
@@ -150,48 +152,37 @@ class CycleWorkflow:
 
     async def _act_on_due(self, step: PlannedStep) -> None:
         """Send the reminders and escalations whose time has come since the last look."""
-        name = step.step
-        since, now = self.state.processed_until[name], self.now()
-        deadline = self.deadline(name)
-        for rung, at, target in self._schedule(name):
-            if not since < at <= now:
-                continue
-            owed = tuple(self.owed(step))
+        name, now = step.step, self.now()
+        deadline = self.deadline(name).isoformat()
+        for rung, _, target in self.progress.due_between(
+            name, self.state.processed_until[name], now
+        ):
+            owed = tuple(self.progress.owed(step))
             if not owed:
                 continue
-            key = f"{name}/{rung}/{deadline.isoformat()}"
+            key = f"{name}/{rung}/{deadline}"
             if target is None:
-                await self._record(
-                    f"{key}/reminder",
-                    ReminderSent(year=self.plan.year, step=name, rung=rung, recipients=owed),
+                fact: DomainEvent = ReminderSent(
+                    year=self.plan.year, step=name, rung=rung, recipients=owed
                 )
+                await self._record(f"{key}/reminder", fact)
             else:
                 self.state.escalated.setdefault(name, []).append(rung)
-                await self._record(
-                    f"{key}/escalated",
-                    StepEscalated(year=self.plan.year, step=name, rung=rung,
-                                  escalated_to=self._escalation_label(target), outstanding=owed),
+                fact = StepEscalated(
+                    year=self.plan.year, step=name, rung=rung,
+                    escalated_to=self.progress.escalation_label(target), outstanding=owed,
                 )  # fmt: skip
+                await self._record(f"{key}/escalated", fact)
         self.state.processed_until[name] = now
-
-    def _schedule(self, name: str) -> list[tuple[str, datetime, str | None]]:
-        deadline = self.deadline(name)
-        reminders = [(r.rung, deadline - r.before, None) for r in self.plan.reminders]
-        ladder = [(e.rung, deadline + e.after, e.to) for e in self.plan.ladder]
-        return sorted([*reminders, *ladder], key=lambda item: item[1])
-
-    def _next_due(self, step: PlannedStep) -> datetime | None:
-        since = self.state.processed_until[step.step]
-        upcoming = [at for _, at, _ in self._schedule(step.step) if at > since]
-        return min(upcoming, default=None)
 
     # -- human input ---------------------------------------------------------
 
     @workflow.update
     async def submit_nominations(self, update: SubmitNominationsUpdate) -> UpdateResult:
         command = self._submission(update)
-        ledger = self.state.ledgers[update.member_state]
-        decided = submit_nominations(ledger, command, self.input.reference)
+        decided = submit_nominations(
+            self.state.ledgers[update.member_state], command, self.input.reference
+        )
         recorded = await workflow.execute_activity_method(
             NominationActivities.submit_nominations,
             SubmitNominationsRequest(idempotency_key=self._update_key(), command=command),
@@ -203,9 +194,9 @@ class CycleWorkflow:
 
     @submit_nominations.validator
     def _validate_submission(self, update: SubmitNominationsUpdate) -> None:
-        self._nominations_open(update.actor, update.member_state)
+        guards.nominations_open(self.progress, update.actor, update.member_state)
         ledger = self.state.ledgers[update.member_state]
-        self._refuse_domain_errors(
+        guards.domain_rule_allows(
             lambda: submit_nominations(ledger, self._submission(update), self.input.reference)
         )
 
@@ -226,9 +217,9 @@ class CycleWorkflow:
 
     @declare_nil_return.validator
     def _validate_nil_return(self, update: DeclareNilReturnUpdate) -> None:
-        self._nominations_open(update.actor, update.member_state)
+        guards.nominations_open(self.progress, update.actor, update.member_state)
         ledger = self.state.ledgers[update.member_state]
-        self._refuse_domain_errors(
+        guards.domain_rule_allows(
             lambda: declare_nil_return(ledger, self._nil_return(update), self.input.reference)
         )
 
@@ -251,13 +242,9 @@ class CycleWorkflow:
 
     @grant_exception.validator
     def _validate_exception(self, update: GrantExceptionUpdate) -> None:
-        if update.member_state not in self.state.ledgers:
-            raise ApplicationError(
-                f"{update.member_state} is not a member state of the {self.plan.year} cycle "
-                f"({', '.join(self.plan.member_states)})"
-            )
+        guards.in_cycle(self.progress, update.member_state)
         ledger = self.state.ledgers[update.member_state]
-        self._refuse_domain_errors(
+        guards.domain_rule_allows(
             lambda: grant_exception(ledger, self._exception(update), self.input.reference)
         )
 
@@ -273,13 +260,13 @@ class CycleWorkflow:
 
     @approve_step.validator
     def _validate_approval(self, update: ApproveStepUpdate) -> None:
-        self._chair_team_only(update.actor, "approve a step")
-        step = self._known_step(update.step)
+        guards.chair_team_only(update.actor, "approve a step")
+        step = guards.known_step(self.progress, update.step)
         if step.step not in self.state.opened:
             raise ApplicationError(
                 f"step {step.step} has not opened yet (it opens {step.opens_at.isoformat()})"
             )
-        self._not_settled(step.step)
+        guards.not_settled(self.progress, step.step)
 
     @workflow.update
     async def extend_deadline(self, update: ExtendDeadlineUpdate) -> UpdateResult:
@@ -298,11 +285,10 @@ class CycleWorkflow:
 
     @extend_deadline.validator
     def _validate_extension(self, update: ExtendDeadlineUpdate) -> None:
-        self._chair_team_only(update.actor, "extend a deadline")
-        self._known_step(update.step)
-        self._not_settled(update.step)
-        if not update.reason.strip():
-            raise ApplicationError(f"extending {update.step} needs a reason")
+        guards.chair_team_only(update.actor, "extend a deadline")
+        guards.known_step(self.progress, update.step)
+        guards.not_settled(self.progress, update.step)
+        guards.needs_reason(update.reason, f"extending {update.step}")
         current = self.deadline(update.step)
         if update.new_deadline <= current:
             raise ApplicationError(
@@ -322,67 +308,14 @@ class CycleWorkflow:
 
     @waive_step.validator
     def _validate_waiver(self, update: WaiveStepUpdate) -> None:
-        self._chair_team_only(update.actor, "waive a step")
-        self._known_step(update.step)
-        self._not_settled(update.step)
-        if not update.reason.strip():
-            raise ApplicationError(f"waiving {update.step} needs a reason")
+        guards.chair_team_only(update.actor, "waive a step")
+        guards.known_step(self.progress, update.step)
+        guards.not_settled(self.progress, update.step)
+        guards.needs_reason(update.reason, f"waiving {update.step}")
 
     @workflow.query
     def status(self) -> CycleStatus:
-        now = self.now()
-        steps = tuple(self._step_status(step, now) for step in self.plan.steps)
-        current = next((s.step for s in steps if s.state in ("open", "overdue")), None)
-        overdue = tuple(sorted({who for s in steps if s.state == "overdue" for who in s.owed_by}))
-        return CycleStatus(
-            year=self.plan.year, chair=self.plan.chair, shepherd=self.plan.shepherd, now=now,
-            current_step=current, overdue=overdue, steps=steps,
-        )  # fmt: skip
-
-    # -- who owes what ---------------------------------------------------------
-
-    def owed(self, step: PlannedStep) -> list[str]:
-        """Who still owes something now: no one once the step is approved or waived."""
-        return [] if self._settled(step.step) else self.outstanding(step)
-
-    def outstanding(self, step: PlannedStep) -> list[str]:
-        """Who has not delivered. Approval discharges every step's obligation except the
-        nominations, where each AMS that never submitted stays outstanding."""
-        if step.step != NOMINATION_STEP and step.step in self.state.approved:
-            return []
-        if step.owed_by == "member_states":
-            if step.step != NOMINATION_STEP:
-                return [f"nr:{code}" for code in self.plan.member_states]
-            return [f"nr:{c}" for c in self.plan.member_states if c not in self.state.submitted]
-        if step.owed_by == "chair_of_ascn":
-            return [f"nr:{self.plan.chair}"]
-        if step.owed_by == "shepherd":
-            return [f"shepherd:{self.plan.shepherd}"]
-        return ["asec"]
-
-    def _escalation_label(self, target: str) -> str:
-        if target == "shepherd":
-            return f"shepherd:{self.plan.shepherd}"
-        if target == "chair_of_ascn":
-            return f"chair_of_ascn:nr:{self.plan.chair}"
-        return "jcm_report"
-
-    def _step_status(self, step: PlannedStep, now: datetime) -> StepStatus:
-        name = step.step
-        state: StepState
-        if name in self.state.waived:
-            state = "waived"
-        elif name in self.state.completed:
-            state = "completed"
-        elif name not in self.state.opened:
-            state = "pending"
-        else:
-            state = "overdue" if now > self.deadline(name) and self.owed(step) else "open"
-        return StepStatus(
-            step=name, title=step.title, state=state, opens_at=step.opens_at,
-            deadline=self.deadline(name), owed_by=tuple(self.owed(step)) if name in
-            self.state.opened else (), escalated=tuple(self.state.escalated.get(name, [])),
-        )  # fmt: skip
+        return self.progress.status(self.now())
 
     # -- helpers ---------------------------------------------------------------
 
@@ -390,10 +323,7 @@ class CycleWorkflow:
         return workflow.now() + self.input.clock_offset
 
     def deadline(self, step: str) -> datetime:
-        return self.state.deadlines[step]
-
-    def _settled(self, step: str) -> bool:
-        return step in self.state.approved or step in self.state.waived
+        return self.progress.deadline(step)
 
     async def _sleep_until(self, moment: datetime, wake: Callable[[], bool]) -> None:
         delay = moment - self.now()
@@ -467,42 +397,3 @@ class CycleWorkflow:
             exception_id=update.exception_id, rule=update.rule, max_cities=update.max_cities,
             reason=update.reason,
         )  # fmt: skip
-
-    def _nominations_open(self, actor: Actor, member_state: str) -> None:
-        if member_state not in self.state.ledgers:
-            raise ApplicationError(
-                f"{member_state} is not a member state of the {self.plan.year} cycle "
-                f"({', '.join(self.plan.member_states)})"
-            )
-        if not actor.is_nr_of(member_state):
-            raise ApplicationError(
-                f"{actor.label} may not submit for {member_state}: only its NR "
-                f"(nr:{member_state}) may"
-            )
-        if NOMINATION_STEP not in self.state.opened:
-            raise ApplicationError(f"nominations for {self.plan.year} are not open yet")
-        if NOMINATION_STEP in self.state.completed or self._settled(NOMINATION_STEP):
-            raise ApplicationError(f"nominations for {self.plan.year} are closed")
-
-    def _chair_team_only(self, actor: Actor, action: str) -> None:
-        if not actor.is_chair_team:
-            raise ApplicationError(
-                f"{actor.label} may not {action}: only the Chair's team (chair_team) may"
-            )
-
-    def _known_step(self, name: str) -> PlannedStep:
-        try:
-            return self.plan.step(name)
-        except KeyError as error:
-            raise ApplicationError(str(error.args[0])) from None
-
-    def _not_settled(self, name: str) -> None:
-        if name in self.state.completed or self._settled(name):
-            raise ApplicationError(f"step {name} is already approved, waived or completed")
-
-    @staticmethod
-    def _refuse_domain_errors(rule: Callable[[], object]) -> None:
-        try:
-            rule()
-        except DomainError as error:
-            raise ApplicationError(str(error), type=type(error).__name__) from None

@@ -1,0 +1,96 @@
+"""Where a cycle stands: who owes what, what is due next, and the status it reports.
+
+Pure functions of the plan, the workflow's state and the time: the workflow asks,
+and so can a test, with no Temporal in sight.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.calendar import CyclePlan, PlannedStep
+from workflows.messages import CycleState, CycleStatus, StepState, StepStatus
+
+NOMINATION_STEP = "nomination_deadline"
+
+# (rung, when, escalation target or None for a reminder)
+Due = tuple[str, datetime, str | None]
+
+
+class Progress:
+    def __init__(self, plan: CyclePlan, state: CycleState) -> None:
+        self.plan = plan
+        self.state = state
+
+    def deadline(self, step: str) -> datetime:
+        return self.state.deadlines[step]
+
+    def settled(self, step: str) -> bool:
+        return step in self.state.approved or step in self.state.waived
+
+    def owed(self, step: PlannedStep) -> list[str]:
+        """Who still owes something now: no one once the step is approved or waived."""
+        return [] if self.settled(step.step) else self.outstanding(step)
+
+    def outstanding(self, step: PlannedStep) -> list[str]:
+        """Who has not delivered. Approval discharges every step's obligation except the
+        nominations, where each AMS that never submitted stays outstanding."""
+        if step.step != NOMINATION_STEP and step.step in self.state.approved:
+            return []
+        if step.owed_by == "member_states":
+            if step.step != NOMINATION_STEP:
+                return [f"nr:{code}" for code in self.plan.member_states]
+            return [f"nr:{c}" for c in self.plan.member_states if c not in self.state.submitted]
+        if step.owed_by == "chair_of_ascn":
+            return [f"nr:{self.plan.chair}"]
+        if step.owed_by == "shepherd":
+            return [f"shepherd:{self.plan.shepherd}"]
+        return ["asec"]
+
+    def escalation_label(self, target: str) -> str:
+        if target == "shepherd":
+            return f"shepherd:{self.plan.shepherd}"
+        if target == "chair_of_ascn":
+            return f"chair_of_ascn:nr:{self.plan.chair}"
+        return "jcm_report"
+
+    def schedule(self, step: str) -> list[Due]:
+        """Reminders and escalation rungs of the step's current deadline, in time order."""
+        deadline = self.deadline(step)
+        reminders: list[Due] = [(r.rung, deadline - r.before, None) for r in self.plan.reminders]
+        ladder: list[Due] = [(e.rung, deadline + e.after, e.to) for e in self.plan.ladder]
+        return sorted([*reminders, *ladder], key=lambda item: item[1])
+
+    def due_between(self, step: str, since: datetime, until: datetime) -> list[Due]:
+        return [due for due in self.schedule(step) if since < due[1] <= until]
+
+    def next_due(self, step: str) -> datetime | None:
+        since = self.state.processed_until[step]
+        return min((at for _, at, _ in self.schedule(step) if at > since), default=None)
+
+    def status(self, now: datetime) -> CycleStatus:
+        steps = tuple(self._step_status(step, now) for step in self.plan.steps)
+        current = next((s.step for s in steps if s.state in ("open", "overdue")), None)
+        overdue = tuple(sorted({who for s in steps if s.state == "overdue" for who in s.owed_by}))
+        return CycleStatus(
+            year=self.plan.year, chair=self.plan.chair, shepherd=self.plan.shepherd, now=now,
+            current_step=current, overdue=overdue, steps=steps,
+        )  # fmt: skip
+
+    def _step_status(self, step: PlannedStep, now: datetime) -> StepStatus:
+        name = step.step
+        opened = name in self.state.opened
+        state: StepState
+        if name in self.state.waived:
+            state = "waived"
+        elif name in self.state.completed:
+            state = "completed"
+        elif not opened:
+            state = "pending"
+        else:
+            state = "overdue" if now > self.deadline(name) and self.owed(step) else "open"
+        return StepStatus(
+            step=name, title=step.title, state=state, opens_at=step.opens_at,
+            deadline=self.deadline(name), owed_by=tuple(self.owed(step)) if opened else (),
+            escalated=tuple(self.state.escalated.get(name, [])),
+        )  # fmt: skip
