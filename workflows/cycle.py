@@ -62,7 +62,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.progress import NOMINATION_STEP, Progress
 
 SYSTEM = Actor(id="ascn-engine", role="system")
-ACTIVITY_TIMEOUT = timedelta(minutes=2)
+# Above SQLite's 30 s busy timeout; a worker that dies mid-activity holds a step this long.
+ACTIVITY_TIMEOUT = timedelta(minutes=1)
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
@@ -154,9 +155,7 @@ class CycleWorkflow:
         """Send the reminders and escalations whose time has come since the last look."""
         name, now = step.step, self.now()
         deadline = self.deadline(name).isoformat()
-        for rung, _, target in self.progress.due_between(
-            name, self.state.processed_until[name], now
-        ):
+        for rung, _, target in self.progress.due(name, now):
             owed = tuple(self.progress.owed(step))
             if not owed:
                 continue
@@ -167,6 +166,7 @@ class CycleWorkflow:
                 )
                 await self._record(f"{key}/reminder", fact)
             else:
+                self.state.fired.append(self.progress.fire_key(name, rung))
                 self.state.escalated.setdefault(name, []).append(rung)
                 fact = StepEscalated(
                     year=self.plan.year, step=name, rung=rung,
@@ -195,6 +195,7 @@ class CycleWorkflow:
     @submit_nominations.validator
     def _validate_submission(self, update: SubmitNominationsUpdate) -> None:
         guards.nominations_open(self.progress, update.actor, update.member_state)
+        guards.recently_sent(update.sent_at, self.now())
         ledger = self.state.ledgers[update.member_state]
         guards.domain_rule_allows(
             lambda: submit_nominations(ledger, self._submission(update), self.input.reference)
@@ -218,6 +219,7 @@ class CycleWorkflow:
     @declare_nil_return.validator
     def _validate_nil_return(self, update: DeclareNilReturnUpdate) -> None:
         guards.nominations_open(self.progress, update.actor, update.member_state)
+        guards.recently_sent(update.sent_at, self.now())
         ledger = self.state.ledgers[update.member_state]
         guards.domain_rule_allows(
             lambda: declare_nil_return(ledger, self._nil_return(update), self.input.reference)
@@ -366,6 +368,9 @@ class CycleWorkflow:
         if returned and member_state not in self.state.submitted:
             self.state.submitted.append(member_state)
 
+    def _sent_at(self, sent_at: datetime | None) -> datetime:
+        return self.now() if sent_at is None else sent_at
+
     def _update_key(self) -> str:
         info = workflow.current_update_info()
         assert info is not None
@@ -381,14 +386,14 @@ class CycleWorkflow:
     def _submission(self, update: SubmitNominationsUpdate) -> SubmitNominations:
         return SubmitNominations(
             year=self.plan.year, member_state=update.member_state, submitted_by=update.actor,
-            submitted_at=self.now(), deadline=self.deadline(NOMINATION_STEP),
+            submitted_at=self._sent_at(update.sent_at), deadline=self.deadline(NOMINATION_STEP),
             national_representative=update.national_representative, cities=update.cities,
         )  # fmt: skip
 
     def _nil_return(self, update: DeclareNilReturnUpdate) -> DeclareNilReturn:
         return DeclareNilReturn(
             year=self.plan.year, member_state=update.member_state, submitted_by=update.actor,
-            submitted_at=self.now(), deadline=self.deadline(NOMINATION_STEP),
+            submitted_at=self._sent_at(update.sent_at), deadline=self.deadline(NOMINATION_STEP),
         )  # fmt: skip
 
     def _exception(self, update: GrantExceptionUpdate) -> GrantException:

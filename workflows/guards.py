@@ -7,6 +7,7 @@ update receives it, and the workflow's history does not change.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from temporalio.exceptions import ApplicationError
 
@@ -60,6 +61,23 @@ def nominations_open(progress: Progress, actor: Actor, member_state: str) -> Non
         raise ApplicationError(f"nominations for {year} are not open yet")
     if NOMINATION_STEP in progress.state.completed or progress.settled(NOMINATION_STEP):
         raise ApplicationError(f"nominations for {year} are closed")
+
+
+# How long a submission may take to reach the cycle: a worker outage or backlog at the
+# deadline shorter than this does not make an on-time submission late.
+SEND_GRACE = timedelta(days=2)
+
+
+def recently_sent(sent_at: datetime | None, now: datetime) -> None:
+    if sent_at is None:
+        return
+    if sent_at > now:
+        raise ApplicationError(f"sent_at {sent_at.isoformat()} is in the future")
+    if now - sent_at > SEND_GRACE:
+        raise ApplicationError(
+            f"sent_at {sent_at.isoformat()} is more than {SEND_GRACE.days} days ago; "
+            "submit again without it"
+        )
 
 
 def domain_rule_allows(rule: Callable[[], object]) -> None:

@@ -29,6 +29,8 @@ class CycleState(BaseModel):
     opened: dict[str, AwareDatetime] = Field(default_factory=dict)
     processed_until: dict[str, AwareDatetime] = Field(default_factory=dict)
     escalated: dict[str, list[str]] = Field(default_factory=dict)
+    # "<step>/<rung>/<deadline>" of every escalation sent: each rung of each deadline once.
+    fired: list[str] = Field(default_factory=list)
     approved: list[str] = Field(default_factory=list)
     waived: list[str] = Field(default_factory=list)
     completed: list[str] = Field(default_factory=list)
@@ -62,10 +64,14 @@ class SubmitNominationsUpdate(_Update):
     member_state: str
     national_representative: Person
     cities: tuple[NominatedCity, ...]
+    # When the NR sent it (stamped by the API or CLI), so that a worker outage at the
+    # deadline does not make an on-time submission late. None: when it arrives.
+    sent_at: AwareDatetime | None = None
 
 
 class DeclareNilReturnUpdate(_Update):
     member_state: str
+    sent_at: AwareDatetime | None = None
 
 
 class GrantExceptionUpdate(_Update):

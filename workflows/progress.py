@@ -61,8 +61,20 @@ class Progress:
         ladder: list[Due] = [(e.rung, deadline + e.after, e.to) for e in self.plan.ladder]
         return sorted([*reminders, *ladder], key=lambda item: item[1])
 
-    def due_between(self, step: str, since: datetime, until: datetime) -> list[Due]:
-        return [due for due in self.schedule(step) if since < due[1] <= until]
+    def due(self, step: str, until: datetime) -> list[Due]:
+        """What is due by ``until``: reminders since the last look (a reminder whose time
+        passed before the step opened is stale and skipped), and every escalation rung of
+        the current deadline not yet sent, even one due before the step opened."""
+        since = self.state.processed_until[step]
+        return [
+            (rung, at, target)
+            for rung, at, target in self.schedule(step)
+            if at <= until and (since < at if target is None else self.fire_key(step, rung)
+                                not in self.state.fired)
+        ]  # fmt: skip
+
+    def fire_key(self, step: str, rung: str) -> str:
+        return f"{step}/{rung}/{self.deadline(step).isoformat()}"
 
     def next_due(self, step: str) -> datetime | None:
         since = self.state.processed_until[step]

@@ -71,3 +71,44 @@ async def test_the_ladder_escalates_until_the_chair_approves(
     assert completed == [
         {"year": 2018, "step": "nomination_deadline", "outstanding": ["nr:MY", "nr:MM"]}
     ]
+
+
+async def test_a_step_that_opens_after_its_deadline_escalates_at_once(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    handle = await start(env, worker)
+    await env.sleep(45 * DAY)  # the annual meeting was due on day 40
+
+    await handle.execute_update(
+        CycleWorkflow.approve_step, ApproveStepUpdate(actor=CHAIR_TEAM, step="nomination_deadline")
+    )
+    await env.sleep(DAY)
+
+    meeting = [
+        (kind, data.get("rung"))
+        for kind, data in facts(store)
+        if data.get("step") == "annual_meeting"
+    ]
+    # Its reminders are stale and skipped; the first rung of the ladder is not.
+    assert meeting == [("StepOpened", None), ("StepEscalated", "deadline")]
+
+
+async def test_the_time_an_nr_sent_a_submission_decides_lateness(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    handle = await start(env, worker)
+    t0 = await env.get_current_time()
+    await env.sleep(21 * DAY)  # the deadline (day 20) has passed; the submission was sent before
+    sent = t0 + 19.5 * DAY
+
+    on_time = nominate("SG", "Singapore").model_copy(update={"sent_at": sent})
+    await handle.execute_update(CycleWorkflow.submit_nominations, on_time)
+    late = nominate("MY", "Kuala Lumpur")
+    await handle.execute_update(CycleWorkflow.submit_nominations, late)
+
+    recorded = [(e.stream_id, e.type) for e in store.iter_all() if "nominations" in e.stream_id]
+    assert recorded == [
+        ("nominations-SG", "NominationsSubmitted"),
+        ("nominations-MY", "NominationsSubmitted"),
+        ("nominations-MY", "LateSubmissionRecorded"),
+    ]

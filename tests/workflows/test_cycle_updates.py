@@ -231,3 +231,13 @@ async def test_a_waived_step_completes_without_approval(
         "StepWaived", "StepApproved", "StepCompleted", "StepCompleted", "CycleCompleted",
     ]  # fmt: skip
     assert facts.count("StepOpened") == 1  # the waived step never opened
+
+
+async def test_a_sent_at_far_in_the_past_or_future_is_refused(
+    env: WorkflowEnvironment, worker: Worker
+) -> None:
+    handle, t0 = await start(env, worker)
+
+    for sent_at, expected in ((t0 - 30 * DAY, "more than 2 days ago"), (t0 + 90 * DAY, "future")):
+        update = nominate("SG", "Singapore").model_copy(update={"sent_at": sent_at})
+        assert expected in await refused(handle, CycleWorkflow.submit_nominations, update)

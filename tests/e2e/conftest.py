@@ -1,0 +1,274 @@
+"""The real Temporal dev server, a migrated SQLite store and seconds-scale cycle plans.
+
+Real time runs here (no time skipping), so every plan is measured in seconds and
+every wait polls with a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from ascn.embedded import dev_server_path
+from domain.actors import Actor
+from domain.calendar import CyclePlan, EscalationRung, Owed, PlannedStep, Reminder
+from domain.streams import cycle_stream, nominations_stream
+from eventstore import migrate
+from eventstore.engine import create_store_engine
+from eventstore.records import RecordedEvent
+from eventstore.store import EventStore
+from tests.workflows.plans import CHAIR_TEAM, REFERENCE
+from workflows.cycle import CycleWorkflow
+from workflows.messages import ApproveStepUpdate, CycleInput, CycleStatus, StepState
+
+T = TypeVar("T")
+YEAR = 2018
+NOMINATION_STEP = "nomination_deadline"
+SECOND = timedelta(seconds=1)
+MEMBER_STATES = ("SG", "TH", "MY")
+REMINDERS = (Reminder(rung="T-2s", before=2 * SECOND),)
+LADDER = (
+    EscalationRung(rung="deadline", after=timedelta(0), to="shepherd"),
+    EscalationRung(rung="deadline+1s", after=SECOND, to="chair_of_ascn"),
+)
+# What a plan from ``seconds_plan`` records when one member state is still owing at
+# its deadline and every step is approved: one of each fact, once.
+EXPECTED_COUNTS = {
+    "CycleOpened": 1,
+    "StepOpened": 3,
+    "ReminderSent": 1,
+    "StepEscalated": 2,
+    "StepApproved": 3,
+    "Noted": 1,
+    "StepCompleted": 3,
+    "CycleCompleted": 1,
+}
+CycleHandle = WorkflowHandle[CycleWorkflow, CycleStatus]
+FactKey = tuple[str, object, object, object]
+
+
+@pytest.fixture
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=dev_server_path(),
+        data_converter=pydantic_data_converter,
+        ip="127.0.0.1",
+        dev_server_log_level="error",
+    ) as environment:
+        yield environment
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "store.db"
+
+
+@pytest.fixture
+def store_engine(db_path: Path) -> Iterator[Engine]:
+    engine = create_store_engine(f"sqlite:///{db_path}")
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(store_engine: Engine) -> EventStore:
+    return EventStore(store_engine)
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def seconds_plan(now: datetime, *, opens_in: float = 1.0, deadline_in: float = 6.0) -> CyclePlan:
+    """Nominations open ``opens_in`` seconds from ``now`` and are due ``deadline_in``
+    seconds from it; the two later steps are due long after the test is over, so
+    they record no reminder once approved at opening."""
+    nominations_open = now + opens_in * SECOND
+    far = now + timedelta(minutes=10)
+    return CyclePlan(
+        year=YEAR,
+        template="e2e-seconds",
+        zone="Asia/Singapore",
+        chair=REFERENCE.chair_for(YEAR).code,
+        shepherd=REFERENCE.shepherd_for(YEAR).code,
+        member_states=MEMBER_STATES,
+        reminders=REMINDERS,
+        ladder=LADDER,
+        steps=(
+            _step(NOMINATION_STEP, "member_states", nominations_open, now + deadline_in * SECOND),
+            _step("annual_meeting", "chair_of_ascn", nominations_open, far),
+            _step("jcm_submission", "chair_of_ascn", nominations_open, far, noted_by="JCM"),
+        ),
+    )
+
+
+def _step(
+    name: str, owed_by: Owed, opens: datetime, deadline: datetime, noted_by: str | None = None
+) -> PlannedStep:
+    return PlannedStep(step=name, title=name.replace("_", " "), owed_by=owed_by,
+                       opens_at=opens, deadline=deadline, noted_by=noted_by)  # fmt: skip
+
+
+def cycle_input(plan: CyclePlan) -> CycleInput:
+    return CycleInput(plan=plan, reference=REFERENCE)
+
+
+# -- waiting -------------------------------------------------------------------
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], *, what: str, within: float = 30.0
+) -> T:
+    """Poll ``check`` until it returns something other than None (or False)."""
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result is not None and result is not False:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def wait_for_step(
+    handle: CycleHandle, step: str, states: tuple[StepState, ...] = ("open", "overdue")
+) -> CycleStatus:
+    async def reached() -> CycleStatus | None:
+        status = await handle.query(CycleWorkflow.status)
+        current = next(s for s in status.steps if s.step == step)
+        return status if current.state in states else None
+
+    return await eventually(reached, what=f"step {step} to be {'/'.join(states)}")
+
+
+async def wait_for_facts(
+    store: EventStore, predicate: Callable[[list[RecordedEvent]], bool], *, what: str,
+    within: float = 30.0,
+) -> list[RecordedEvent]:  # fmt: skip
+    async def recorded() -> list[RecordedEvent] | None:
+        facts = cycle_facts(store)
+        return facts if predicate(facts) else None
+
+    return await eventually(recorded, what=what, within=within)
+
+
+def escalations(facts: list[RecordedEvent]) -> list[str]:
+    return [str(e.data["rung"]) for e in facts if e.type == "StepEscalated"]
+
+
+async def approve_each_step(handle: CycleHandle, plan: CyclePlan, by: Actor = CHAIR_TEAM) -> None:
+    """Approve every step in turn, each once its status says it is open."""
+    for planned in plan.steps:
+        await wait_for_step(handle, planned.step)
+        result = await handle.execute_update(
+            CycleWorkflow.approve_step, ApproveStepUpdate(actor=by, step=planned.step)
+        )
+        assert result.recorded == ("StepApproved",)
+
+
+# -- reading the store ---------------------------------------------------------
+
+
+def cycle_facts(store: EventStore) -> list[RecordedEvent]:
+    return store.read_stream(cycle_stream(YEAR))
+
+
+def nomination_types(store: EventStore, member_state: str) -> list[str]:
+    return [e.type for e in store.read_stream(nominations_stream(member_state))]
+
+
+def fact_key(event: RecordedEvent) -> FactKey:
+    """What makes a fact this fact: recording it twice repeats this key."""
+    data: dict[str, Any] = event.data
+    return (event.type, data.get("step"), data.get("rung"), data.get("body"))
+
+
+def assert_each_fact_once(facts: list[RecordedEvent]) -> None:
+    keys = [fact_key(e) for e in facts]
+    repeated = [key for key, count in Counter(keys).items() if count > 1]
+    assert repeated == [], f"facts recorded more than once: {repeated}"
+    assert len({e.event_id for e in facts}) == len(facts)
+    assert dict(Counter(e.type for e in facts)) == EXPECTED_COUNTS
+
+
+# -- a worker in a process of its own -------------------------------------------
+
+
+class WorkerProcess:
+    """``python -m ascn worker`` with its settings in the environment, logs to a file."""
+
+    def __init__(
+        self, *, name: str, db_path: Path, address: str, task_queue: str, log_level: str = "INFO"
+    ) -> None:
+        self.log_path = db_path.parent / f"{name}.log"
+        self._env = {
+            **os.environ,
+            "ASCN_DB_URL": f"sqlite:///{db_path}",
+            "ASCN_TEMPORAL_ADDRESS": address,
+            "ASCN_TASK_QUEUE": task_queue,
+            "ASCN_LOG_FORMAT": "json",
+            "ASCN_LOG_LEVEL": log_level,
+        }
+        self._cwd = db_path.parent
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def start(self) -> None:
+        self._log = self.log_path.open("wb")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "ascn", "worker"],
+            cwd=self._cwd,
+            env=self._env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    async def started(self, within: float = 30.0) -> None:
+        async def polling() -> bool:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise AssertionError(f"the worker exited early:\n{self.log()}")
+            return '"worker started"' in self.log()
+
+        await eventually(polling, what="the worker to start polling", within=within)
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no drain, no goodbye to the server, the way a machine dies."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGKILL)
+            self._process.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@pytest.fixture
+def worker_processes() -> Iterator[list[WorkerProcess]]:
+    """Every worker process a test starts goes in here and is killed afterwards."""
+    started: list[WorkerProcess] = []
+    try:
+        yield started
+    finally:
+        for process in started:
+            process.kill()
