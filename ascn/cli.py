@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ascn.bootstrap import configure, serve_worker, services
-from ascn.cycles import calendar_for, start_cycle
+from ascn.bootstrap import configure, connect_client, serve_worker, services
+from ascn.cycles import SCHEDULE_ID, create_yearly_schedule, plan_for, start_cycle
 from ascn.errors import describe
 from ascn.settings import Settings, load_settings
 from domain.reference import ReferenceData
@@ -107,13 +107,33 @@ def cycle_start(
 ) -> None:
     """Start a year's cycle (workflow ascn-cycle-<year>) on the recurring template."""
     settings = _settings(None)
-    plan = calendar_for(template, year).plan(ReferenceData.load())
-    run_id = asyncio.run(start_cycle(settings, plan))
+    plan = plan_for(year, template)
+    run_id = asyncio.run(start_cycle(settings, year, template))
     out.print(
         f"started {workflow_id(year)} (run {run_id}): Chair {plan.chair}, "
         f"shepherd {plan.shepherd}, {len(plan.steps)} steps, "
         f"first deadline {plan.steps[0].deadline.isoformat()}"
     )
+
+
+@app.command()
+def schedule(
+    month: Annotated[int, typer.Option(min=1, max=12, help="Month each cycle starts.")] = 1,
+    day: Annotated[int, typer.Option(min=1, max=28, help="Day of that month.")] = 2,
+    zone: Annotated[str, typer.Option(help="IANA time zone of that day.")] = "Asia/Jakarta",
+) -> None:
+    """Create the Temporal Schedule that starts each year's cycle (recurring template)."""
+    settings = _settings(None)
+
+    async def create() -> bool:
+        client = await connect_client(settings)
+        return await create_yearly_schedule(
+            client, settings.task_queue, month=month, day=day, zone=zone
+        )
+
+    created = asyncio.run(create())
+    verb = "created" if created else "already exists:"
+    out.print(f"schedule {SCHEDULE_ID} {verb} each year on {day:02d}/{month:02d} 00:00 {zone}")
 
 
 @app.command()

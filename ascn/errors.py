@@ -8,6 +8,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from ascn.embedded import MissingServerBinary
+from domain.errors import DomainError
 from eventstore.errors import EventStoreError
 from eventstore.migrate import SchemaDrift
 
@@ -29,6 +30,8 @@ def describe(error: BaseException) -> str:
         if "no such table" in detail or "does not exist" in detail:
             return f"the database has no event store yet ({detail}); run `ascn migrate` first"
         return f"database error: {detail}"
+    if isinstance(error, DomainError):
+        return str(error)
     if isinstance(error, WorkflowAlreadyStartedError):
         return f"{error.workflow_id} is already running: one cycle a year"
     if isinstance(error, WorkflowUpdateFailedError):

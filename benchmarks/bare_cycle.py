@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 # The cycle's own activity options.
-ACTIVITY_TIMEOUT = timedelta(minutes=2)
+ACTIVITY_TIMEOUT = timedelta(minutes=1)
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 

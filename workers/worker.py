@@ -9,9 +9,11 @@ from temporalio.worker import Worker
 
 from activities.cycle import CycleActivities
 from activities.nominations import NominationActivities
+from activities.planning import PlanningActivities
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
 from workflows.cycle import CycleWorkflow
+from workflows.starter import CycleStarter
 
 
 def create_worker(
@@ -27,16 +29,18 @@ def create_worker(
     sync (SQLAlchemy), and each holds a thread while it runs."""
     cycle = CycleActivities(store)
     nominations = NominationActivities(store, reference)
+    planning = PlanningActivities(reference)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CycleWorkflow],
+        workflows=[CycleWorkflow, CycleStarter],
         activities=[
             cycle.record_fact,
             cycle.load_ledgers,
             nominations.submit_nominations,
             nominations.declare_nil_return,
             nominations.grant_exception,
+            planning.plan_cycle,
         ],
         activity_executor=executor,
         max_concurrent_activities=max_concurrent_activities,

@@ -1,0 +1,56 @@
+"""`ascn schedule`: a Temporal Schedule that starts each year's cycle, on the dev server."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from temporalio.client import ScheduleActionStartWorkflow, ScheduleCalendarSpec
+from temporalio.testing import WorkflowEnvironment
+
+from ascn.cycles import SCHEDULE_ID, create_yearly_schedule
+from domain.reference import ReferenceData
+from eventstore.store import EventStore
+from tests.e2e.conftest import eventually
+from workers.worker import create_worker
+from workflows.cycle import CycleWorkflow, workflow_id
+from workflows.messages import CycleStatus
+
+
+async def test_the_yearly_schedule_starts_this_years_cycle_with_its_chair(
+    dev_server: WorkflowEnvironment, store: EventStore, unique: str
+) -> None:
+    client = dev_server.client
+    task_queue = f"e2e-schedule-{unique}"
+    assert await create_yearly_schedule(client, task_queue, month=1, day=2, zone="Asia/Jakarta")
+    assert not await create_yearly_schedule(client, task_queue)  # it exists: left alone
+    schedule = client.get_schedule_handle(SCHEDULE_ID)
+    described = await schedule.describe()
+    (calendar,) = described.schedule.spec.calendars
+    assert isinstance(calendar, ScheduleCalendarSpec)
+    assert [(r.start, r.end or r.start) for r in calendar.month] == [(1, 1)]
+    assert described.schedule.spec.time_zone_name == "Asia/Jakarta"
+    assert isinstance(described.schedule.action, ScheduleActionStartWorkflow)
+
+    year = datetime.now(UTC).year
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        worker = create_worker(client, store, ReferenceData.load(), task_queue=task_queue,
+                               executor=pool, max_concurrent_activities=4)  # fmt: skip
+        async with worker:
+            await schedule.trigger()
+
+            async def cycle_started() -> CycleStatus | None:
+                try:
+                    return await client.get_workflow_handle(workflow_id(year)).query(
+                        CycleWorkflow.status
+                    )
+                except Exception:  # not started yet
+                    return None
+
+            status = await eventually(cycle_started, what=f"the {year} cycle to start")
+            await client.get_workflow_handle(workflow_id(year)).terminate("test over")
+    await schedule.delete()
+
+    reference = ReferenceData.load()
+    assert status.chair == reference.chair_for(year).code
+    assert status.shepherd == reference.shepherd_for(year).code
