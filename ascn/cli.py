@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,17 +15,31 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.users import create_user, issue_token
 from ascn.bootstrap import configure, connect_client, serve_worker, services
 from ascn.cycles import SCHEDULE_ID, create_yearly_schedule, plan_for, start_cycle
-from ascn.errors import describe
+from ascn.errors import UsageError, describe
+from ascn.operate import (
+    actor_from,
+    cycle_zone,
+    deadline_from,
+    print_status,
+    read_nominations,
+    recorded,
+    with_gateway,
+)
 from ascn.settings import Settings, load_settings
+from ascn.up import Ports, run_up
 from domain.reference import ReferenceData
 from eventstore import migrate as migrations
 from eventstore.export import export_events
 from eventstore.projections import ProjectionRunner
+from eventstore.readmodels.cycles import cycle_view
 from eventstore.readmodels.nominations import NominationsProjection, accepted_nominations
+from eventstore.readmodels.registry import catch_up_all
 from eventstore.verify import verify_store
 from workflows.cycle import workflow_id
+from workflows.messages import ApproveStepUpdate, ExtendDeadlineUpdate
 
 app = typer.Typer(
     help="ASEAN Smart Cities Network: the yearly reporting chain.",
@@ -36,6 +51,8 @@ events_app = typer.Typer(help="Read the event store.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
 cycle_app = typer.Typer(help="Start and follow yearly cycles.", no_args_is_help=True)
 app.add_typer(cycle_app, name="cycle")
+users_app = typer.Typer(help="API users and their tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 DbOption = Annotated[
     str | None,
@@ -114,6 +131,102 @@ def cycle_start(
         f"shepherd {plan.shepherd}, {len(plan.steps)} steps, "
         f"first deadline {plan.steps[0].deadline.isoformat()}"
     )
+
+
+As = Annotated[
+    str, typer.Option("--as", help="Who acts, as role/id: nr:MY/aziz, chair_team/alice.")
+]
+Year = Annotated[int, typer.Option(help="Cycle year.")]
+
+
+@app.command()
+def status(year: Year, db: DbOption = None) -> None:
+    """The cycle's steps, deadlines and who is overdue, from the read models."""
+    with services(_settings(db)) as built:
+        catch_up_all(built.engine)
+        view = cycle_view(built.engine, year)
+    if view is None:
+        raise UsageError(
+            f"no cycle {year} in this store (start one: ascn cycle start --year {year})"
+        )
+    print_status(out, view)
+
+
+@app.command()
+def nominate(
+    year: Year,
+    file: Annotated[
+        Path, typer.Option(help="YAML or JSON: member_state, national_representative, cities.")
+    ],
+    actor: As,
+) -> None:
+    """Submit a member state's nominations (the NR of that AMS only)."""
+    settings = _settings(None)
+    update = read_nominations(file, actor_from(actor))
+    update = update.model_copy(update={"sent_at": update.sent_at or datetime.now(UTC)})
+    with out.status(f"submitting {update.member_state}'s nominations for {year}..."):
+        result = asyncio.run(with_gateway(settings, lambda g: g.submit_nominations(year, update)))
+    out.print(f"recorded: {recorded(result)}")
+
+
+@app.command()
+def approve(
+    year: Year, step: Annotated[str, typer.Option(help="Step name, e.g. scgw.")], actor: As
+) -> None:
+    """Approve a step (the Chair's team only)."""
+    settings = _settings(None)
+    update = ApproveStepUpdate(actor=actor_from(actor), step=step)
+    with out.status(f"approving {step} of {year}..."):
+        result = asyncio.run(with_gateway(settings, lambda g: g.approve_step(year, update)))
+    out.print(f"recorded: {recorded(result)}")
+
+
+@app.command()
+def extend(
+    year: Year,
+    step: Annotated[str, typer.Option(help="Step name.")],
+    to: Annotated[
+        str, typer.Option(help="New deadline: a date (end of that day) or ISO datetime.")
+    ],
+    reason: Annotated[str, typer.Option(help="Why; recorded with the extension.")],
+    actor: As,
+) -> None:
+    """Extend a step's deadline (the Chair's team only): moves the timers, records who and why."""
+    settings = _settings(None)
+    zone = asyncio.run(cycle_zone(settings, year))
+    update = ExtendDeadlineUpdate(
+        actor=actor_from(actor), step=step, new_deadline=deadline_from(to, zone), reason=reason
+    )
+    with out.status(f"extending {step} of {year}..."):
+        result = asyncio.run(with_gateway(settings, lambda g: g.extend_deadline(year, update)))
+    out.print(f"recorded: {recorded(result)}; {step} now due {update.new_deadline.isoformat()}")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (recorded as the actor id).")],
+    role: Annotated[str, typer.Option(help="shepherd, chair_team, admin or nr:<AMS>.")],
+    db: DbOption = None,
+) -> None:
+    """Add an API user and print its bearer token (shown once; only its hash is kept)."""
+    with services(_settings(db)) as built:
+        user = create_user(built.engine, name, role)
+        token = issue_token(built.engine, user)
+    out.print(f"user {user.name} ({user.role}) added; token (shown once):")
+    typer.echo(token)
+
+
+@app.command()
+def up(
+    data_dir: Annotated[Path, typer.Option(help="Where the embedded state lives.")] = Path(".ascn"),
+    api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
+    temporal_port: Annotated[int, typer.Option(help="Temporal frontend port.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Temporal web UI port.")] = 8233,
+) -> None:
+    """Start the whole stack on the embedded defaults: Temporal, the worker, the HTTP API."""
+    settings = _settings(None)
+    ports = Ports(temporal=temporal_port, temporal_ui=ui_port, api=api_port)
+    asyncio.run(run_up(settings, data_dir, ports, out.print))
 
 
 @app.command()

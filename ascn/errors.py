@@ -7,6 +7,8 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
+from api.gateway import CycleNotFound, CycleUnavailable, Refused
+from api.users import UserError
 from ascn.embedded import MissingServerBinary
 from domain.errors import DomainError
 from eventstore.errors import EventStoreError
@@ -30,7 +32,9 @@ def describe(error: BaseException) -> str:
         if "no such table" in detail or "does not exist" in detail:
             return f"the database has no event store yet ({detail}); run `ascn migrate` first"
         return f"database error: {detail}"
-    if isinstance(error, DomainError):
+    if isinstance(error, Refused):
+        return f"refused: {error.message}"
+    if isinstance(error, DomainError | CycleNotFound | CycleUnavailable | UserError):
         return str(error)
     if isinstance(error, WorkflowAlreadyStartedError):
         return f"{error.workflow_id} is already running: one cycle a year"

@@ -17,7 +17,9 @@ from temporalio import activity, workflow
 SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     # Lifts `extra=` fields, e.g. the SDK's `temporal_workflow` and our `step`, into the event.
-    structlog.stdlib.ExtraAdder(),
+    structlog.stdlib.ExtraAdder(
+        allow=("step", "cycle", "chair", "temporal_workflow", "temporal_activity")
+    ),
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -123,6 +123,8 @@ class CycleStatus(BaseModel):
     model_config = _FROZEN
 
     year: int
+    zone: str = "UTC"
+    """The calendar's time zone: a deadline given as a date ends that day there."""
     chair: str
     shepherd: str
     now: datetime

@@ -85,7 +85,8 @@ class Progress:
         current = next((s.step for s in steps if s.state in ("open", "overdue")), None)
         overdue = tuple(sorted({who for s in steps if s.state == "overdue" for who in s.owed_by}))
         return CycleStatus(
-            year=self.plan.year, chair=self.plan.chair, shepherd=self.plan.shepherd, now=now,
+            year=self.plan.year, zone=self.plan.zone, chair=self.plan.chair,
+            shepherd=self.plan.shepherd, now=now,
             current_step=current, overdue=overdue, steps=steps,
         )  # fmt: skip
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, String, Table, Text
 
-from eventstore.schema import metadata
+from eventstore.schema import UTCDateTime, metadata
 
 # The accepted nominations of each member state and year: the latest submission
 # wins, and a nil return carries the earlier list forward.
@@ -36,5 +36,58 @@ exceptions = Table(
     Column("max_cities", Integer(), nullable=True),
     Column("reason", Text(), nullable=False),
     Column("granted_by", String(200), nullable=False),
+    Column("position", BigInteger(), nullable=False),
+)
+
+# One row per cycle year. Every query of the cycle read models looks rows up by
+# their primary key or a prefix of it (year first), so their cost stays flat as
+# years accumulate; no other index is needed.
+cycles = Table(
+    "rm_cycles",
+    metadata,
+    Column("year", Integer(), primary_key=True, autoincrement=False),
+    Column("chair", String(8), nullable=False),
+    Column("shepherd", String(8), nullable=False),
+    Column("template", String(200), nullable=False),
+    Column("state", String(16), nullable=False),  # open, completed
+    Column("current_step", String(200), nullable=True),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("completed_at", UTCDateTime(), nullable=True),
+    Column("position", BigInteger(), nullable=False),
+)
+
+# One row per step of a cycle. A step the store names before it opens (extended,
+# approved or waived ahead of time) is "pending" until its StepOpened.
+steps = Table(
+    "rm_steps",
+    metadata,
+    Column("year", Integer(), primary_key=True, autoincrement=False),
+    Column("step", String(200), primary_key=True),
+    Column("state", String(16), nullable=False),  # pending, open, approved, waived, completed
+    Column("settled_by", String(16), nullable=True),  # approved, waived (once completed)
+    Column("opened_at", UTCDateTime(), nullable=True),
+    Column("deadline", UTCDateTime(), nullable=True),
+    Column("extensions", Integer(), nullable=False),
+    Column("approved_by", String(200), nullable=True),
+    Column("completed_at", UTCDateTime(), nullable=True),
+    Column("outstanding", JSON(), nullable=False),
+    Column("escalations", JSON(), nullable=False),
+    Column("reminders_sent", Integer(), nullable=False),
+    Column("noted", JSON(), nullable=False),
+    # Orders a year's steps: the position of the StepOpened, or of the first
+    # event naming a step that never opened.
+    Column("order_position", BigInteger(), nullable=False),
+    Column("position", BigInteger(), nullable=False),
+)
+
+# Who is overdue on which step: escalated and not yet discharged.
+overdue = Table(
+    "rm_overdue",
+    metadata,
+    Column("year", Integer(), primary_key=True, autoincrement=False),
+    Column("step", String(200), primary_key=True),
+    Column("party", String(200), primary_key=True),
+    Column("rung", String(100), nullable=False),
+    Column("since", UTCDateTime(), nullable=False),
     Column("position", BigInteger(), nullable=False),
 )

@@ -12,7 +12,10 @@ from eventstore.schema import metadata
 from eventstore.store import EventStore
 from tests.store.factories import events
 
-STORE_TABLES = {"events", "projection_checkpoints", "rm_nominations", "rm_exceptions"}
+STORE_TABLES = {
+    "events", "projection_checkpoints", "rm_nominations", "rm_exceptions",
+    "rm_cycles", "rm_steps", "rm_overdue", "api_users", "api_tokens",
+}  # fmt: skip
 
 
 def tables(engine: Engine) -> set[str]:

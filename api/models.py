@@ -1,0 +1,170 @@
+"""Request and response bodies. Unknown fields are refused (422), so a typo never passes.
+
+Lengths are capped at what the read models store (e.g. 200 characters for a name),
+so that a request the cycle accepts can always be projected.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from api.users import InvalidUser, check_user
+from domain.commands import NominatedCity
+from domain.events import ExceptionRule, Person
+from domain.values import Email, MemberStateCode, NonEmptyStr, Year
+
+_BODY = ConfigDict(extra="forbid")
+
+Template = Literal["recurring", "inaugural-2018"]
+# No control characters in names (PostgreSQL's JSONB refuses NUL, and a name is one
+# line); a reason may span lines but holds no NUL.
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[NonEmptyStr, Field(max_length=200, pattern=ONE_LINE)]
+Reason = Annotated[NonEmptyStr, Field(max_length=2000, pattern=NO_NUL)]
+
+
+class StartCycle(BaseModel):
+    model_config = _BODY
+
+    year: Year
+    template: Template = "recurring"
+
+    @field_validator("template")
+    @classmethod
+    def _inaugural_is_2018(cls, template: str, info: ValidationInfo) -> str:
+        year = info.data.get("year")
+        if template == "inaugural-2018" and year is not None and year != 2018:
+            raise ValueError(f"the inaugural-2018 template is for 2018, not {year}")
+        return template
+
+
+class CycleStarted(BaseModel):
+    year: int
+    workflow_id: str
+    run_id: str
+    template: str
+    started_by: str
+
+
+class PersonBody(BaseModel):
+    model_config = _BODY
+
+    name: Name
+    email: Annotated[Email, Field(max_length=320)]
+
+    def domain(self) -> Person:
+        return Person(name=self.name, email=self.email)
+
+
+class CityBody(BaseModel):
+    model_config = _BODY
+
+    city: Name
+    csco: PersonBody
+
+    def domain(self) -> NominatedCity:
+        return NominatedCity(city=self.city, csco=self.csco.domain())
+
+
+class Nominations(BaseModel):
+    model_config = _BODY
+
+    member_state: MemberStateCode
+    national_representative: PersonBody
+    cities: list[CityBody] = Field(max_length=50)
+    sent_at: AwareDatetime | None = None
+    """When the NR sent it; the API stamps the time it received it if absent."""
+
+
+class NilReturn(BaseModel):
+    model_config = _BODY
+
+    member_state: MemberStateCode
+    sent_at: AwareDatetime | None = None
+
+
+class ExceptionGrant(BaseModel):
+    model_config = _BODY
+
+    member_state: MemberStateCode
+    exception_id: Annotated[NonEmptyStr, Field(max_length=100, pattern=ONE_LINE)]
+    rule: ExceptionRule
+    max_cities: Annotated[int, Field(ge=1, le=50)] | None = None
+    reason: Reason
+
+
+class Extension(BaseModel):
+    model_config = _BODY
+
+    new_deadline: AwareDatetime
+    reason: Reason
+
+
+class Waiver(BaseModel):
+    model_config = _BODY
+
+    reason: Reason
+
+
+class Recorded(BaseModel):
+    recorded: list[str]
+    """The types of the events the cycle recorded, in order."""
+
+
+class BrokenLinkOut(BaseModel):
+    stream_id: str
+    version: int
+    position: int
+    reason: str
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    events_checked: int
+    streams_checked: int
+    broken: BrokenLinkOut | None
+
+
+class NewUser(BaseModel):
+    model_config = _BODY
+
+    name: Annotated[str, Field(min_length=1, max_length=150)]
+    role: Annotated[str, Field(min_length=1, max_length=20)]
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, name: str) -> str:
+        return _checked(name, "admin", "name")
+
+    @field_validator("role")
+    @classmethod
+    def _valid_role(cls, role: str, info: ValidationInfo) -> str:
+        return _checked(str(info.data.get("name") or "someone"), role, "role")
+
+
+def _checked(name: str, role: str, field: str) -> str:
+    """``name`` or ``role`` as given, if the user would be a valid actor by that field."""
+    try:
+        check_user(name, role)
+    except InvalidUser as error:
+        if error.field == field:
+            raise ValueError(str(error)) from None
+    return name if field == "name" else role
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    created_at: datetime
+    disabled: bool
+
+
+class TokenOut(BaseModel):
+    token: str
+    """Shown this once; only its SHA-256 is kept."""
+    name: str
+    role: str

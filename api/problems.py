@@ -1,0 +1,173 @@
+"""Every error as ``application/problem+json`` (RFC 9457), and its place in the OpenAPI.
+
+Types: ``about:blank`` when the HTTP status says it all (401, 403, 404, 405...),
+else ``urn:ascn:problem:<kind>``:
+
+* ``invalid-request`` (422): the request does not fit the API's schema; ``errors``
+  names each field. Nothing was sent to the cycle.
+* ``refused`` (409): the request was well-formed, but the cycle's rules refused it
+  in the cycle's current state (nominations closed, step already approved, a fourth
+  city without an exception...). The detail is the workflow's own message. 409, not
+  422, because the same request may succeed once the state changes (an exception is
+  granted, a step opens), and because it keeps "fix your JSON" (422) apart from
+  "the cycle said no" (409). Nothing was recorded.
+* ``no-cycle`` (404), ``conflict`` (409, e.g. a user name taken),
+  ``cycle-unavailable`` (503).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from api.auth import unauthorized_caller
+from api.gateway import CycleNotFound, CycleUnavailable, Refused
+from api.users import InvalidUser, UnknownUser, UserExists
+
+PROBLEM_JSON = "application/problem+json"
+URN = "urn:ascn:problem:"
+log = logging.getLogger("ascn.api")
+
+
+class FieldProblem(BaseModel):
+    field: str
+    """Dotted path inside its part of the request, e.g. ``cities.0.csco.email``."""
+    message: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | None = None
+    """Only for ``urn:ascn:problem:invalid-request``."""
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    kind: str | None = None,
+    title: str | None = None,
+    errors: Sequence[FieldProblem] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> ProblemResponse:
+    body = Problem(
+        type=f"{URN}{kind}" if kind else "about:blank",
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        errors=list(errors) if errors is not None else None,
+    )
+    return ProblemResponse(
+        body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers
+    )
+
+
+def field_problems(error: RequestValidationError) -> list[FieldProblem]:
+    found = []
+    for item in error.errors():
+        location = [str(part) for part in item.get("loc", ())]
+        # ("body", "cities", 0, "city") -> "cities.0.city"; the whole body -> "body"
+        # (its loc is ("body", <character offset>) when the JSON does not parse).
+        path = location[1:] if len(location) > 1 else location
+        if item.get("type") == "json_invalid":
+            path = ["body"]
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        found.append(FieldProblem(field=".".join(path) or "body", message=message))
+    return found
+
+
+async def _http_error(_: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, HTTPException)
+    return problem(error.status_code, str(error.detail), headers=error.headers)
+
+
+async def _invalid(request: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, RequestValidationError)
+    challenge = await unauthorized_caller(request)
+    if challenge is not None:
+        return await _http_error(request, challenge)
+    errors = field_problems(error)
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return problem(422, detail, kind="invalid-request", title="Invalid request", errors=errors)
+
+
+async def _refused(_: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, Refused)
+    return problem(409, error.message, kind="refused", title="Refused by the cycle")
+
+
+async def _no_cycle(_: Request, error: Exception) -> ProblemResponse:
+    return problem(404, str(error), kind="no-cycle", title="No such cycle")
+
+
+async def _unavailable(_: Request, error: Exception) -> ProblemResponse:
+    log.warning("cycle unavailable: %s", error)
+    return problem(503, str(error), kind="cycle-unavailable", title="The cycle did not answer")
+
+
+async def _user_error(_: Request, error: Exception) -> ProblemResponse:
+    if isinstance(error, UnknownUser):
+        return problem(404, str(error))
+    if isinstance(error, UserExists):
+        return problem(409, str(error), kind="conflict", title="Conflict")
+    assert isinstance(error, InvalidUser)
+    field = FieldProblem(field=error.field, message=str(error))
+    return problem(422, str(error), kind="invalid-request", title="Invalid request", errors=[field])
+
+
+async def _unexpected(_: Request, error: Exception) -> ProblemResponse:
+    log.error("unexpected error", exc_info=error)
+    return problem(500, "an unexpected error occurred; it has been logged")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(CycleNotFound, _no_cycle)
+    app.add_exception_handler(CycleUnavailable, _unavailable)
+    for user_error in (InvalidUser, UnknownUser, UserExists):
+        app.add_exception_handler(user_error, _user_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_BEARER_CHALLENGE = {
+    "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}},
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, each a problem+json body."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
+        }
+        if status == 401:
+            entry["headers"] = _BEARER_CHALLENGE
+        responses[status] = entry
+    return responses
+
+
+def add_problem_schema(openapi: dict[str, Any]) -> None:
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem_schema.pop("$defs", {}))
+    schemas["Problem"] = problem_schema

@@ -1,0 +1,89 @@
+"""`ascn up`: the whole stack on the embedded defaults, in one process tree.
+
+The Temporal dev server (state in .ascn/temporal.db) runs as a child process; the
+worker and the HTTP API run in this process. Ctrl-C (or SIGTERM) stops the API,
+drains the worker and stops the server. Starting again resumes every cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from api.app import create_app
+from api.gateway import TemporalCycleGateway
+from ascn.bootstrap import WORKER_THREADS, connect_client, services
+from ascn.devserver import dev_server
+from ascn.settings import Settings
+from domain.reference import ReferenceData
+from eventstore import migrate
+from workers.worker import create_worker
+
+
+@dataclass(frozen=True)
+class Ports:
+    temporal: int = 7233
+    temporal_ui: int = 8233
+    api: int = 8000
+    host: str = "127.0.0.1"
+
+
+class EmbeddedApiServer(uvicorn.Server):
+    """uvicorn without its own signal handling: `ascn up` owns SIGINT and SIGTERM."""
+
+    def capture_signals(self) -> AbstractContextManager[None]:  # type: ignore[override]
+        return contextlib.nullcontext()
+
+
+async def run_up(
+    settings: Settings, data_dir: Path, ports: Ports, announce: Callable[[str], None]
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    reference = ReferenceData.load()
+    async with dev_server(
+        data_dir, ip=ports.host, port=ports.temporal, ui_port=ports.temporal_ui
+    ) as server:
+        settings = settings.model_copy(update={"temporal_address": server.address})
+        client = await connect_client(settings)
+        with (
+            services(settings, create=True) as built,
+            ThreadPoolExecutor(max_workers=WORKER_THREADS) as pool,
+        ):
+            migrate.upgrade(built.engine)
+            worker = create_worker(
+                client, built.store, reference, task_queue=settings.task_queue, executor=pool,
+                max_concurrent_activities=WORKER_THREADS,
+            )  # fmt: skip
+            gateway = TemporalCycleGateway(client, settings.task_queue, reference)
+            api = EmbeddedApiServer(
+                uvicorn.Config(
+                    create_app(engine=built.engine, gateway=gateway),
+                    host=ports.host, port=ports.api, log_config=None, lifespan="on",
+                )
+            )  # fmt: skip
+            async with worker:
+                serving = asyncio.create_task(api.serve())
+                announce(f"Temporal    {server.address}  (state in {server.database})")
+                announce(f"Temporal UI {server.ui}")
+                announce(f"worker      task queue {settings.task_queue}")
+                announce(f"HTTP API    http://{ports.host}:{ports.api}  (OpenAPI at /docs)")
+                announce(f"event store {built.engine.url.render_as_string(hide_password=True)}")
+                announce("Ctrl-C stops everything; starting again resumes where it left off.")
+                await asyncio.wait(
+                    [serving, asyncio.create_task(stop.wait())],
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                api.should_exit = True
+                await serving
+    announce("stopped")

@@ -1,0 +1,126 @@
+"""Who may call what: every role, no token and a bad token, against every endpoint.
+
+An allowed call reaches the gateway once, as the caller's actor; a denied one
+(401 or 403) never reaches it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from domain.actors import Actor
+from tests.api.conftest import USERS, FakeGateway, bearer
+
+CALLERS = [*USERS, "no token", "bad token"]
+STAFF = {"shepherd", "chair_team", "admin"}
+READERS = STAFF | {"nr:MY", "nr:SG"}
+CITY = {"city": "Kuala Lumpur", "csco": {"name": "CSCO KL", "email": "kl@example.org"}}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    allowed: frozenset[str]
+    ok: int = 200
+    body: dict[str, Any] | None = None
+    gateway: str | None = None
+    """The gateway method an allowed call reaches, if any."""
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def endpoint(method: str, path: str, allowed: set[str], **kwargs: Any) -> Endpoint:
+    return Endpoint(method, path, frozenset(allowed), **kwargs)
+
+
+ENDPOINTS = [
+    endpoint("POST", "/v1/cycles", {"shepherd"}, ok=201,
+             body={"year": 2027, "template": "recurring"}, gateway="start_cycle"),
+    endpoint("GET", "/v1/cycles/2027", READERS),
+    endpoint("POST", "/v1/cycles/2027/nominations", {"nr:MY"}, gateway="submit_nominations",
+             body={"member_state": "MY", "cities": [CITY],
+                   "national_representative": {"name": "NR MY", "email": "nr@example.org"}}),
+    endpoint("POST", "/v1/cycles/2027/nil-returns", {"nr:MY"}, body={"member_state": "MY"},
+             gateway="declare_nil_return"),
+    endpoint("GET", "/v1/cycles/2027/nominations", READERS),
+    endpoint("POST", "/v1/cycles/2027/steps/nomination_deadline/approve", {"chair_team"},
+             gateway="approve_step"),
+    endpoint("POST", "/v1/cycles/2027/steps/nomination_deadline/extend", {"chair_team"},
+             body={"new_deadline": "2027-03-07T23:59:59+07:00", "reason": "the SOM moved"},
+             gateway="extend_deadline"),
+    endpoint("POST", "/v1/cycles/2027/steps/scgw/waive", {"chair_team"},
+             body={"reason": "held with the annual meeting"}, gateway="waive_step"),
+    endpoint("POST", "/v1/cycles/2027/exceptions", {"chair_team"}, gateway="grant_exception",
+             body={"member_state": "MY", "exception_id": "MY-2027-4", "rule": "max_cities",
+                   "max_cities": 4, "reason": "a fourth pilot city"}),
+    endpoint("GET", "/v1/events?after=0&limit=10", {"shepherd", "admin"}),
+    endpoint("POST", "/v1/verify", {"shepherd", "admin"}),
+    endpoint("POST", "/v1/users", {"admin"}, ok=201, body={"name": "newcomer", "role": "nr:TH"}),
+    endpoint("POST", "/v1/users/nr-my/tokens", {"admin"}, ok=201),
+]  # fmt: skip
+
+
+def headers_of(caller: str, tokens: dict[str, str]) -> dict[str, str]:
+    if caller == "no token":
+        return {}
+    if caller == "bad token":
+        return bearer("not-a-token-anyone-was-given")
+    return bearer(tokens[caller])
+
+
+def expected_status(caller: str, target: Endpoint) -> int:
+    if caller in ("no token", "bad token"):
+        return 401
+    return target.ok if caller in target.allowed else 403
+
+
+@pytest.mark.parametrize("target", ENDPOINTS, ids=str)
+@pytest.mark.parametrize("caller", CALLERS)
+def test_access(
+    client: TestClient,
+    gateway: FakeGateway,
+    tokens: dict[str, str],
+    caller: str,
+    target: Endpoint,
+) -> None:
+    response = client.request(
+        target.method, target.path, json=target.body, headers=headers_of(caller, tokens)
+    )
+
+    assert response.status_code == expected_status(caller, target), response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == response.status_code
+        assert gateway.calls == []
+    if caller == "no token":
+        assert response.headers["www-authenticate"] == "Bearer"
+    if caller == "bad token":
+        assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    if response.status_code < 400 and target.gateway is not None:
+        (call,) = gateway.calls
+        assert call.method == target.gateway
+        assert call.year == 2027
+        assert call.actor == Actor(id=USERS[caller], role=caller)
+
+
+def test_the_matrix_covers_every_route(app: FastAPI) -> None:
+    routes = [
+        (method.upper(), re.compile(re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"))
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    ]
+    for method, pattern in routes:
+        matching = [
+            e for e in ENDPOINTS if e.method == method and pattern.match(e.path.split("?")[0])
+        ]
+        assert len(matching) == 1, (method, pattern.pattern)
+    assert len(routes) == len(ENDPOINTS) == 13
+    assert len(CALLERS) * len(ENDPOINTS) == 91

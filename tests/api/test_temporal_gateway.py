@@ -1,0 +1,147 @@
+"""The API on the real TemporalCycleGateway, a time-skipping server and a worker.
+
+Next year's cycle is started, nominated for and approved through HTTP; the store
+then holds each fact with the actor of the token that caused it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from api.gateway import TemporalCycleGateway, plan_cycle
+from api.users import create_user, issue_token
+from ascn import embedded
+from domain.reference import ReferenceData
+from domain.streams import cycle_stream, nominations_stream
+from eventstore.engine import create_store_engine
+from eventstore.schema import metadata
+from eventstore.store import EventStore
+from workers.worker import create_worker
+from workflows.cycle import workflow_id
+
+REFERENCE = ReferenceData.load()
+
+
+@dataclass
+class MovableClock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'events.db'}")
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=embedded.test_server_path(),
+        data_converter=pydantic_data_converter,
+    ) as environment:
+        yield environment
+
+
+@pytest.fixture
+async def worker(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Worker]:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        worker = create_worker(
+            env.client, EventStore(engine), REFERENCE, task_queue=f"api-{uuid.uuid4().hex[:8]}",
+            executor=pool, max_concurrent_activities=8,
+        )  # fmt: skip
+        async with worker:
+            yield worker
+
+
+def bearer_of(engine: Engine, name: str, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(engine, create_user(engine, name, role))}"}
+
+
+def singapore(city: str = "Singapore") -> dict[str, object]:
+    return {
+        "member_state": "SG",
+        "national_representative": {"name": "NR SG", "email": "nr.sg@example.org"},
+        "cities": [{"city": city, "csco": {"name": "CSCO", "email": "csco@example.org"}}],
+    }
+
+
+async def test_a_cycle_driven_through_the_api_records_who_did_what(
+    env: WorkflowEnvironment, worker: Worker, engine: Engine
+) -> None:
+    shepherd = bearer_of(engine, "id-shepherd", "shepherd")
+    nr_sg = bearer_of(engine, "nr-sg", "nr:SG")
+    chair = bearer_of(engine, "sg-chair-team", "chair_team")
+    clock = MovableClock(await env.get_current_time())
+    year = clock.now.year + 1
+    gateway = TemporalCycleGateway(env.client, worker.task_queue, REFERENCE)
+    app = create_app(engine=engine, gateway=gateway, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://ascn") as http:
+        started = await http.post("/v1/cycles", json={"year": year}, headers=shepherd)
+        again = await http.post("/v1/cycles", json={"year": year}, headers=shepherd)
+
+        opens = plan_cycle(REFERENCE, year, "recurring").plan.steps[0].opens_at
+        await env.sleep(opens - await env.get_current_time() + timedelta(days=1))
+        clock.now = await env.get_current_time()
+        atlantis = await http.post(
+            f"/v1/cycles/{year}/nominations", json=singapore("Atlantis"), headers=nr_sg
+        )
+        submitted = await http.post(
+            f"/v1/cycles/{year}/nominations", json=singapore(), headers=nr_sg
+        )
+        approved = await http.post(
+            f"/v1/cycles/{year}/steps/nomination_deadline/approve", headers=chair
+        )
+        twice = await http.post(
+            f"/v1/cycles/{year}/steps/nomination_deadline/approve", headers=chair
+        )
+        no_cycle = await http.post(f"/v1/cycles/{year + 1}/steps/scgw/approve", headers=chair)
+        status = await http.get(f"/v1/cycles/{year}", headers=nr_sg)
+        listed = await http.get(f"/v1/cycles/{year}/nominations", headers=nr_sg)
+
+    assert started.status_code == 201, started.text
+    assert started.json()["workflow_id"] == workflow_id(year)
+    assert (again.status_code, again.json()["type"]) == (409, "urn:ascn:problem:refused")
+    assert atlantis.status_code == 409
+    assert "Atlantis" in atlantis.json()["detail"]
+    assert submitted.json() == {"recorded": ["NominationsSubmitted"]}
+    assert approved.json() == {"recorded": ["StepApproved"]}
+    assert twice.status_code == 409
+    assert "already approved" in twice.json()["detail"]
+    assert (no_cycle.status_code, no_cycle.json()["type"]) == (404, "urn:ascn:problem:no-cycle")
+    assert status.status_code == 200
+    step = status.json()["steps"][0]
+    assert (step["step"], step["approved_by"]) == (
+        "nomination_deadline",
+        "chair_team/sg-chair-team",
+    )
+    assert [(row["city"], row["capital"]) for row in listed.json()] == [("Singapore", True)]
+
+    store = EventStore(engine)
+    nominated = store.read_stream(nominations_stream("SG"))
+    assert [(e.type, e.actor) for e in nominated] == [("NominationsSubmitted", "nr:SG/nr-sg")]
+    assert nominated[0].occurred_at == clock.now  # the API's stamp, not the worker's time
+    decided = [(e.type, e.actor) for e in store.read_stream(cycle_stream(year))]
+    assert ("StepApproved", "chair_team/sg-chair-team") in decided
+    assert decided[0] == ("CycleOpened", "system/ascn-engine")
+    described = await env.client.get_workflow_handle(workflow_id(year)).describe()
+    assert await described.memo_value("started_by") == "shepherd/id-shepherd"
