@@ -23,6 +23,7 @@ class PlanRequest(BaseModel):
 
     year: int
     template: str = "recurring"
+    search_attributes: bool = False
 
 
 def calendar_for(template: str, year: int) -> CycleCalendar:
@@ -38,7 +39,7 @@ def calendar_for(template: str, year: int) -> CycleCalendar:
 def plan_cycle(reference: ReferenceData, request: PlanRequest) -> CycleInput:
     """The year's plan, with that year's Chair from the rotation (overrides included)."""
     plan = calendar_for(request.template, request.year).plan(reference)
-    return CycleInput(plan=plan, reference=reference)
+    return CycleInput(plan=plan, reference=reference, search_attributes=request.search_attributes)
 
 
 class PlanningActivities:

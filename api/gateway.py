@@ -26,6 +26,7 @@ from activities.planning import PlanRequest
 from domain.actors import Actor
 from domain.errors import DomainError
 from domain.reference import ReferenceData
+from workflows import search
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import (
     ApproveStepUpdate,
@@ -120,6 +121,7 @@ class TemporalCycleGateway:
                 # terminated one may be.
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
                 memo={"started_by": actor.label},
+                search_attributes=search.at_start(cycle),
             )
         except WorkflowAlreadyStartedError:
             raise Refused(f"{workflow_id(year)} was already started: one cycle a year") from None

@@ -241,8 +241,9 @@ def schedule(
     async def create() -> bool:
         client = await connect_client(settings)
         return await create_yearly_schedule(
-            client, settings.task_queue, month=month, day=day, zone=zone
-        )
+            client, settings.task_queue, month=month, day=day, zone=zone,
+            search_attributes=settings.search_attributes,
+        )  # fmt: skip
 
     created = asyncio.run(create())
     verb = "created" if created else "already exists:"

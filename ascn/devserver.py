@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from ascn.embedded import dev_server_path
 from ascn.errors import UsageError
+from workflows import search
 
 PR_SET_PDEATHSIG = 1
 STARTUP_TIMEOUT_S = 60.0
@@ -32,6 +34,17 @@ class DevServer:
     address: str
     ui: str
     database: Path
+
+
+def search_attribute_flags() -> list[str]:
+    """Register the cycle's search attributes (already there on a restart: no harm)."""
+    kinds = {SearchAttributeIndexedValueType.INT: "Int",
+             SearchAttributeIndexedValueType.KEYWORD: "Keyword"}  # fmt: skip
+    return [
+        flag
+        for key in search.ALL
+        for flag in ("--search-attribute", f"{key.name}={kinds[key.indexed_value_type]}")
+    ]
 
 
 def _die_with_parent() -> None:
@@ -66,6 +79,7 @@ def _spawn(
             [
                 dev_server_path(), "server", "start-dev", "--ip", ip, "--port", str(port),
                 "--ui-port", str(ui_port), "--db-filename", str(database), "--log-level", "warn",
+                *search_attribute_flags(),
             ],
             stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
         )  # fmt: skip

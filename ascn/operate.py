@@ -15,6 +15,7 @@ from rich.table import Table
 
 from api.gateway import TemporalCycleGateway
 from ascn.bootstrap import connect_client
+from ascn.cycles import planner
 from ascn.errors import UsageError
 from ascn.settings import Settings
 from domain.actors import Actor
@@ -36,7 +37,10 @@ async def with_gateway(
     settings: Settings, call: Callable[[TemporalCycleGateway], Awaitable[T]]
 ) -> T:
     client = await connect_client(settings)
-    return await call(TemporalCycleGateway(client, settings.task_queue, ReferenceData.load()))
+    gateway = TemporalCycleGateway(
+        client, settings.task_queue, ReferenceData.load(), planner=planner(settings)
+    )
+    return await call(gateway)
 
 
 def read_nominations(path: Path, actor: Actor) -> SubmitNominationsUpdate:

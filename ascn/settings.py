@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "ascn-cycle"
+    # Cycles keep AscnYear, AscnCurrentStep and AscnOverdueCount current; the namespace
+    # must have them registered (ascn up and docker-compose do).
+    search_attributes: bool = False
 
     @model_validator(mode="after")
     def _refuse_embedded_defaults_in_production(self) -> Settings:

@@ -21,6 +21,7 @@ import uvicorn
 from api.app import create_app
 from api.gateway import TemporalCycleGateway
 from ascn.bootstrap import WORKER_THREADS, connect_client, services
+from ascn.cycles import planner
 from ascn.devserver import dev_server
 from ascn.settings import Settings
 from domain.reference import ReferenceData
@@ -54,7 +55,9 @@ async def run_up(
     async with dev_server(
         data_dir, ip=ports.host, port=ports.temporal, ui_port=ports.temporal_ui
     ) as server:
-        settings = settings.model_copy(update={"temporal_address": server.address})
+        settings = settings.model_copy(
+            update={"temporal_address": server.address, "search_attributes": True}
+        )
         client = await connect_client(settings)
         with (
             services(settings, create=True) as built,
@@ -65,7 +68,9 @@ async def run_up(
                 client, built.store, reference, task_queue=settings.task_queue, executor=pool,
                 max_concurrent_activities=WORKER_THREADS,
             )  # fmt: skip
-            gateway = TemporalCycleGateway(client, settings.task_queue, reference)
+            gateway = TemporalCycleGateway(
+                client, settings.task_queue, reference, planner=planner(settings)
+            )
             api = EmbeddedApiServer(
                 uvicorn.Config(
                     create_app(engine=built.engine, gateway=gateway),

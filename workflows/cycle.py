@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.ledger import NominationLedger
     from domain.nominations import declare_nil_return, grant_exception, submit_nominations
-    from workflows import guards
+    from workflows import guards, search
     from workflows.messages import (
         ApproveStepUpdate,
         CycleInput,
@@ -119,6 +119,7 @@ class CycleWorkflow:
                 StepOpened(year=self.plan.year, step=name, deadline=self.deadline(name)),
             )
             workflow.logger.info("step opened", extra={"step": name})
+            self._publish()
         while not self.progress.settled(name):
             await self._act_on_due(step)
             due = self.progress.next_due(name)
@@ -150,6 +151,20 @@ class CycleWorkflow:
         )
         self.state.completed.append(name)
         workflow.logger.info("step completed", extra={"step": name})
+        self._publish()
+
+    def _publish(self) -> None:
+        """Keep the search attributes current (only when the namespace has them)."""
+        if not self.input.search_attributes:
+            return
+        status = self.status()
+        workflow.upsert_search_attributes(
+            [
+                search.YEAR.value_set(self.plan.year),
+                search.CURRENT_STEP.value_set(status.current_step or "none"),
+                search.OVERDUE.value_set(len(status.overdue)),
+            ]
+        )
 
     async def _act_on_due(self, step: PlannedStep) -> None:
         """Send the reminders and escalations whose time has come since the last look."""
@@ -173,6 +188,7 @@ class CycleWorkflow:
                     escalated_to=self.progress.escalation_label(target), outstanding=owed,
                 )  # fmt: skip
                 await self._record(f"{key}/escalated", fact)
+                self._publish()
         self.state.processed_until[name] = now
 
     # -- human input ---------------------------------------------------------
@@ -190,6 +206,7 @@ class CycleWorkflow:
             retry_policy=ACTIVITY_RETRY,
         )
         self._apply(update.member_state, decided)
+        self._publish()
         return UpdateResult(recorded=recorded.types)
 
     @submit_nominations.validator

@@ -51,6 +51,8 @@ class CycleInput(BaseModel):
     # A new run starts between steps once a run's history is this long, well below
     # Temporal's 10,000-event warning.
     continue_as_new_after: int = Field(default=4_000, ge=1)
+    # Upsert year, current step and overdue count (see workflows/search.py).
+    search_attributes: bool = False
     state: CycleState | None = None
 
 

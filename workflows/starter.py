@@ -15,6 +15,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.planning import PlanningActivities, PlanRequest
+    from workflows import search
     from workflows.cycle import CycleWorkflow, workflow_id
 
 
@@ -23,6 +24,7 @@ class StartCycles(BaseModel):
 
     template: str = "recurring"
     year: int | None = None
+    search_attributes: bool = False
 
 
 @workflow.defn(name="AscnCycleStarter")
@@ -32,7 +34,9 @@ class CycleStarter:
         year = request.year or workflow.now().year
         cycle = await workflow.execute_activity_method(
             PlanningActivities.plan_cycle,
-            PlanRequest(year=year, template=request.template),
+            PlanRequest(
+                year=year, template=request.template, search_attributes=request.search_attributes
+            ),
             start_to_close_timeout=timedelta(minutes=1),
         )
         child = await workflow.start_child_workflow(
@@ -40,6 +44,7 @@ class CycleStarter:
             cycle,
             id=workflow_id(year),
             parent_close_policy=ParentClosePolicy.ABANDON,
+            search_attributes=search.at_start(cycle),
         )
         workflow.logger.info("cycle started", extra={"cycle": child.id, "chair": cycle.plan.chair})
         return child.id

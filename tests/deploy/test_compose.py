@@ -21,6 +21,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from ascn.settings import Settings
+from workflows import search
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -218,8 +219,25 @@ def test_migrate_runs_once_and_the_worker_waits_for_it_to_succeed() -> None:
     assert depends_on(service("worker")) == {
         "migrate": "service_completed_successfully",
         "temporal": "service_healthy",
+        "temporal-search-attributes": "service_completed_successfully",
     }
     assert service("worker")["command"] == ["ascn", "worker"]
+
+
+def test_every_search_attribute_the_cycles_use_is_registered_before_the_worker_starts() -> None:
+    setup = service("temporal-search-attributes")
+    script = " ".join(str(part) for part in setup["command"])
+    registered = dict(re.findall(r"--name (\w+) --type (\w+)", script))
+    kinds = {"INT": "Int", "KEYWORD": "Keyword"}
+    assert registered == {
+        key.name: kinds[key.indexed_value_type.name.removeprefix("SEARCH_ATTRIBUTE_TYPE_")]
+        for key in search.ALL
+    }
+    assert depends_on(setup) == {"temporal": "service_healthy"}
+    assert depends_on(service("worker"))["temporal-search-attributes"] == (
+        "service_completed_successfully"
+    )
+    assert resolved_environment(service("worker"))["ASCN_SEARCH_ATTRIBUTES"] == "true"
 
 
 def test_postgresql_reports_healthy_only_once_it_accepts_tcp() -> None:
