@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from api.context import ApiContext
 from api.gateway import CycleGateway
 from api.problems import add_problem_schema, install_problem_handlers
-from api.routes import cycles, nominations, store, users
+from api.routes import calendar, cycles, nominations, store, users
 from api.status import ReadModelStatus, StatusReader
 from api.users import utc_now
 from eventstore.store import EventStore
@@ -51,7 +51,7 @@ def create_app(
         clock=clock,
     )
     install_problem_handlers(app)
-    for router in (cycles.router, nominations.router, store.router, users.router):
+    for router in (cycles.router, calendar.router, nominations.router, store.router, users.router):
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:

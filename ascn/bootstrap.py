@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 from sqlalchemy import Engine
@@ -22,6 +23,7 @@ from ascn.settings import Settings
 from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
 from eventstore.store import EventStore
+from mail.transport import FileTransport, SmtpTransport, Transport
 from workers.worker import create_worker
 
 # Activities are sync (SQLAlchemy): each holds one of these threads while it runs.
@@ -80,3 +82,14 @@ async def serve_worker(settings: Settings, *, threads: int = WORKER_THREADS) -> 
             await stop.wait()
             log.info("worker stopping")
     log.info("worker stopped")
+
+
+def mail_transport(settings: Settings) -> Transport:
+    """SMTP when a host is set; otherwise each mail becomes an .eml file in the outbox."""
+    if settings.smtp_host is None:
+        return FileTransport(Path(settings.outbox_dir))
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpTransport(
+        settings.smtp_host, settings.smtp_port, tls=settings.smtp_tls,
+        username=settings.smtp_username, password=password,
+    )  # fmt: skip

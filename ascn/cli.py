@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.users import create_user, issue_token
-from ascn.bootstrap import configure, connect_client, serve_worker, services
+from ascn.bootstrap import configure, connect_client, mail_transport, serve_worker, services
 from ascn.cycles import SCHEDULE_ID, create_yearly_schedule, plan_for, start_cycle
 from ascn.errors import UsageError, describe
 from ascn.operate import (
@@ -38,6 +39,8 @@ from eventstore.readmodels.cycles import cycle_view
 from eventstore.readmodels.nominations import NominationsProjection, accepted_nominations
 from eventstore.readmodels.registry import catch_up_all
 from eventstore.verify import verify_store
+from mail.calendar import cycle_calendar
+from mail.dispatch import dispatch
 from workflows.cycle import workflow_id
 from workflows.messages import ApproveStepUpdate, ExtendDeadlineUpdate
 
@@ -292,6 +295,60 @@ def nominations(
             "; ".join(f"{e.exception_id} ({e.reason})" for e in row.exceptions),
         )
     out.print(table)
+
+
+# -- mail reminders and calendar feeds ------------------------------------------
+
+mail_app = typer.Typer(help="E-mail reminders and escalations.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
+
+
+@mail_app.command("dispatch")
+def mail_dispatch(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    interval: Annotated[float, typer.Option(min=1, help="Seconds between passes.")] = 60,
+    db: DbOption = None,
+) -> None:
+    """Queue the mails the cycle's reminders and escalations call for, and send them."""
+    settings = _settings(db)
+    transport = mail_transport(settings)
+    with services(settings) as built:
+        while True:
+            report = asyncio.run(dispatch(built.engine, transport, sender=settings.mail_from))
+            out.print(
+                f"queued {report.queued}, sent {len(report.sent)}, "
+                f"retrying {len(report.retrying)}, failed {len(report.failed)}"
+            )
+            if once:
+                return
+            time.sleep(interval)
+
+
+@app.command()
+def calendar(
+    year: Year,
+    member_state: Annotated[
+        str | None, typer.Option(help="Only the steps this member state owes, e.g. MY.")
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write here (default: standard output).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """The cycle's deadlines as an iCalendar feed (one event per step, with alarms)."""
+    with services(_settings(db)) as built:
+        catch_up_all(built.engine)
+        view = cycle_view(built.engine, year)
+    if view is None:
+        raise UsageError(f"no cycle {year} in this store")
+    if member_state is not None:
+        ReferenceData.load().member_state(member_state)
+    body = cycle_calendar(view, now=datetime.now(UTC), member_state=member_state)
+    if out_file is None:
+        sys.stdout.buffer.write(body)
+    else:
+        out_file.write_bytes(body)
+        out.print(f"wrote {out_file}")
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_URL = "sqlite:///.ascn/ascn.db"
@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     # Cycles keep AscnYear, AscnCurrentStep and AscnOverdueCount current; the namespace
     # must have them registered (ascn up and docker-compose do).
     search_attributes: bool = False
+    # Mail: with no smtp_host, mails are written as .eml files under outbox_dir.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "ASCN cycle <ascn-cycle@ascn.example>"
+    outbox_dir: str = ".ascn/outbox"
 
     @model_validator(mode="after")
     def _refuse_embedded_defaults_in_production(self) -> Settings:

@@ -17,7 +17,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
-from ascn.bootstrap import Services
+from ascn.bootstrap import Services, mail_transport
 from ascn.demo import scenario_2018 as scenario
 from ascn.embedded import test_server_path
 from ascn.errors import UsageError
@@ -26,6 +26,7 @@ from domain.calendar import CyclePlan, inaugural_2018
 from domain.reference import ReferenceData
 from domain.streams import cycle_stream
 from eventstore import migrate
+from mail.dispatch import dispatch
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import (
@@ -62,7 +63,15 @@ async def run_demo(built: Services, reference: ReferenceData, console: Console) 
             with console.status("running the 2018 cycle on the time-skipping server..."):
                 await run_cycle(env, built, reference, plan)
     print_timeline(built.store, console, plan)
-    return print_summary(built, console, scenario.YEAR)
+    intact = print_summary(built, console, scenario.YEAR)
+    settings = built.settings
+    report = await dispatch(built.engine, mail_transport(settings), sender=settings.mail_from)
+    where = settings.outbox_dir if settings.smtp_host is None else settings.smtp_host
+    console.print(
+        f"mail: {len(report.sent)} reminders, escalations and digests sent to {where} "
+        f"({report.queued} newly queued, {len(report.failed)} failed)"
+    )
+    return intact
 
 
 class DemoError(UsageError):

@@ -14,6 +14,7 @@ from domain.events.cycle import (
     StepOpened,
     StepWaived,
 )
+from domain.events.mail import MailDelivered, MailFailed
 from domain.events.nominations import (
     CityNomination,
     ExceptionGranted,
@@ -37,6 +38,8 @@ __all__ = [
     "ExceptionGranted",
     "ExceptionRule",
     "LateSubmissionRecorded",
+    "MailDelivered",
+    "MailFailed",
     "NilReturnDeclared",
     "NominationsSubmitted",
     "Noted",

@@ -7,10 +7,11 @@ from sqlalchemy import Engine
 from eventstore.projections import Projection, ProjectionRunner
 from eventstore.readmodels.cycles import CycleProjection
 from eventstore.readmodels.nominations import NominationsProjection
+from eventstore.readmodels.outbox import OutboxProjection
 
 
 def all_projections() -> list[Projection]:
-    return [NominationsProjection(), CycleProjection()]
+    return [NominationsProjection(), CycleProjection(), OutboxProjection()]
 
 
 def catch_up_all(engine: Engine) -> int:

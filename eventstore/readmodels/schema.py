@@ -91,3 +91,29 @@ overdue = Table(
     Column("since", UTCDateTime(), nullable=False),
     Column("position", BigInteger(), nullable=False),
 )
+
+# One row per mail the cycle's reminders and escalations call for. ``message_id``
+# is deterministic (year, step, rung, deadline, recipient), so a mail is queued
+# at most once; state: queued, delivered, failed.
+outbox = Table(
+    "rm_outbox",
+    metadata,
+    Column("message_id", String(80), primary_key=True),
+    Column("year", Integer(), nullable=False),
+    Column("step", String(200), nullable=False),
+    Column("rung", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),  # reminder, escalation
+    Column("recipient", String(200), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("delivery", String(16), nullable=False),  # immediate, daily
+    Column("subject", String(300), nullable=False),
+    Column("deadline", UTCDateTime(), nullable=True),
+    # The deadline's UTC offset as the calendar set it, to say it in local terms.
+    Column("deadline_offset_minutes", Integer(), nullable=True),
+    Column("outstanding", JSON(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("last_error", Text(), nullable=True),
+    Column("created_position", BigInteger(), nullable=False),
+)

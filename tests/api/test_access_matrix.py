@@ -51,6 +51,8 @@ ENDPOINTS = [
     endpoint("POST", "/v1/cycles/2027/nil-returns", {"nr:MY"}, body={"member_state": "MY"},
              gateway="declare_nil_return"),
     endpoint("GET", "/v1/cycles/2027/nominations", READERS),
+    endpoint("GET", "/v1/cycles/2027/calendar.ics", READERS),
+    endpoint("GET", "/v1/cycles/2027/calendar/MY.ics", READERS),
     endpoint("POST", "/v1/cycles/2027/steps/nomination_deadline/approve", {"chair_team"},
              gateway="approve_step"),
     endpoint("POST", "/v1/cycles/2027/steps/nomination_deadline/extend", {"chair_team"},
@@ -122,5 +124,5 @@ def test_the_matrix_covers_every_route(app: FastAPI) -> None:
             e for e in ENDPOINTS if e.method == method and pattern.match(e.path.split("?")[0])
         ]
         assert len(matching) == 1, (method, pattern.pattern)
-    assert len(routes) == len(ENDPOINTS) == 13
-    assert len(CALLERS) * len(ENDPOINTS) == 91
+    assert len(routes) == len(ENDPOINTS) == 15
+    assert len(CALLERS) * len(ENDPOINTS) == 105

@@ -43,6 +43,8 @@ OPERATIONS = [
     ("POST", "/v1/cycles/{year}/nominations"),
     ("POST", "/v1/cycles/{year}/nil-returns"),
     ("GET", "/v1/cycles/{year}/nominations"),
+    ("GET", "/v1/cycles/{year}/calendar.ics"),
+    ("GET", "/v1/cycles/{year}/calendar/{member_state}.ics"),
     ("GET", "/v1/events"),
     ("POST", "/v1/verify"),
     ("POST", "/v1/users"),

@@ -14,7 +14,7 @@ from tests.store.factories import events
 
 STORE_TABLES = {
     "events", "projection_checkpoints", "rm_nominations", "rm_exceptions",
-    "rm_cycles", "rm_steps", "rm_overdue", "api_users", "api_tokens",
+    "rm_cycles", "rm_steps", "rm_overdue", "api_users", "api_tokens", "rm_outbox",
 }  # fmt: skip
 
 

@@ -26,6 +26,8 @@ from domain.events import (
     EventRegistry,
     ExceptionGranted,
     LateSubmissionRecorded,
+    MailDelivered,
+    MailFailed,
     NilReturnDeclared,
     NominationsSubmitted,
     Noted,
@@ -42,6 +44,16 @@ DEADLINE = datetime(2019, 8, 1, 17, 0, tzinfo=UTC)
 AZIZ = Person(name="Aziz", email="aziz@example.my")
 
 EXAMPLES: list[DomainEvent] = [
+    MailDelivered(year=2018, step="scgw", rung="T-7", recipient="nr:MY", message_id="<a@ascn>"),
+    MailFailed(
+        year=2018,
+        step="scgw",
+        rung="T-7",
+        recipient="nr:MY",
+        message_id="<a@ascn>",
+        reason="550 no such user",
+        permanent=True,
+    ),
     CycleOpened(year=2019, chair="TH", shepherd="SG", template="standard-v1"),
     StepOpened(year=2019, step="annual_meeting", deadline=DEADLINE),
     ReminderSent(year=2019, step="annual_meeting", rung="T-14", recipients=("nr:MY/aziz",)),
@@ -89,7 +101,7 @@ EXAMPLES: list[DomainEvent] = [
 def test_there_is_an_example_of_every_registered_event_type() -> None:
     registered = {cls.event_type for cls in REGISTRY.event_types()}
     assert {e.event_type for e in EXAMPLES} == registered
-    assert len(registered) == 14
+    assert len(registered) == 16
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.event_type)

@@ -1,0 +1,55 @@
+"""Who receives the cycle's mail: one address per party label.
+
+Party labels are those the cycle records: ``nr:<AMS>``, ``shepherd:<AMS>``,
+``chair_of_ascn:nr:<AMS>``, ``jcm_report`` and ``asec``. The packaged file holds
+placeholders; an operation replaces it with its own (``Contacts.from_file``).
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Delivery = Literal["immediate", "daily"]
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    delivery: Delivery = "immediate"
+    """``daily``: the party's mails go out as one digest a day."""
+
+
+class Contacts(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    contacts: dict[str, Contact]
+
+    @classmethod
+    def load(cls) -> Contacts:
+        """The packaged placeholders (``domain/data/contacts.json``)."""
+        text = resources.files("domain").joinpath("data/contacts.json").read_text("utf-8")
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_file(cls, path: Path) -> Contacts:
+        return cls.from_dict(json.loads(path.read_text("utf-8")))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Contacts:
+        return cls.model_validate(raw)
+
+    def get(self, party: str) -> Contact | None:
+        """The contact of ``party``; an actor label (``nr:MY/aziz``) reads as its role."""
+        return self.contacts.get(party_of(party))
+
+
+def party_of(recipient: str) -> str:
+    """``nr:MY/aziz`` -> ``nr:MY``; a bare party label is returned as is."""
+    return recipient.partition("/")[0]

@@ -1,0 +1,1 @@
+"""E-mail reminders and calendar feeds of the yearly cycle."""

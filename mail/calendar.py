@@ -1,0 +1,86 @@
+"""iCalendar feeds of a cycle's deadlines: one per cycle, one per member state.
+
+One VEVENT per step with a deadline, UID ``<year>-<step>@ascn`` (stable across
+years of edits), SEQUENCE = the step's number of deadline extensions, so a
+subscribed calendar moves the event in place when a deadline is extended. Each
+event carries an alarm at every reminder offset of the calendar (T-14, T-7, T-1).
+A member state's feed holds the steps its National Representative owes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event
+
+from activities.planning import calendar_for
+from domain.calendar import DEFAULT_REMINDERS, CycleCalendar, Reminder
+from domain.errors import DomainError
+from eventstore.readmodels.cycles import NOMINATION_STEP, CycleView, StepView
+
+PRODID = "-//ASEAN Smart Cities Network//ascn cycle//EN"
+
+
+def cycle_calendar(view: CycleView, *, now: datetime, member_state: str | None = None) -> bytes:
+    """The feed of ``view`` (or only the steps ``member_state`` owes) as iCalendar bytes."""
+    plan = _calendar(view)
+    reminders = plan.reminders if plan is not None else DEFAULT_REMINDERS
+    titles = {s.step: s.title for s in plan.steps} if plan is not None else {}
+    owed_by_states = (
+        {s.step for s in plan.steps if s.owed_by == "member_states"}
+        if plan is not None
+        else {NOMINATION_STEP}
+    )
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    name = f"ASCN cycle {view.year}" + (f" ({member_state})" if member_state else "")
+    calendar.add("x-wr-calname", name)
+    if plan is not None:
+        calendar.add("x-wr-timezone", plan.zone)
+    for step in view.steps:
+        if step.deadline is None:
+            continue
+        if member_state is not None and step.step not in owed_by_states:
+            continue
+        title = titles.get(step.step, step.step)
+        calendar.add_component(_event(view.year, step, title, reminders, now))
+    return bytes(calendar.to_ical())
+
+
+def _event(
+    year: int, step: StepView, title: str, reminders: tuple[Reminder, ...], now: datetime
+) -> Event:
+    assert step.deadline is not None
+    event = Event()
+    event.add("uid", f"{year}-{step.step}@ascn")
+    event.add("sequence", step.extensions)
+    event.add("dtstamp", now)
+    event.add("dtstart", step.deadline)
+    event.add("dtend", step.deadline)
+    event.add("summary", f"ASCN {year}: {title} due")
+    event.add(
+        "description",
+        f"Step {step.step} of the {year} cycle is due (state: {step.state}). "
+        f"See: ascn status --year {year}, or GET /v1/cycles/{year}.",
+    )
+    event.add("status", "CANCELLED" if step.state == "waived" else "CONFIRMED")
+    for reminder in reminders:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"ASCN {year}: {title} due in {_days(reminder.before)}")
+        alarm.add("trigger", -reminder.before)
+        event.add_component(alarm)
+    return event
+
+
+def _calendar(view: CycleView) -> CycleCalendar | None:
+    try:
+        return calendar_for(view.template, view.year)
+    except DomainError:
+        return None
+
+
+def _days(span: timedelta) -> str:
+    return "1 day" if span.days == 1 else f"{span.days} days"
