@@ -91,6 +91,18 @@ def recorded(result: UpdateResult) -> str:
     return ", ".join(result.recorded) or "nothing new"
 
 
+def print_failed_mail(console: Console, rows: list[dict[str, Any]]) -> None:
+    """Mail that could not be delivered for good: the shepherd must reach these people."""
+    failed = [row for row in rows if row["state"] == "failed"]
+    if not failed:
+        return
+    console.print(f"[bold red]{len(failed)} mail(s) could not be delivered[/bold red]")
+    for row in failed:
+        console.print(
+            f"  {row['recipient']} <{row['address']}>: {row['subject']} ({row['last_error']})"
+        )
+
+
 def print_status(console: Console, view: CycleView) -> None:
     console.print(
         f"[bold]ASCN cycle {view.year}[/bold] ({view.template}): Chair {view.chair}, "

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from rich.console import Console
 from sqlalchemy import Engine
 
+from ascn.operate import print_failed_mail
 from domain.events import MailDelivered, MailFailed, StepEscalated
 from eventstore.codec import to_domain
 from eventstore.readmodels.outbox import message_id, outbox_rows, outbox_stream
@@ -138,6 +140,11 @@ async def test_a_refused_mailbox_records_mail_failed_and_shows_failed(
     assert failed.recipient == "nr:LA"
     assert failed.permanent
     assert failed.reason.startswith("550")
+    shown = Console(record=True, width=200)
+    print_failed_mail(shown, outbox_rows(engine, YEAR))
+    text = shown.export_text()
+    assert "1 mail(s) could not be delivered" in text
+    assert "nr:LA <nr.la@ascn.example>" in text
 
 
 async def test_an_escalation_goes_to_the_next_rung_and_names_who_is_late(
