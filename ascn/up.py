@@ -1,7 +1,7 @@
 """`ascn up`: the whole stack on the embedded defaults, in one process tree.
 
 The Temporal dev server (state in .ascn/temporal.db) runs as a child process; the
-worker and the HTTP API run in this process. Ctrl-C (or SIGTERM) stops the API,
+worker, the HTTP API and the mail dispatcher run in this process. Ctrl-C (or SIGTERM) stops the API,
 drains the worker and stops the server. Starting again resumes every cycle.
 """
 
@@ -20,12 +20,13 @@ import uvicorn
 
 from api.app import create_app
 from api.gateway import TemporalCycleGateway
-from ascn.bootstrap import WORKER_THREADS, connect_client, services
+from ascn.bootstrap import WORKER_THREADS, Services, connect_client, mail_transport, services
 from ascn.cycles import planner
 from ascn.devserver import dev_server
 from ascn.settings import Settings
 from domain.reference import ReferenceData
 from eventstore import migrate
+from mail.dispatch import dispatch
 from workers.worker import create_worker
 
 
@@ -35,6 +36,23 @@ class Ports:
     temporal_ui: int = 8233
     api: int = 8000
     host: str = "127.0.0.1"
+
+
+MAIL_INTERVAL_S = 60.0
+
+
+def mail_target(settings: Settings) -> str:
+    return settings.smtp_host or f"{settings.outbox_dir}/ (.eml files)"
+
+
+async def send_mail_every(interval: float, built: Services, settings: Settings) -> None:
+    """The dispatcher, in a thread of its own: its store access is synchronous."""
+    transport = mail_transport(settings)
+    while True:
+        await asyncio.to_thread(
+            asyncio.run, dispatch(built.engine, transport, sender=settings.mail_from)
+        )
+        await asyncio.sleep(interval)
 
 
 class EmbeddedApiServer(uvicorn.Server):
@@ -79,16 +97,19 @@ async def run_up(
             )  # fmt: skip
             async with worker:
                 serving = asyncio.create_task(api.serve())
+                mailing = asyncio.create_task(send_mail_every(MAIL_INTERVAL_S, built, settings))
                 announce(f"Temporal    {server.address}  (state in {server.database})")
                 announce(f"Temporal UI {server.ui}")
                 announce(f"worker      task queue {settings.task_queue}")
                 announce(f"HTTP API    http://{ports.host}:{ports.api}  (OpenAPI at /docs)")
                 announce(f"event store {built.engine.url.render_as_string(hide_password=True)}")
+                announce(f"mail        every {MAIL_INTERVAL_S:.0f} s to {mail_target(settings)}")
                 announce("Ctrl-C stops everything; starting again resumes where it left off.")
                 await asyncio.wait(
                     [serving, asyncio.create_task(stop.wait())],
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 api.should_exit = True
+                mailing.cancel()
                 await serving
     announce("stopped")

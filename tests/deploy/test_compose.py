@@ -26,7 +26,7 @@ from workflows import search
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
-APP_SERVICES = ("migrate", "worker")
+APP_SERVICES = ("migrate", "worker", "mail")
 POSTGRES_PORT = 5432
 
 Service = dict[str, Any]
@@ -238,6 +238,14 @@ def test_every_search_attribute_the_cycles_use_is_registered_before_the_worker_s
         "service_completed_successfully"
     )
     assert resolved_environment(service("worker"))["ASCN_SEARCH_ATTRIBUTES"] == "true"
+
+
+def test_the_mail_dispatcher_runs_after_the_migration_with_the_app_environment() -> None:
+    mail = service("mail")
+    assert mail["command"][:3] == ["ascn", "mail", "dispatch"]
+    assert "--once" not in mail["command"]
+    assert depends_on(mail) == {"migrate": "service_completed_successfully"}
+    assert environment(mail) == environment(service("worker"))
 
 
 def test_postgresql_reports_healthy_only_once_it_accepts_tcp() -> None:
