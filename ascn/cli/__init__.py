@@ -1,0 +1,33 @@
+"""The `ascn` command line: one typer sub-app per group of commands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from ascn.cli import acting, cycles, mail, running, store, users
+from ascn.errors import describe
+
+app = typer.Typer(
+    help="ASEAN Smart Cities Network: the yearly reporting chain.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+for commands in (store.app, running.app, cycles.app, acting.app):
+    app.add_typer(commands)
+app.add_typer(store.events_app, name="events")
+app.add_typer(cycles.cycle_app, name="cycle")
+app.add_typer(users.users_app, name="users")
+app.add_typer(mail.mail_app, name="mail")
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as error:  # the user gets one line, never a traceback
+        logging.getLogger("ascn.cli").debug("command failed", exc_info=error)
+        typer.echo(f"error: {describe(error)}", err=True)
+        sys.exit(2)

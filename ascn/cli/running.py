@@ -1,0 +1,53 @@
+"""Operator commands that run parts of the stack: the worker, `ascn up`, the demo."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ascn.bootstrap import configure, serve_worker, services
+from ascn.cli.common import load, out
+from ascn.settings import load_settings
+from ascn.up import Ports, run_up
+from domain.reference import ReferenceData
+
+app = typer.Typer()
+
+
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker (settings from ASCN_* variables) until Ctrl-C or SIGTERM."""
+    asyncio.run(serve_worker(load()))
+
+
+@app.command()
+def up(
+    data_dir: Annotated[Path, typer.Option(help="Where the embedded state lives.")] = Path(".ascn"),
+    api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
+    temporal_port: Annotated[int, typer.Option(help="Temporal frontend port.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Temporal web UI port.")] = 8233,
+) -> None:
+    """Start the whole stack on the embedded defaults: Temporal, the worker, the HTTP API."""
+    settings = load()
+    ports = Ports(temporal=temporal_port, temporal_ui=ui_port, api=api_port)
+    asyncio.run(run_up(settings, data_dir, ports, out.print))
+
+
+@app.command()
+def demo(
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: the embedded SQLite).")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="Log level while the demo runs.")] = "WARNING",
+) -> None:
+    """Run the 2018 inaugural cycle end to end on the time-skipping server."""
+    from ascn.demo.run import run_demo
+
+    with services(load_settings(db_url=db, log_level=log_level.upper()), create=True) as built:
+        configure(built.settings)
+        intact = asyncio.run(run_demo(built, ReferenceData.load(), out))
+    if not intact:
+        raise typer.Exit(1)
