@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_URL = "sqlite:///.ascn/ascn.db"
+
+# Development keys, public by design: they make the embedded defaults work out of the box,
+# and production refuses them. Each is ``key-id=base64url(32 bytes)``.
+DEV_SEAL_KEYS = "dev-seal-1=ZGV2ZWxvcG1lbnQtb25seS1zZWFsLWtleS0wMDAwMDA"
+DEV_PAYLOAD_KEYS = "dev-payload-1=ZGV2ZWxvcG1lbnQtb25seS1wYXlsb2FkLWtleS0wMDA"
+
+
+_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 class Settings(BaseSettings):
@@ -31,21 +42,75 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     mail_from: str = "ASCN cycle <ascn-cycle@ascn.example>"
     outbox_dir: str = ".ascn/outbox"
+    # Keyrings, "id=base64url-key,id2=..." (32-byte keys). The first key signs or
+    # encrypts; every key listed is accepted, so a key rotates by putting a new one first
+    # and dropping the old one once nothing sealed or encrypted with it is in flight.
+    # seal_keys: HMAC-SHA256 seals on every update (services and worker share them).
+    # payload_keys: AES-GCM encryption of Temporal payloads (every client and worker).
+    seal_keys: SecretStr = SecretStr(DEV_SEAL_KEYS)
+    payload_keys: SecretStr = SecretStr(DEV_PAYLOAD_KEYS)
+
+    @field_validator("seal_keys", "payload_keys")
+    @classmethod
+    def _keyring_shape(cls, value: SecretStr) -> SecretStr:
+        parse_keyring(value.get_secret_value())
+        return value
 
     @model_validator(mode="after")
     def _refuse_embedded_defaults_in_production(self) -> Settings:
-        if self.env == "production" and self.db_url.startswith("sqlite"):
+        if self.env != "production":
+            return self
+        if self.db_url.startswith("sqlite"):
             raise ValueError(
                 "ASCN_DB_URL must name a PostgreSQL database in production "
                 f"(got {self.db_url!r}); SQLite is the embedded development default"
             )
+        for name, dev in (("seal_keys", DEV_SEAL_KEYS), ("payload_keys", DEV_PAYLOAD_KEYS)):
+            given = parse_keyring(getattr(self, name).get_secret_value())
+            if set(given.values()) & set(parse_keyring(dev).values()):
+                raise ValueError(
+                    f"ASCN_{name.upper()} holds the public development key; production "
+                    "needs keys of its own (ascn keys new prints one)"
+                )
         return self
+
+    @property
+    def seal_keyring(self) -> dict[str, bytes]:
+        return parse_keyring(self.seal_keys.get_secret_value())
+
+    @property
+    def payload_keyring(self) -> dict[str, bytes]:
+        return parse_keyring(self.payload_keys.get_secret_value())
 
     @property
     def resolved_log_format(self) -> Literal["console", "json"]:
         if self.log_format is not None:
             return self.log_format
         return "json" if self.env == "production" else "console"
+
+
+def parse_keyring(text: str) -> dict[str, bytes]:
+    """``id=base64url-key,...`` in order (the first is current); every key 32 bytes."""
+    keys: dict[str, bytes] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key_id, sep, encoded = item.partition("=")
+        if not sep or not key_id or not _KEY_ID.fullmatch(key_id):
+            raise ValueError(
+                "a keyring is key-id=base64url-key[,key-id=...] with ids of letters, digits, "
+                "'-' and '_'"
+            )
+        try:
+            key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        except (binascii.Error, ValueError):
+            raise ValueError(f"key {key_id!r} is not base64url") from None
+        if len(key) != 32:
+            raise ValueError(f"key {key_id!r} has {len(key)} bytes; keys have 32")
+        if key_id in keys:
+            raise ValueError(f"key id {key_id!r} appears twice")
+        keys[key_id] = key
+    if not keys:
+        raise ValueError("a keyring needs at least one key")
+    return keys
 
 
 def load_settings(**overrides: object) -> Settings:
