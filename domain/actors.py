@@ -8,17 +8,24 @@ rules against ReferenceData, not here.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.errors import InvalidActor
 from domain.values import describe
 
-FIXED_ROLES = ("shepherd", "chair_team", "admin", "system")
-"""The roles other than ``nr:<AMS>`` (the National Representative of an AMS)."""
+FIXED_ROLES = ("admin", "asec", "system")
+"""The roles that act for no member state: admin, ASEC (with its IMD), the engine."""
+SCOPED_KINDS = ("nr", "shepherd", "chair_team")
+"""``<kind>:<AMS>``: the NR of an AMS, the shepherd AMS, the Chair's team of an AMS."""
+LEGACY_ROLES = ("shepherd", "chair_team")
+"""Roles without a member state, as facts recorded before roles named one carry them.
+They still read back; the access policy grants them nothing."""
+Kind = Literal["nr", "shepherd", "chair_team", "admin", "asec", "system"]
 
 NR_PREFIX = "nr:"
-_NR_ROLE = re.compile(r"^nr:[A-Z]{2}$")
+_SCOPED_ROLE = re.compile(r"^(nr|shepherd|chair_team):[A-Z]{2}$")
 
 
 class Actor(BaseModel):
@@ -41,10 +48,13 @@ class Actor(BaseModel):
     @field_validator("role")
     @classmethod
     def _role_shape(cls, value: str) -> str:
-        if value in FIXED_ROLES or _NR_ROLE.fullmatch(value):
+        if value in FIXED_ROLES or value in LEGACY_ROLES or _SCOPED_ROLE.fullmatch(value):
             return value
         roles = ", ".join(FIXED_ROLES)
-        raise ValueError(f"unknown role {value!r}; expected one of {roles} or nr:<AMS code>")
+        raise ValueError(
+            f"unknown role {value!r}; expected one of {roles}, nr:<AMS>, shepherd:<AMS> "
+            "or chair_team:<AMS> (AMS: a member state's two-letter code)"
+        )
 
     @classmethod
     def nr(cls, member_state: str, id: str) -> Actor:
@@ -62,19 +72,33 @@ class Actor(BaseModel):
         except ValidationError as exc:
             raise InvalidActor(f"actor label {label!r} is invalid: {describe(exc)}") from exc
 
+    @classmethod
+    def chair_team(cls, member_state: str, id: str) -> Actor:
+        """A member of the Chair's team of ``member_state`` (it acts in its Chair years)."""
+        return cls(id=id, role=f"chair_team:{member_state}")
+
+    @classmethod
+    def shepherd(cls, member_state: str, id: str) -> Actor:
+        return cls(id=id, role=f"shepherd:{member_state}")
+
+    @property
+    def kind(self) -> Kind:
+        kind = self.role.partition(":")[0]
+        assert kind in ("nr", "shepherd", "chair_team", "admin", "asec", "system")
+        return kind  # type: ignore[return-value]
+
     @property
     def member_state(self) -> str | None:
-        """The AMS code of an NR, None for every other role."""
-        if self.role.startswith(NR_PREFIX):
-            return self.role.removeprefix(NR_PREFIX)
-        return None
+        """The AMS an NR, a shepherd or a Chair's team acts for; None for other roles."""
+        kind, sep, code = self.role.partition(":")
+        return code if sep and kind in SCOPED_KINDS else None
 
     @property
-    def is_chair_team(self) -> bool:
-        return self.role == "chair_team"
+    def is_legacy(self) -> bool:
+        return self.role in LEGACY_ROLES
 
     def is_nr_of(self, code: str) -> bool:
-        return self.member_state == code
+        return self.kind == "nr" and self.member_state == code
 
     @property
     def label(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.access import Action, Scope, authorize
 from domain.actors import Actor
 from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
 from domain.errors import (
@@ -23,7 +24,6 @@ from domain.errors import (
     InvalidExceptionLimit,
     NoCitiesNominated,
     NotAMember,
-    NotAuthorised,
     NothingToCarryForward,
     TooManyCities,
     WrongLedger,
@@ -56,7 +56,7 @@ def submit_nominations(
     code, year = cmd.member_state, cmd.year
     _check_ledger(ledger, code)
     _check_member(reference, code, cmd.submitted_at)
-    _check_nr(cmd.submitted_by, code, "submit nominations")
+    _check_nr(cmd.submitted_by, code, Action.SUBMIT_NOMINATIONS)
     if not cmd.cities:
         raise NoCitiesNominated(f"{code} nominated no city for {year}; at least one is required")
     nominated: list[CityNomination] = []
@@ -85,7 +85,7 @@ def declare_nil_return(
     code, year = cmd.member_state, cmd.year
     _check_ledger(ledger, code)
     _check_member(reference, code, cmd.submitted_at)
-    _check_nr(cmd.submitted_by, code, "declare a nil return")
+    _check_nr(cmd.submitted_by, code, Action.DECLARE_NIL_RETURN)
     carried = ledger.latest_year_before(year)
     if carried is None:
         raise NothingToCarryForward(
@@ -103,11 +103,7 @@ def grant_exception(
     code, year = cmd.member_state, cmd.year
     _check_ledger(ledger, code)
     reference.member_state(code)
-    if not cmd.granted_by.is_chair_team:
-        raise NotAuthorised(
-            f"{cmd.granted_by.label} may not grant exceptions: role {cmd.granted_by.role} "
-            "is not the Chair's team (chair_team)"
-        )
+    authorize(cmd.granted_by, Action.GRANT_EXCEPTION, Scope(year=year, member_state=code))
     reason = cmd.reason.strip()
     if not reason:
         raise ExceptionReasonMissing(
@@ -149,12 +145,8 @@ def _check_member(reference: ReferenceData, code: str, at: datetime) -> None:
         )
 
 
-def _check_nr(actor: Actor, code: str, action: str) -> None:
-    if not actor.is_nr_of(code):
-        raise NotAuthorised(
-            f"{actor.label} may not {action} for {code}: role {actor.role} is not "
-            f"the NR of {code} (nr:{code})"
-        )
+def _check_nr(actor: Actor, code: str, action: Action) -> None:
+    authorize(actor, action, Scope(member_state=code))
 
 
 def _check_limit(cmd: GrantException) -> None:

@@ -95,7 +95,7 @@ async def test_a_cycle_runs_to_completion_on_the_dev_server(
     assert all(e.data["outstanding"] == ["nr:MY"] for e in facts if e.type == "StepEscalated")
     # Malaysia delivered before the approval, so the step closes with no one owing.
     assert [e.data["outstanding"] for e in facts if e.type == "StepCompleted"] == [[], [], []]
-    assert [e.actor for e in facts if e.type == "StepApproved"] == ["chair_team/alice"] * 3
+    assert [e.actor for e in facts if e.type == "StepApproved"] == ["chair_team:SG/alice"] * 3
 
     report = verify_store(store)
     assert report.ok, report.broken

@@ -191,7 +191,7 @@ def test_a_stored_v1_exception_loads_as_the_current_model(store: EventStore) -> 
             "reason": "recorded before max_cities existed",
         },
         occurred_at=GRANTED_AT,
-        actor="chair_team/alice",
+        actor="chair_team:SG/alice",
     )
     store.append(nominations_stream("MY"), [v1], expected_version=0)
 

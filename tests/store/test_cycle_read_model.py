@@ -48,7 +48,7 @@ from eventstore.readmodels.registry import all_projections, catch_up_all
 from eventstore.store import EventStore
 
 SYSTEM = Actor(id="cycle", role="system")
-ALICE = Actor(id="alice", role="chair_team")
+ALICE = Actor(id="alice", role="chair_team:SG")
 NOMINATIONS = "nomination_deadline"
 MEETING = "annual_meeting"
 SUMMIT = "summit"
@@ -257,7 +257,7 @@ def test_approval_clears_the_steps_overdue_parties_and_names_the_approver(
     nominations = step(view(engine), NOMINATIONS)
 
     assert overdue(engine) == {}
-    assert (nominations.state, nominations.approved_by) == ("approved", "chair_team/alice")
+    assert (nominations.state, nominations.approved_by) == ("approved", "chair_team:SG/alice")
 
 
 def test_completion_keeps_what_was_still_outstanding_for_the_jcm_report(
@@ -330,7 +330,7 @@ def test_a_step_extended_and_approved_before_it_opens_keeps_both_once_open(
     opened_at = cycle.record(StepOpened(year=2018, step=MEETING, deadline=later))
     meeting = step(view(engine), MEETING)
 
-    assert (meeting.state, meeting.approved_by) == ("approved", "chair_team/alice")
+    assert (meeting.state, meeting.approved_by) == ("approved", "chair_team:SG/alice")
     assert (meeting.opened_at, meeting.extensions) == (opened_at, 1)
     assert view(engine).current_step == MEETING
 

@@ -18,7 +18,7 @@ REFERENCE = ReferenceData.load()
 DEADLINE = datetime(2018, 2, 28, 23, 59, tzinfo=UTC)
 ON_TIME = datetime(2018, 2, 20, 9, 30, tzinfo=UTC)
 LATE = datetime(2018, 3, 5, 10, 0, tzinfo=UTC)
-CHAIR_TEAM = Actor(id="alice", role="chair_team")
+CHAIR_TEAM = Actor(id="alice", role="chair_team:SG")
 
 
 def nr(code: str, id: str = "nr-1") -> Actor:

@@ -17,7 +17,7 @@ def test_an_nr_label_reads_back_as_the_nr_of_that_member_state() -> None:
     assert aziz.member_state == "MY"
     assert aziz.is_nr_of("MY")
     assert not aziz.is_nr_of("SG")
-    assert not aziz.is_chair_team
+    assert aziz.kind == "nr"
 
 
 def test_the_label_and_str_are_role_slash_id() -> None:
@@ -26,11 +26,21 @@ def test_the_label_and_str_are_role_slash_id() -> None:
     assert str(actor) == "nr:MY/nr-my-1"
 
 
-def test_the_chairs_team_is_not_an_nr_of_anyone() -> None:
-    alice = Actor.parse("chair_team/alice")
-    assert alice.is_chair_team
-    assert alice.member_state is None
+def test_the_chairs_team_acts_for_its_member_state_but_is_not_its_nr() -> None:
+    alice = Actor.parse("chair_team:SG/alice")
+    assert alice == Actor.chair_team("SG", "alice")
+    assert (alice.kind, alice.member_state) == ("chair_team", "SG")
     assert not alice.is_nr_of("SG")
+
+
+def test_a_shepherd_names_its_member_state() -> None:
+    ina = Actor.parse("shepherd:ID/ina")
+    assert (ina.kind, ina.member_state, ina.is_legacy) == ("shepherd", "ID", False)
+
+
+def test_roles_recorded_before_roles_named_a_member_state_still_read_back() -> None:
+    old = Actor.parse("chair_team/alice")
+    assert (old.kind, old.member_state, old.is_legacy) == ("chair_team", None, True)
 
 
 def test_an_id_may_itself_contain_a_slash() -> None:
@@ -61,13 +71,13 @@ def test_a_malformed_label_is_refused_naming_the_label_and_the_problem(
 
 
 def test_constructing_an_actor_with_an_unknown_role_fails_validation() -> None:
-    with pytest.raises(ValidationError, match="expected one of shepherd, chair_team"):
+    with pytest.raises(ValidationError, match="expected one of admin, asec, system, nr:<AMS>"):
         Actor(id="x", role="chair")
 
 
 roles = st.one_of(
     st.sampled_from(FIXED_ROLES),
-    st.from_regex(r"\Anr:[A-Z]{2}\Z"),
+    st.from_regex(r"\A(nr|shepherd|chair_team):[A-Z]{2}\Z"),
 )
 ids = st.text(min_size=1, max_size=40).filter(lambda s: s == s.strip() and s.isprintable())
 

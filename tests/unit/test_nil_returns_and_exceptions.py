@@ -58,10 +58,11 @@ def test_a_nil_return_cannot_carry_forward_a_later_year() -> None:
 def test_only_the_nr_may_declare_a_nil_return() -> None:
     ledger = ledger_with_2018_submission()
     with pytest.raises(NotAuthorised) as raised:
-        declare_nil_return(ledger, nil_return("KH", by=Actor(id="bob", role="shepherd")), REFERENCE)
+        declare_nil_return(
+            ledger, nil_return("KH", by=Actor(id="bob", role="shepherd:ID")), REFERENCE
+        )
     assert str(raised.value) == (
-        "shepherd/bob may not declare a nil return for KH: role shepherd is not the NR of KH "
-        "(nr:KH)"
+        "shepherd:ID/bob may not declare a nil return for KH: only the NR of KH (nr:KH) may"
     )
 
 
@@ -93,15 +94,20 @@ def test_the_chairs_team_grants_an_exception_with_its_reason() -> None:
 
 @pytest.mark.parametrize(
     "actor",
-    [Actor(id="ina", role="shepherd"), Actor(id="aziz", role="nr:MY"), Actor(id="r", role="admin")],
+    [
+        Actor(id="ina", role="shepherd:ID"),
+        Actor(id="aziz", role="nr:MY"),
+        Actor(id="r", role="admin"),
+        Actor(id="old", role="chair_team"),
+    ],
     ids=str,
 )
 def test_only_the_chairs_team_may_grant_an_exception(actor: Actor) -> None:
     with pytest.raises(NotAuthorised) as raised:
         grant_exception(empty("MY"), grant("MY", "max_cities", 4, by=actor), REFERENCE)
     assert str(raised.value) == (
-        f"{actor.label} may not grant exceptions: role {actor.role} is not the Chair's team "
-        "(chair_team)"
+        f"{actor.label} may not grant an exception in the 2018 cycle: only the Chair's team of "
+        "that year's Chair (chair_team:<AMS>) may"
     )
 
 

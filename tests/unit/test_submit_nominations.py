@@ -176,8 +176,7 @@ def test_only_the_nr_of_the_member_state_may_submit(actor: Actor) -> None:
     with pytest.raises(NotAuthorised) as raised:
         submit_nominations(empty("MY"), submit("MY", ["Kuala Lumpur"], by=actor), REFERENCE)
     assert str(raised.value) == (
-        f"{actor.label} may not submit nominations for MY: role {actor.role} is not the NR "
-        "of MY (nr:MY)"
+        f"{actor.label} may not submit nominations for MY: only the NR of MY (nr:MY) may"
     )
 
 

@@ -12,7 +12,7 @@ from domain.reference import ReferenceData
 from workflows.messages import CycleInput, SubmitNominationsUpdate
 
 DAY = timedelta(days=1)
-CHAIR_TEAM = Actor(id="alice", role="chair_team")
+CHAIR_TEAM = Actor(id="alice", role="chair_team:SG")
 REFERENCE = ReferenceData.load()
 
 

@@ -78,7 +78,7 @@ async def test_an_extension_moves_the_timers_and_records_who_and_why(
     assert datetime.fromisoformat(str(extended["new_deadline"])) == new_deadline
     assert datetime.fromisoformat(str(extended["previous_deadline"])) == t0 + 20 * DAY
     stored = store.read_stream(cycle_stream(2018))
-    assert [e.actor for e in stored if e.type == "DeadlineExtended"] == ["chair_team/alice"]
+    assert [e.actor for e in stored if e.type == "DeadlineExtended"] == ["chair_team:SG/alice"]
     rungs = [data["rung"] for kind, data in facts if kind in ("ReminderSent", "StepEscalated")]
     # The old deadline's T-14 and T-7; then the new one's T-14 (day 16), T-7, T-1 and
     # its first escalation (day 30); deadline+7d would be day 37.

@@ -1,0 +1,130 @@
+"""The access policy: who may do what, for which member state and which year.
+
+It is the only place that says so. The services ask it before they call a cycle, the
+API turns its refusal into a 403, and the cycle's update validators ask it again with
+everything the cycle knows (the step's owner). Roles:
+
+* ``nr:<AMS>``: submits nominations or a nil return for its own AMS; reads cycles and
+  its own AMS's nominations.
+* ``chair_team:<AMS>``: the team of the AMS holding the ASEAN Chair. In the cycle of a
+  year that AMS chairs, it approves, extends and waives steps and grants exceptions.
+* ``shepherd:<AMS>``: starts the cycles of the years it shepherds; reads everything.
+* ``asec``: ASEC and its IMD. Reads everything, and approves the steps it owes.
+* ``admin``: manages users and tokens; reads everything.
+* ``system``: the engine itself, which acts inside the cycle and needs no permission.
+  Legacy roles without a member state (facts from before) are granted nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.actors import Actor
+from domain.errors import NotAuthorised
+
+
+class Action(StrEnum):
+    START_CYCLE = "start a cycle"
+    READ_CYCLE = "read a cycle"
+    SUBMIT_NOMINATIONS = "submit nominations"
+    DECLARE_NIL_RETURN = "declare a nil return"
+    READ_NOMINATIONS = "read nominations"
+    GRANT_EXCEPTION = "grant an exception"
+    APPROVE_STEP = "approve a step"
+    EXTEND_DEADLINE = "extend a deadline"
+    WAIVE_STEP = "waive a step"
+    READ_EVENTS = "read the event store"
+    MANAGE_USERS = "manage users and tokens"
+
+
+class Scope(BaseModel):
+    """What the action is about. A field left None is not known to the caller and is
+    not checked; the cycle's validators always know all of them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int | None = None
+    chair: str | None = None
+    """The AMS holding the ASEAN Chair in ``year``."""
+    shepherd: str | None = None
+    """The shepherd AMS of ``year``."""
+    member_state: str | None = None
+    """The AMS the command is for (a nomination, an exception)."""
+    owed_by: str | None = None
+    """Who owes the step (``member_states``, ``chair_of_ascn``, ``shepherd``, ``asec``)."""
+
+
+Forbidden = NotAuthorised
+ANYWHERE = Scope()
+
+_READS = {Action.READ_CYCLE, Action.READ_NOMINATIONS}
+_EVERYTHING_READ = _READS | {Action.READ_EVENTS}
+_CHAIR_DECISIONS = {
+    Action.GRANT_EXCEPTION,
+    Action.APPROVE_STEP,
+    Action.EXTEND_DEADLINE,
+    Action.WAIVE_STEP,
+}
+_NR_RETURNS = {Action.SUBMIT_NOMINATIONS, Action.DECLARE_NIL_RETURN}
+
+
+def _allowed(actor: Actor, action: Action, scope: Scope) -> bool:
+    kind, own = actor.kind, actor.member_state
+    if actor.is_legacy or kind == "system":
+        return False
+    if kind in ("admin", "asec", "shepherd") and action in _EVERYTHING_READ:
+        return True
+    if kind == "admin":
+        return action is Action.MANAGE_USERS
+    if kind == "asec":
+        return action is Action.APPROVE_STEP and scope.owed_by in (None, "asec")
+    if kind == "shepherd":
+        return action is Action.START_CYCLE and scope.shepherd in (None, own)
+    if action in _READS:
+        return True
+    if kind == "chair_team":
+        return action in _CHAIR_DECISIONS and scope.chair in (None, own)
+    return action in _NR_RETURNS and scope.member_state in (None, own)
+
+
+def _who_may(action: Action, scope: Scope) -> str:
+    chair = scope.chair or "<AMS>"
+    if action in _NR_RETURNS:
+        return f"only the NR of {scope.member_state} (nr:{scope.member_state}) may"
+    if action is Action.START_CYCLE:
+        return f"only the shepherd of that year (shepherd:{scope.shepherd or '<AMS>'}) may"
+    if action is Action.APPROVE_STEP:
+        asec = "" if scope.owed_by not in (None, "asec") else ", or ASEC for a step it owes,"
+        return f"only the Chair's team of that year's Chair (chair_team:{chair}){asec} may"
+    if action in _CHAIR_DECISIONS:
+        return f"only the Chair's team of that year's Chair (chair_team:{chair}) may"
+    if action is Action.MANAGE_USERS:
+        return "only an admin may"
+    return "only the shepherd, ASEC and admins may"
+
+
+def refusal(actor: Actor, action: Action, scope: Scope = ANYWHERE) -> str | None:
+    """Why ``actor`` may not do ``action`` in ``scope``; None if it may."""
+    if _allowed(actor, action, scope):
+        return None
+    about = f" for {scope.member_state}" if action in _NR_RETURNS and scope.member_state else ""
+    when = f" in the {scope.year} cycle" if scope.year is not None and not about else ""
+    return f"{actor.label} may not {action}{about}{when}: {_who_may(action, scope)}"
+
+
+def authorize(actor: Actor, action: Action, scope: Scope = ANYWHERE) -> None:
+    """Raise ``Forbidden`` (NotAuthorised) naming who, what and why, unless permitted."""
+    reason = refusal(actor, action, scope)
+    if reason is not None:
+        raise Forbidden(reason)
+
+
+def permits(actor: Actor, action: Action, scope: Scope = ANYWHERE) -> bool:
+    return refusal(actor, action, scope) is None
+
+
+def reads_every_member_state(actor: Actor) -> bool:
+    """Whether ``actor`` sees every AMS's nominations (an NR sees only its own)."""
+    return actor.kind != "nr"

@@ -1,0 +1,92 @@
+"""The one access policy: every role against every action, in and out of its scope."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.access import Action, Scope, authorize, permits, refusal
+from domain.actors import Actor
+from domain.errors import NotAuthorised
+
+NR_MY = Actor.nr("MY", "aziz")
+CHAIR_SG = Actor.chair_team("SG", "alice")
+CHAIR_PH = Actor.chair_team("PH", "maria")
+SHEPHERD_ID = Actor.shepherd("ID", "ina")
+ASEC = Actor(id="imd", role="asec")
+ADMIN = Actor(id="root", role="admin")
+SYSTEM = Actor(id="ascn-engine", role="system")
+LEGACY = Actor(id="old", role="chair_team")
+CYCLE_2027 = Scope(year=2027, chair="SG", shepherd="ID")
+
+
+@pytest.mark.parametrize(
+    ("actor", "action", "scope", "allowed"),
+    [
+        (NR_MY, Action.SUBMIT_NOMINATIONS, Scope(member_state="MY"), True),
+        (NR_MY, Action.SUBMIT_NOMINATIONS, Scope(member_state="SG"), False),
+        (NR_MY, Action.DECLARE_NIL_RETURN, Scope(member_state="MY"), True),
+        (NR_MY, Action.APPROVE_STEP, CYCLE_2027, False),
+        (NR_MY, Action.READ_CYCLE, CYCLE_2027, True),
+        (NR_MY, Action.READ_EVENTS, CYCLE_2027, False),
+        (CHAIR_SG, Action.APPROVE_STEP, CYCLE_2027, True),
+        (CHAIR_SG, Action.EXTEND_DEADLINE, CYCLE_2027, True),
+        (CHAIR_SG, Action.WAIVE_STEP, CYCLE_2027, True),
+        (CHAIR_SG, Action.GRANT_EXCEPTION, CYCLE_2027, True),
+        (CHAIR_PH, Action.APPROVE_STEP, CYCLE_2027, False),
+        (CHAIR_PH, Action.GRANT_EXCEPTION, CYCLE_2027, False),
+        (CHAIR_PH, Action.APPROVE_STEP, Scope(year=2026, chair="PH"), True),
+        (CHAIR_SG, Action.SUBMIT_NOMINATIONS, Scope(member_state="SG"), False),
+        (CHAIR_SG, Action.START_CYCLE, CYCLE_2027, False),
+        (SHEPHERD_ID, Action.START_CYCLE, CYCLE_2027, True),
+        (SHEPHERD_ID, Action.START_CYCLE, Scope(year=2019, shepherd="SG"), False),
+        (SHEPHERD_ID, Action.READ_EVENTS, CYCLE_2027, True),
+        (SHEPHERD_ID, Action.APPROVE_STEP, CYCLE_2027, False),
+        (ASEC, Action.APPROVE_STEP, CYCLE_2027.model_copy(update={"owed_by": "asec"}), True),
+        (ASEC, Action.APPROVE_STEP, CYCLE_2027.model_copy(update={"owed_by": "chair_of_ascn"}),
+         False),
+        (ASEC, Action.EXTEND_DEADLINE, CYCLE_2027, False),
+        (ASEC, Action.READ_EVENTS, CYCLE_2027, True),
+        (ASEC, Action.READ_NOMINATIONS, CYCLE_2027, True),
+        (ADMIN, Action.MANAGE_USERS, Scope(), True),
+        (ADMIN, Action.APPROVE_STEP, CYCLE_2027, False),
+        (SHEPHERD_ID, Action.MANAGE_USERS, Scope(), False),
+        (SYSTEM, Action.APPROVE_STEP, CYCLE_2027, False),
+        (LEGACY, Action.APPROVE_STEP, CYCLE_2027, False),
+        (LEGACY, Action.READ_CYCLE, CYCLE_2027, False),
+    ],
+)  # fmt: skip
+def test_the_policy(actor: Actor, action: Action, scope: Scope, allowed: bool) -> None:
+    assert permits(actor, action, scope) is allowed
+    if not allowed:
+        with pytest.raises(NotAuthorised, match=f"^{actor.label} may not {action}"):
+            authorize(actor, action, scope)
+
+
+def test_a_refusal_names_who_may() -> None:
+    assert refusal(CHAIR_PH, Action.APPROVE_STEP, CYCLE_2027) == (
+        "chair_team:PH/maria may not approve a step in the 2027 cycle: only the Chair's team "
+        "of that year's Chair (chair_team:SG), or ASEC for a step it owes, may"
+    )
+    assert refusal(NR_MY, Action.SUBMIT_NOMINATIONS, Scope(year=2027, member_state="SG")) == (
+        "nr:MY/aziz may not submit nominations for SG: only the NR of SG (nr:SG) may"
+    )
+
+
+codes = st.sampled_from(["SG", "MY", "PH", "ID", "TL"])
+
+
+@given(own=codes, chair=codes, year=st.integers(2018, 2100))
+def test_a_chairs_team_decides_exactly_in_the_years_its_member_state_chairs(
+    own: str, chair: str, year: int
+) -> None:
+    actor = Actor.chair_team(own, "someone")
+    for action in (Action.APPROVE_STEP, Action.EXTEND_DEADLINE, Action.WAIVE_STEP):
+        assert permits(actor, action, Scope(year=year, chair=chair)) is (own == chair)
+
+
+@given(own=codes, target=codes)
+def test_an_nr_returns_for_its_own_member_state_only(own: str, target: str) -> None:
+    actor = Actor.nr(own, "someone")
+    assert permits(actor, Action.SUBMIT_NOMINATIONS, Scope(member_state=target)) is (own == target)
