@@ -1,52 +1,77 @@
-"""Planning a year's cycle from the calendar templates and the reference data."""
+"""Planning a year's cycle for the yearly Schedule: the plan, and whether the year is free."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from temporalio import activity
 
 from activities.errors import domain_errors_are_final
-from domain.calendar import CycleCalendar, inaugural_2018, recurring
+from domain.calendar import CyclePlan
 from domain.errors import DomainError
+from domain.planning import plan_cycle
 from domain.reference import ReferenceData
-from workflows.messages import CycleInput
+from domain.streams import cycle_stream
+from eventstore.store import EventStore
 
-TEMPLATES = ("recurring", "inaugural-2018")
 
-
-class UnknownTemplate(DomainError):
-    pass
+class CycleAlreadyRan(DomainError):
+    """The store holds a cycle of that year: a year has one cycle, run once."""
 
 
 class PlanRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    year: int
+    year: int | None = None
+    """None: the year of ``at`` in ``zone`` (the Schedule's own calendar)."""
+    at: AwareDatetime | None = None
+    zone: str = Field(default="Asia/Jakarta", min_length=1, max_length=64)
     template: str = "recurring"
     search_attributes: bool = False
 
+    @model_validator(mode="after")
+    def _a_year_or_a_moment(self) -> PlanRequest:
+        if self.year is None and self.at is None:
+            raise ValueError("a plan request names a year, or the moment whose year it is")
+        return self
 
-def calendar_for(template: str, year: int) -> CycleCalendar:
-    if template == "recurring":
-        return recurring(year)
-    if template == "inaugural-2018" and year == 2018:
-        return inaugural_2018()
-    if template == "inaugural-2018":
-        raise UnknownTemplate(f"the inaugural-2018 template is for 2018, not {year}")
-    raise UnknownTemplate(f"unknown template {template!r}; use one of: {', '.join(TEMPLATES)}")
+    def resolved_year(self) -> int:
+        if self.year is not None:
+            return self.year
+        assert self.at is not None
+        return self.at.astimezone(ZoneInfo(self.zone)).year
 
 
-def plan_cycle(reference: ReferenceData, request: PlanRequest) -> CycleInput:
-    """The year's plan, with that year's Chair from the rotation (overrides included)."""
-    plan = calendar_for(request.template, request.year).plan(reference)
-    return CycleInput(plan=plan, reference=reference, search_attributes=request.search_attributes)
+class PlannedCycle(BaseModel):
+    """What a cycle runs: its plan and the reference data it was planned against."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plan: CyclePlan
+    reference: ReferenceData
+
+
+def refuse_a_year_that_ran(store: EventStore, year: int) -> None:
+    """A year whose cycle left facts in the store is never started again: its event ids
+    would collide with the earlier run's, even after Temporal has forgotten that run."""
+    recorded = store.stream_version(cycle_stream(year))
+    if recorded:
+        raise CycleAlreadyRan(
+            f"the {year} cycle already ran ({recorded} facts in {cycle_stream(year)}); "
+            "a year has one cycle"
+        )
 
 
 class PlanningActivities:
-    def __init__(self, reference: ReferenceData) -> None:
+    def __init__(self, reference: ReferenceData, store: EventStore) -> None:
         self._reference = reference
+        self._store = store
 
     @activity.defn(name="plan_cycle")
     @domain_errors_are_final
-    def plan_cycle(self, request: PlanRequest) -> CycleInput:
-        return plan_cycle(self._reference, request)
+    def plan_cycle(self, request: PlanRequest) -> PlannedCycle:
+        year = request.resolved_year()
+        refuse_a_year_that_ran(self._store, year)
+        plan = plan_cycle(self._reference, year, request.template)
+        return PlannedCycle(plan=plan, reference=self._reference)

@@ -1,6 +1,6 @@
 """The app factory. No module-level app, engine or client: the caller builds them.
 
-app = create_app(engine=engine, gateway=TemporalCycleGateway(client, queue, reference))
+app = create_app(engine=engine, cycles=CycleDeps(...))  (ascn.bootstrap builds both)
 """
 
 from __future__ import annotations
@@ -14,17 +14,20 @@ from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 
 from api.context import ApiContext
-from api.gateway import CycleGateway
 from api.problems import add_problem_schema, install_problem_handlers
-from api.routes import calendar, cycles, nominations, store, users
+from api.routes import calendar, nominations, store, users
+from api.routes import cycles as cycle_routes
 from api.status import ReadModelStatus, StatusReader
 from api.users import utc_now
 from eventstore.store import EventStore
+from services.cycles import CycleDeps
 
 DESCRIPTION = """\
 People act on the ASEAN Smart Cities Network's yearly cycle: NRs nominate, the Chair's
-team decides, the shepherd starts cycles and audits the store. Every write becomes a
-Temporal update carrying the caller as actor, so every recorded fact names who did it.
+team of the year's Chair decides, the shepherd starts cycles, ASEC follows and approves
+what it owes. Every write goes through the application services, which check the access
+policy and seal the command with the time ascn received it, so every recorded fact
+names who did it and when it arrived.
 Errors are `application/problem+json`; a request the cycle refuses is a 409 whose
 detail is the cycle's own message, and nothing is recorded.
 """
@@ -33,11 +36,11 @@ detail is the cycle's own message, and nothing is recorded.
 def create_app(
     *,
     engine: Engine,
-    gateway: CycleGateway,
+    cycles: CycleDeps,
     clock: Callable[[], datetime] = utc_now,
     status: StatusReader | None = None,
 ) -> FastAPI:
-    """The API over ``engine`` (users, tokens, read models) and ``gateway`` (the cycles).
+    """The API over ``engine`` (users, tokens, read models) and the cycle services.
 
     ``clock`` stamps ``sent_at`` and creation times; ``status`` defaults to the
     cycle read model.
@@ -46,12 +49,19 @@ def create_app(
     app.state.ascn = ApiContext(
         engine=engine,
         store=EventStore(engine),
-        gateway=gateway,
+        cycles=cycles,
         status=status or ReadModelStatus(engine),
         clock=clock,
     )
     install_problem_handlers(app)
-    for router in (cycles.router, calendar.router, nominations.router, store.router, users.router):
+    for router in (
+        users.me_router,
+        cycle_routes.router,
+        calendar.router,
+        nominations.router,
+        store.router,
+        users.router,
+    ):
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:

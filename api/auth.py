@@ -15,9 +15,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.context import Context, api_context
 from api.users import authenticate
+from domain.access import Action, refusal
 from domain.actors import Actor
-
-STAFF = ("shepherd", "chair_team", "admin")
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -62,23 +61,14 @@ async def unauthorized_caller(request: Request) -> HTTPException | None:
     return unauthorized(token_given=True) if user is None else None
 
 
-def allow(action: str, *roles: str, any_nr: bool = False) -> Callable[[Actor], Actor]:
-    """A dependency: the request's actor if its role is one of ``roles`` (or any NR)."""
-    allowed = ", ".join([*roles, *(["nr:<AMS>"] if any_nr else [])])
+def may(action: Action) -> Callable[[Actor], Actor]:
+    """A dependency: the request's actor, if the access policy lets its role do ``action``
+    at all (403 otherwise). The services check the year and member state too."""
 
     def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
-        if actor.role in roles or (any_nr and actor.member_state is not None):
-            return actor
-        raise HTTPException(403, f"{actor.label} may not {action}: only {allowed} may")
+        reason = refusal(actor, action)
+        if reason is not None:
+            raise HTTPException(403, reason)
+        return actor
 
     return check
-
-
-def nr_of(actor: Actor, member_state: str, action: str) -> None:
-    """403 unless ``actor`` is the NR of ``member_state``."""
-    if not actor.is_nr_of(member_state):
-        raise HTTPException(
-            403,
-            f"{actor.label} may not {action} for {member_state}: only its NR "
-            f"(nr:{member_state}) may",
-        )

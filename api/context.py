@@ -10,16 +10,16 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from api.gateway import CycleGateway
 from api.status import StatusReader
 from eventstore.store import EventStore
+from services.cycles import CycleDeps
 
 
 @dataclass(frozen=True)
 class ApiContext:
     engine: Engine
     store: EventStore
-    gateway: CycleGateway
+    cycles: CycleDeps
     status: StatusReader
     clock: Callable[[], datetime]
 

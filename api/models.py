@@ -9,12 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from api.users import InvalidUser, check_user
 from domain.commands import NominatedCity
 from domain.events import ExceptionRule, Person
-from domain.values import Email, MemberStateCode, NonEmptyStr, Year
+from domain.values import MemberStateCode, NonEmptyStr, Year
 
 _BODY = ConfigDict(extra="forbid")
 
@@ -27,7 +35,7 @@ Name = Annotated[NonEmptyStr, Field(max_length=200, pattern=ONE_LINE)]
 Reason = Annotated[NonEmptyStr, Field(max_length=2000, pattern=NO_NUL)]
 
 
-class StartCycle(BaseModel):
+class StartCycleBody(BaseModel):
     model_config = _BODY
 
     year: Year
@@ -54,7 +62,9 @@ class PersonBody(BaseModel):
     model_config = _BODY
 
     name: Name
-    email: Annotated[Email, Field(max_length=320)]
+    # Parsed by email-validator (no DNS look-up): a CSCO's or an NR's address ends up in
+    # mails and pages, so nothing that merely contains an @ passes.
+    email: Annotated[EmailStr, Field(max_length=320)]
 
     def domain(self) -> Person:
         return Person(name=self.name, email=self.email)
@@ -76,15 +86,16 @@ class Nominations(BaseModel):
     member_state: MemberStateCode
     national_representative: PersonBody
     cities: list[CityBody] = Field(max_length=50)
-    sent_at: AwareDatetime | None = None
-    """When the NR sent it; the API stamps the time it received it if absent."""
+    sent_at: AwareDatetime | None = Field(default=None, deprecated=True)
+    """Ignored: lateness is decided by the time ascn received the submission."""
 
 
 class NilReturn(BaseModel):
     model_config = _BODY
 
     member_state: MemberStateCode
-    sent_at: AwareDatetime | None = None
+    sent_at: AwareDatetime | None = Field(default=None, deprecated=True)
+    """Ignored: lateness is decided by the time ascn received the nil return."""
 
 
 class ExceptionGrant(BaseModel):

@@ -29,8 +29,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from api.auth import unauthorized_caller
-from api.gateway import CycleNotFound, CycleUnavailable, Refused
 from api.users import InvalidUser, UnknownUser, UserExists
+from domain.errors import DomainError, NotAuthorised
+from services.errors import CycleNotFound, CycleUnavailable, Refused
 
 PROBLEM_JSON = "application/problem+json"
 URN = "urn:ascn:problem:"
@@ -111,6 +112,13 @@ async def _refused(_: Request, error: Exception) -> ProblemResponse:
     return problem(409, error.message, kind="refused", title="Refused by the cycle")
 
 
+async def _domain_error(_: Request, error: Exception) -> ProblemResponse:
+    """The access policy's refusal is a 403; any other domain rule refused the command."""
+    if isinstance(error, NotAuthorised):
+        return problem(403, str(error))
+    return problem(409, str(error), kind="refused", title="Refused by the cycle")
+
+
 async def _no_cycle(_: Request, error: Exception) -> ProblemResponse:
     return problem(404, str(error), kind="no-cycle", title="No such cycle")
 
@@ -139,6 +147,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(CycleNotFound, _no_cycle)
     app.add_exception_handler(CycleUnavailable, _unavailable)
     for user_error in (InvalidUser, UnknownUser, UserExists):

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
@@ -24,6 +25,9 @@ from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
 from eventstore.store import EventStore
 from mail.transport import FileTransport, SmtpTransport, Transport
+from services.cycles import CycleDeps
+from services.gateway import TemporalCycleGateway
+from services.sealing import Sealer
 from workers.worker import create_worker
 
 # Activities are sync (SQLAlchemy): each holds one of these threads while it runs.
@@ -35,6 +39,8 @@ class Services:
     settings: Settings
     engine: Engine
     store: EventStore
+    reference: ReferenceData
+    """Loaded once here and handed to whoever needs it."""
 
 
 def configure(settings: Settings) -> None:
@@ -46,7 +52,10 @@ def services(settings: Settings, *, create: bool = False) -> Iterator[Services]:
     """``create``: make a new embedded database if there is none (migrate, demo)."""
     engine = create_store_engine(settings.db_url, must_exist=not create)
     try:
-        yield Services(settings=settings, engine=engine, store=EventStore(engine))
+        yield Services(
+            settings=settings, engine=engine, store=EventStore(engine),
+            reference=ReferenceData.load(),
+        )  # fmt: skip
     finally:
         engine.dispose()
 
@@ -69,8 +78,9 @@ async def serve_worker(settings: Settings, *, threads: int = WORKER_THREADS) -> 
         loop.add_signal_handler(signum, stop.set)
     with services(settings) as built, ThreadPoolExecutor(max_workers=threads) as pool:
         worker = create_worker(
-            client, built.store, ReferenceData.load(), task_queue=settings.task_queue,
+            client, built.store, built.reference, task_queue=settings.task_queue,
             executor=pool, max_concurrent_activities=threads,
+            seal_keys=settings.seal_keyring,
         )  # fmt: skip
         async with worker:
             log.info(
@@ -82,6 +92,24 @@ async def serve_worker(settings: Settings, *, threads: int = WORKER_THREADS) -> 
             await stop.wait()
             log.info("worker stopping")
     log.info("worker stopped")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def cycle_deps(
+    built: Services, client: Client, *, clock: Callable[[], datetime] = utc_now
+) -> CycleDeps:
+    """The cycle use cases over this Temporal client: the only way to a cycle."""
+    settings = built.settings
+    return CycleDeps(
+        gateway=TemporalCycleGateway(client, settings.task_queue),
+        sealer=Sealer(settings.seal_keyring, clock),
+        reference=built.reference,
+        store=built.store,
+        search_attributes=settings.search_attributes,
+    )
 
 
 def mail_transport(settings: Settings) -> Transport:

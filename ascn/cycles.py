@@ -1,8 +1,6 @@
-"""Starting cycles on a Temporal cluster: one year now, or every year on a schedule."""
+"""The yearly Temporal Schedule that starts each year's cycle."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from temporalio.client import (
     Client,
@@ -14,43 +12,9 @@ from temporalio.client import (
     ScheduleSpec,
 )
 
-from activities.planning import PlanRequest, plan_cycle
-from ascn.bootstrap import connect_client
-from ascn.settings import Settings
-from domain.calendar import CyclePlan
-from domain.reference import ReferenceData
-from workflows import search
-from workflows.cycle import CycleWorkflow, workflow_id
-from workflows.messages import CycleInput
 from workflows.starter import CycleStarter, StartCycles
 
 SCHEDULE_ID = "ascn-yearly-cycles"
-
-
-def plan_for(year: int, template: str) -> CyclePlan:
-    return plan_cycle(ReferenceData.load(), PlanRequest(year=year, template=template)).plan
-
-
-def planner(settings: Settings) -> Callable[[ReferenceData, int, str], CycleInput]:
-    """How the gateway plans a cycle under these settings."""
-
-    def plan(reference: ReferenceData, year: int, template: str) -> CycleInput:
-        request = PlanRequest(
-            year=year, template=template, search_attributes=settings.search_attributes
-        )
-        return plan_cycle(reference, request)
-
-    return plan
-
-
-async def start_cycle(settings: Settings, year: int, template: str) -> str:
-    client = await connect_client(settings)
-    cycle = planner(settings)(ReferenceData.load(), year, template)
-    handle = await client.start_workflow(
-        CycleWorkflow.run, cycle, id=workflow_id(year), task_queue=settings.task_queue,
-        search_attributes=search.at_start(cycle),
-    )  # fmt: skip
-    return handle.result_run_id or ""
 
 
 def yearly_schedule(
@@ -60,7 +24,7 @@ def yearly_schedule(
     return Schedule(
         action=ScheduleActionStartWorkflow(
             CycleStarter.run,
-            StartCycles(template="recurring", search_attributes=search_attributes),
+            StartCycles(template="recurring", search_attributes=search_attributes, zone=zone),
             id="ascn-cycle-starter",
             task_queue=task_queue,
         ),

@@ -7,12 +7,12 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from api.gateway import CycleNotFound, CycleUnavailable, Refused
 from api.users import UserError
 from ascn.embedded import MissingServerBinary
 from domain.errors import DomainError
 from eventstore.errors import EventStoreError
 from eventstore.migrate import SchemaDrift
+from services.errors import CycleNotFound, CycleUnavailable, Refused
 
 
 class UsageError(Exception):

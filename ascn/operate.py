@@ -1,50 +1,26 @@
-"""The CLI's operations on running cycles: the same gateway the HTTP API uses."""
+"""What the CLI reads and prints: nomination files, a cycle's status, failed mail."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from api.gateway import TemporalCycleGateway
-from ascn.bootstrap import connect_client
-from ascn.cycles import planner
+from api.models import Nominations
 from ascn.errors import UsageError
-from ascn.settings import Settings
-from domain.actors import Actor
-from domain.calendar import end_of_day
-from domain.reference import ReferenceData
 from eventstore.readmodels.cycles import CycleView
-from workflows.cycle import CycleWorkflow, workflow_id
-from workflows.messages import SubmitNominationsUpdate, UpdateResult
-
-T = TypeVar("T")
 
 
-def actor_from(label: str) -> Actor:
-    """The acting person, as role/id (e.g. nr:MY/aziz or chair_team/alice)."""
-    return Actor.parse(label)
+def read_nominations(path: Path) -> dict[str, Any]:
+    """A nominations file (YAML or JSON): member_state, national_representative, cities.
 
-
-async def with_gateway(
-    settings: Settings, call: Callable[[TemporalCycleGateway], Awaitable[T]]
-) -> T:
-    client = await connect_client(settings)
-    gateway = TemporalCycleGateway(
-        client, settings.task_queue, ReferenceData.load(), planner=planner(settings)
-    )
-    return await call(gateway)
-
-
-def read_nominations(path: Path, actor: Actor) -> SubmitNominationsUpdate:
-    """A nominations file (YAML or JSON): member_state, national_representative, cities."""
+    Its shape is checked here, so a mistake names the file and the field before anything
+    is sent; the API checks it again."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -60,35 +36,13 @@ def read_nominations(path: Path, actor: Actor) -> SubmitNominationsUpdate:
             f"{path} must hold a mapping with member_state, national_representative, cities"
         )
     try:
-        return SubmitNominationsUpdate.model_validate({**raw, "actor": actor})
+        Nominations.model_validate(raw)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
         )
         raise UsageError(f"{path}: {problems}") from None
-
-
-async def cycle_zone(settings: Settings, year: int) -> str:
-    client = await connect_client(settings)
-    status = await client.get_workflow_handle(workflow_id(year)).query(CycleWorkflow.status)
-    return status.zone
-
-
-def deadline_from(value: str, zone: str) -> datetime:
-    """A date means the end of that day in the cycle's zone; a datetime must carry its own."""
-    try:
-        if len(value) == 10:
-            return end_of_day(date.fromisoformat(value), zone)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--to {value!r} is not a date (YYYY-MM-DD) or an ISO datetime") from None
-    if moment.tzinfo is None:
-        raise UsageError(f"--to {value!r} needs a time zone offset, or give a date")
-    return moment
-
-
-def recorded(result: UpdateResult) -> str:
-    return ", ".join(result.recorded) or "nothing new"
+    return raw
 
 
 def print_failed_mail(console: Console, rows: list[dict[str, Any]]) -> None:

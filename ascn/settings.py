@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     mail_from: str = "ASCN cycle <ascn-cycle@ascn.example>"
     outbox_dir: str = ".ascn/outbox"
+    # Where `ascn login` keeps the signed-in user's token (default: the user's config
+    # folder, e.g. ~/.config/ascn).
+    config_dir: str | None = None
     # Keyrings, "id=base64url-key,id2=..." (32-byte keys). The first key signs or
     # encrypts; every key listed is accepted, so a key rotates by putting a new one first
     # and dropping the old one once nothing sealed or encrypted with it is in flight.

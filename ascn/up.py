@@ -19,12 +19,16 @@ from pathlib import Path
 import uvicorn
 
 from api.app import create_app
-from api.gateway import TemporalCycleGateway
-from ascn.bootstrap import WORKER_THREADS, Services, connect_client, mail_transport, services
-from ascn.cycles import planner
+from ascn.bootstrap import (
+    WORKER_THREADS,
+    Services,
+    connect_client,
+    cycle_deps,
+    mail_transport,
+    services,
+)
 from ascn.devserver import dev_server
 from ascn.settings import Settings
-from domain.reference import ReferenceData
 from eventstore import migrate
 from mail.dispatch import dispatch
 from workers.worker import create_worker
@@ -69,7 +73,6 @@ async def run_up(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    reference = ReferenceData.load()
     async with dev_server(
         data_dir, ip=ports.host, port=ports.temporal, ui_port=ports.temporal_ui
     ) as server:
@@ -83,15 +86,13 @@ async def run_up(
         ):
             migrate.upgrade(built.engine)
             worker = create_worker(
-                client, built.store, reference, task_queue=settings.task_queue, executor=pool,
-                max_concurrent_activities=WORKER_THREADS,
+                client, built.store, built.reference, task_queue=settings.task_queue,
+                executor=pool, max_concurrent_activities=WORKER_THREADS,
+                seal_keys=settings.seal_keyring,
             )  # fmt: skip
-            gateway = TemporalCycleGateway(
-                client, settings.task_queue, reference, planner=planner(settings)
-            )
             api = EmbeddedApiServer(
                 uvicorn.Config(
-                    create_app(engine=built.engine, gateway=gateway),
+                    create_app(engine=built.engine, cycles=cycle_deps(built, client)),
                     host=ports.host, port=ports.api, log_config=None, lifespan="on",
                 )
             )  # fmt: skip

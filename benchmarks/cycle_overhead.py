@@ -40,6 +40,7 @@ from temporalio.worker import Worker
 from ascn.bootstrap import WORKER_THREADS
 from ascn.embedded import dev_server_path
 from ascn.logging import configure_logging
+from ascn.settings import Settings
 from benchmarks.bare_cycle import BareCycle, BareShape, noop
 from domain.actors import Actor
 from domain.calendar import CyclePlan, Owed, PlannedStep
@@ -53,6 +54,7 @@ from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow
 from workflows.messages import ApproveStepUpdate, CycleInput
 
+SEAL_KEYS = Settings().seal_keyring
 TARGET = 1.3
 RETRY_PAUSE = 0.01
 FIRST_YEAR = 2100
@@ -169,8 +171,7 @@ class Bench:
         with ThreadPoolExecutor(max_workers=WORKER_THREADS) as pool:
             worker = create_worker(
                 self.client, store, REFERENCE, task_queue=queue, executor=pool,
-                max_concurrent_activities=WORKER_THREADS,
-            )  # fmt: skip
+                max_concurrent_activities=WORKER_THREADS, seal_keys=SEAL_KEYS)  # fmt: skip
             async with worker:
                 started = time.perf_counter()
                 await asyncio.gather(

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
-from activities.planning import calendar_for
 from domain.calendar import DEFAULT_REMINDERS, CycleCalendar, Reminder
 from domain.errors import DomainError
+from domain.planning import calendar_for
 from eventstore.readmodels.cycles import NOMINATION_STEP, CycleView, StepView
 
 PRODID = "-//ASEAN Smart Cities Network//ascn cycle//EN"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import Executor
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cycle import CycleActivities
 from activities.nominations import NominationActivities
 from activities.planning import PlanningActivities
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
+from workflows import keyring
 from workflows.cycle import CycleWorkflow
 from workflows.starter import CycleStarter
 
@@ -24,12 +27,15 @@ def create_worker(
     task_queue: str,
     executor: Executor,
     max_concurrent_activities: int,
+    seal_keys: Mapping[str, bytes],
 ) -> Worker:
     """``max_concurrent_activities`` should match the executor's threads: activities are
-    sync (SQLAlchemy), and each holds a thread while it runs."""
+    sync (SQLAlchemy), and each holds a thread while it runs. ``seal_keys``: the keys
+    the cycle's validators accept seals under (the services' keyring)."""
+    keyring.install(seal_keys)
     cycle = CycleActivities(store)
     nominations = NominationActivities(store, reference)
-    planning = PlanningActivities(reference)
+    planning = PlanningActivities(reference, store)
     return Worker(
         client,
         task_queue=task_queue,
@@ -42,6 +48,11 @@ def create_worker(
             nominations.grant_exception,
             planning.plan_cycle,
         ],
+        # The sandbox re-imports workflow modules per run; the keyring must be the one
+        # module it shares with this process, or the validators would see no keys.
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(keyring.__name__)
+        ),
         activity_executor=executor,
         max_concurrent_activities=max_concurrent_activities,
     )

@@ -12,12 +12,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
     from activities.cycle import CycleActivities, LoadLedgersRequest, RecordFactRequest
     from activities.nominations import (
         DeclareNilReturnRequest,
@@ -25,6 +28,8 @@ with workflow.unsafe.imports_passed_through():
         NominationActivities,
         SubmitNominationsRequest,
     )
+    from activities.recording import Recorded
+    from domain.access import Action
     from domain.actors import Actor
     from domain.calendar import CyclePlan, PlannedStep
     from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
@@ -55,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
         DeclareNilReturnUpdate,
         ExtendDeadlineUpdate,
         GrantExceptionUpdate,
+        SealedUpdate,
         SubmitNominationsUpdate,
         UpdateResult,
         WaiveStepUpdate,
@@ -65,6 +71,15 @@ SYSTEM = Actor(id="ascn-engine", role="system")
 # Above SQLite's 30 s busy timeout; a worker that dies mid-activity holds a step this long.
 ACTIVITY_TIMEOUT = timedelta(minutes=1)
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+
+
+# One cycle a year, ever: a closed cycle's id is never reused, whatever ended it, because
+# a second run would record facts whose ids collide with the first run's.
+CYCLE_ID_REUSE = WorkflowIDReusePolicy.REJECT_DUPLICATE
+
+
+NominationUpdate = SubmitNominationsUpdate | DeclareNilReturnUpdate | GrantExceptionUpdate
+StepUpdate = ApproveStepUpdate | ExtendDeadlineUpdate | WaiveStepUpdate
 
 
 def workflow_id(year: int) -> str:
@@ -192,27 +207,25 @@ class CycleWorkflow:
         self.state.processed_until[name] = now
 
     # -- human input ---------------------------------------------------------
+    # Each validator first checks the services' seal (a forged, replayed or stale
+    # command never reaches history), then the access policy with everything the
+    # cycle knows, then the domain's own rule, exactly as the handler will run it.
 
     @workflow.update
     async def submit_nominations(self, update: SubmitNominationsUpdate) -> UpdateResult:
         command = self._submission(update)
-        decided = submit_nominations(
-            self.state.ledgers[update.member_state], command, self.input.reference
-        )
-        recorded = await workflow.execute_activity_method(
+        return await self._decide_and_record(
+            update,
+            lambda ledger: submit_nominations(ledger, command, self.input.reference),
             NominationActivities.submit_nominations,
             SubmitNominationsRequest(idempotency_key=self._update_key(), command=command),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
         )
-        self._apply(update.member_state, decided)
-        self._publish()
-        return UpdateResult(recorded=recorded.types)
 
     @submit_nominations.validator
     def _validate_submission(self, update: SubmitNominationsUpdate) -> None:
-        guards.nominations_open(self.progress, update.actor, update.member_state)
-        guards.recently_sent(update.sent_at, self.now())
+        self._admit(update, "submit_nominations", Action.SUBMIT_NOMINATIONS,
+                    member_state=update.member_state)  # fmt: skip
+        guards.nominations_open(self.progress, update.member_state)
         ledger = self.state.ledgers[update.member_state]
         guards.domain_rule_allows(
             lambda: submit_nominations(ledger, self._submission(update), self.input.reference)
@@ -221,22 +234,18 @@ class CycleWorkflow:
     @workflow.update
     async def declare_nil_return(self, update: DeclareNilReturnUpdate) -> UpdateResult:
         command = self._nil_return(update)
-        decided = declare_nil_return(
-            self.state.ledgers[update.member_state], command, self.input.reference
-        )
-        recorded = await workflow.execute_activity_method(
+        return await self._decide_and_record(
+            update,
+            lambda ledger: declare_nil_return(ledger, command, self.input.reference),
             NominationActivities.declare_nil_return,
             DeclareNilReturnRequest(idempotency_key=self._update_key(), command=command),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
         )
-        self._apply(update.member_state, decided)
-        return UpdateResult(recorded=recorded.types)
 
     @declare_nil_return.validator
     def _validate_nil_return(self, update: DeclareNilReturnUpdate) -> None:
-        guards.nominations_open(self.progress, update.actor, update.member_state)
-        guards.recently_sent(update.sent_at, self.now())
+        self._admit(update, "declare_nil_return", Action.DECLARE_NIL_RETURN,
+                    member_state=update.member_state)  # fmt: skip
+        guards.nominations_open(self.progress, update.member_state)
         ledger = self.state.ledgers[update.member_state]
         guards.domain_rule_allows(
             lambda: declare_nil_return(ledger, self._nil_return(update), self.input.reference)
@@ -245,30 +254,45 @@ class CycleWorkflow:
     @workflow.update
     async def grant_exception(self, update: GrantExceptionUpdate) -> UpdateResult:
         command = self._exception(update)
-        decided = grant_exception(
-            self.state.ledgers[update.member_state], command, self.input.reference
-        )
-        recorded = await workflow.execute_activity_method(
+        return await self._decide_and_record(
+            update,
+            lambda ledger: grant_exception(ledger, command, self.input.reference),
             NominationActivities.grant_exception,
             GrantExceptionRequest(
                 idempotency_key=self._update_key(), command=command, granted_at=self.now()
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
         )
-        self._apply(update.member_state, decided)
-        return UpdateResult(recorded=recorded.types)
 
     @grant_exception.validator
     def _validate_exception(self, update: GrantExceptionUpdate) -> None:
+        self._admit(update, "grant_exception", Action.GRANT_EXCEPTION,
+                    member_state=update.member_state)  # fmt: skip
         guards.in_cycle(self.progress, update.member_state)
         ledger = self.state.ledgers[update.member_state]
         guards.domain_rule_allows(
             lambda: grant_exception(ledger, self._exception(update), self.input.reference)
         )
 
+    async def _decide_and_record(
+        self,
+        update: NominationUpdate,
+        rule: Callable[[NominationLedger], list[DomainEvent]],
+        activity: Callable[[NominationActivities, Any], Recorded],
+        request: BaseModel,
+    ) -> UpdateResult:
+        """Decide on the ledger as the activity will, record it, then apply it here."""
+        self._accept(update)
+        decided = rule(self.state.ledgers[update.member_state])
+        recorded = await workflow.execute_activity_method(
+            activity, request, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
+        )
+        self._apply(update.member_state, decided)
+        self._publish()
+        return UpdateResult(recorded=recorded.types)
+
     @workflow.update
     async def approve_step(self, update: ApproveStepUpdate) -> UpdateResult:
+        self._accept(update)
         await self._record(
             f"{update.step}/approved",
             StepApproved(year=self.plan.year, step=update.step),
@@ -279,8 +303,8 @@ class CycleWorkflow:
 
     @approve_step.validator
     def _validate_approval(self, update: ApproveStepUpdate) -> None:
-        guards.chair_team_only(update.actor, "approve a step")
-        step = guards.known_step(self.progress, update.step)
+        self._admit_on_step(update, "approve_step", Action.APPROVE_STEP)
+        step = self.plan.step(update.step)
         if step.step not in self.state.opened:
             raise ApplicationError(
                 f"step {step.step} has not opened yet (it opens {step.opens_at.isoformat()})"
@@ -289,6 +313,7 @@ class CycleWorkflow:
 
     @workflow.update
     async def extend_deadline(self, update: ExtendDeadlineUpdate) -> UpdateResult:
+        self._accept(update)
         previous = self.deadline(update.step)
         # Moving the deadline and waking the step loop happen in this one handler,
         # so the timers follow the new deadline from this workflow task on.
@@ -304,8 +329,7 @@ class CycleWorkflow:
 
     @extend_deadline.validator
     def _validate_extension(self, update: ExtendDeadlineUpdate) -> None:
-        guards.chair_team_only(update.actor, "extend a deadline")
-        guards.known_step(self.progress, update.step)
+        self._admit_on_step(update, "extend_deadline", Action.EXTEND_DEADLINE)
         guards.not_settled(self.progress, update.step)
         guards.needs_reason(update.reason, f"extending {update.step}")
         current = self.deadline(update.step)
@@ -317,6 +341,7 @@ class CycleWorkflow:
 
     @workflow.update
     async def waive_step(self, update: WaiveStepUpdate) -> UpdateResult:
+        self._accept(update)
         await self._record(
             f"{update.step}/waived",
             StepWaived(year=self.plan.year, step=update.step, reason=update.reason.strip()),
@@ -327,10 +352,27 @@ class CycleWorkflow:
 
     @waive_step.validator
     def _validate_waiver(self, update: WaiveStepUpdate) -> None:
-        guards.chair_team_only(update.actor, "waive a step")
-        guards.known_step(self.progress, update.step)
+        self._admit_on_step(update, "waive_step", Action.WAIVE_STEP)
         guards.not_settled(self.progress, update.step)
         guards.needs_reason(update.reason, f"waiving {update.step}")
+
+    def _admit(self, update: SealedUpdate, name: str, action: Action, **scope: str) -> None:
+        guards.sealed(update, name, self.progress, self.now())
+        guards.allowed(update, action, self.progress, **scope)
+
+    def _admit_on_step(self, update: StepUpdate, name: str, action: Action) -> None:
+        guards.sealed(update, name, self.progress, self.now())
+        step = guards.known_step(self.progress, update.step)
+        guards.allowed(update, action, self.progress, owed_by=step.owed_by)
+
+    def _accept(self, update: SealedUpdate) -> None:
+        """Spend the update's nonce. Two copies of one sealed update can pass their
+        validators in one workflow task; only the first handler to run goes on."""
+        if update.seal is None:  # recorded before seals: replaying an old history
+            return
+        if update.seal.nonce in self.state.nonces:
+            raise ApplicationError("this command was already received: a replay is refused")
+        self.state.nonces.append(update.seal.nonce)
 
     @workflow.query
     def status(self) -> CycleStatus:
@@ -385,8 +427,12 @@ class CycleWorkflow:
         if returned and member_state not in self.state.submitted:
             self.state.submitted.append(member_state)
 
-    def _sent_at(self, sent_at: datetime | None) -> datetime:
-        return self.now() if sent_at is None else sent_at
+    def _received_at(self, update: SubmitNominationsUpdate | DeclareNilReturnUpdate) -> datetime:
+        """When ascn received it: the seal's stamp, never a time the submitter gave.
+        (Histories from before seals fall back to their own ``sent_at``.)"""
+        if update.seal is not None:
+            return update.seal.received_at
+        return self.now() if update.sent_at is None else update.sent_at
 
     def _update_key(self) -> str:
         info = workflow.current_update_info()
@@ -403,14 +449,14 @@ class CycleWorkflow:
     def _submission(self, update: SubmitNominationsUpdate) -> SubmitNominations:
         return SubmitNominations(
             year=self.plan.year, member_state=update.member_state, submitted_by=update.actor,
-            submitted_at=self._sent_at(update.sent_at), deadline=self.deadline(NOMINATION_STEP),
+            submitted_at=self._received_at(update), deadline=self.deadline(NOMINATION_STEP),
             national_representative=update.national_representative, cities=update.cities,
         )  # fmt: skip
 
     def _nil_return(self, update: DeclareNilReturnUpdate) -> DeclareNilReturn:
         return DeclareNilReturn(
             year=self.plan.year, member_state=update.member_state, submitted_by=update.actor,
-            submitted_at=self._sent_at(update.sent_at), deadline=self.deadline(NOMINATION_STEP),
+            submitted_at=self._received_at(update), deadline=self.deadline(NOMINATION_STEP),
         )  # fmt: skip
 
     def _exception(self, update: GrantExceptionUpdate) -> GrantException:

@@ -7,7 +7,7 @@ histories (add with a default; never rename or remove).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ from domain.commands import NominatedCity
 from domain.events import ExceptionRule, Person
 from domain.ledger import NominationLedger
 from domain.reference import ReferenceData
+from domain.seal import Seal
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -38,6 +39,8 @@ class CycleState(BaseModel):
     ledgers: dict[str, NominationLedger] = Field(default_factory=dict)
     ledgers_loaded: bool = False
     started: bool = False
+    # Nonces of the sealed updates accepted so far: a replayed update is refused.
+    nonces: list[str] = Field(default_factory=list)
 
 
 class CycleInput(BaseModel):
@@ -56,27 +59,35 @@ class CycleInput(BaseModel):
     state: CycleState | None = None
 
 
-class _Update(BaseModel):
+class SealedUpdate(BaseModel):
+    """Every update: who acts, and the services' seal over it (None only in histories
+    recorded before seals existed; the validators refuse it)."""
+
     model_config = _FROZEN
 
     actor: Actor
+    seal: Seal | None = None
+
+    def sealed_payload(self) -> dict[str, Any]:
+        """What the seal's MAC covers: everything but the seal, as JSON."""
+        return self.model_dump(mode="json", exclude={"seal"})
 
 
-class SubmitNominationsUpdate(_Update):
+class SubmitNominationsUpdate(SealedUpdate):
     member_state: str
     national_representative: Person
     cities: tuple[NominatedCity, ...]
-    # When the NR sent it (stamped by the API or CLI), so that a worker outage at the
-    # deadline does not make an on-time submission late. None: when it arrives.
+    # Histories recorded before seals: the NR's own claim of when it sent it. Ignored
+    # now; the seal's receipt time, stamped by the services, decides lateness.
     sent_at: AwareDatetime | None = None
 
 
-class DeclareNilReturnUpdate(_Update):
+class DeclareNilReturnUpdate(SealedUpdate):
     member_state: str
     sent_at: AwareDatetime | None = None
 
 
-class GrantExceptionUpdate(_Update):
+class GrantExceptionUpdate(SealedUpdate):
     member_state: str
     exception_id: str
     rule: ExceptionRule
@@ -84,17 +95,17 @@ class GrantExceptionUpdate(_Update):
     reason: str
 
 
-class ApproveStepUpdate(_Update):
+class ApproveStepUpdate(SealedUpdate):
     step: str
 
 
-class ExtendDeadlineUpdate(_Update):
+class ExtendDeadlineUpdate(SealedUpdate):
     step: str
     new_deadline: AwareDatetime
     reason: str
 
 
-class WaiveStepUpdate(_Update):
+class WaiveStepUpdate(SealedUpdate):
     step: str
     reason: str
 

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response
 
-from api.auth import STAFF, allow
+from api.auth import may
 from api.context import Context
 from api.problems import problem_responses
+from domain.access import Action
 from domain.actors import Actor
 from domain.errors import UnknownMemberState
 from domain.reference import ReferenceData
@@ -21,7 +22,7 @@ YearPath = Annotated[int, Path(ge=1967, le=9999, description="The cycle's year."
 MemberStatePath = Annotated[
     str, Path(pattern=r"^[A-Z]{2}$", description="A member state's code, e.g. MY.")
 ]
-Reader = Annotated[Actor, Depends(allow("read a cycle's status", *STAFF, any_nr=True))]
+Reader = Annotated[Actor, Depends(may(Action.READ_CYCLE))]
 CALENDAR = "text/calendar"
 FEED_RESPONSES = {
     200: {"content": {CALENDAR: {"schema": {"type": "string"}}}, "description": "iCalendar"},

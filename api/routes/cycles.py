@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, Header, HTTPException, Path
 
-from api.auth import STAFF, allow
+from api.auth import may
 from api.context import Context
 from api.models import (
     ONE_LINE,
@@ -14,19 +14,21 @@ from api.models import (
     ExceptionGrant,
     Extension,
     Recorded,
-    StartCycle,
+    StartCycleBody,
     Waiver,
 )
 from api.problems import problem_responses
+from domain.access import Action
 from domain.actors import Actor
 from eventstore.readmodels.cycles import CycleView
-from workflows.cycle import workflow_id
-from workflows.messages import (
-    ApproveStepUpdate,
-    ExtendDeadlineUpdate,
-    GrantExceptionUpdate,
-    UpdateResult,
-    WaiveStepUpdate,
+from services import cycles
+from services.commands import (
+    AllowException,
+    ApproveStep,
+    ExtendDeadline,
+    Outcome,
+    StartCycle,
+    WaiveStep,
 )
 
 router = APIRouter(prefix="/v1/cycles", tags=["cycles"])
@@ -35,28 +37,39 @@ YearPath = Annotated[int, Path(ge=1967, le=9999, description="The cycle's year."
 StepPath = Annotated[
     str, Path(min_length=1, max_length=200, pattern=ONE_LINE, description="A step of the plan.")
 ]
-Shepherd = Annotated[Actor, Depends(allow("start a cycle", "shepherd"))]
-Reader = Annotated[Actor, Depends(allow("read a cycle's status", *STAFF, any_nr=True))]
-ChairTeam = Annotated[Actor, Depends(allow("decide on a cycle", "chair_team"))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$",
+        description="One per intended action; a retry with the same key has one effect.",
+    ),
+]  # fmt: skip
+Starter = Annotated[Actor, Depends(may(Action.START_CYCLE))]
+Reader = Annotated[Actor, Depends(may(Action.READ_CYCLE))]
+Approver = Annotated[Actor, Depends(may(Action.APPROVE_STEP))]
+Extender = Annotated[Actor, Depends(may(Action.EXTEND_DEADLINE))]
+Waiver_ = Annotated[Actor, Depends(may(Action.WAIVE_STEP))]
+Granter = Annotated[Actor, Depends(may(Action.GRANT_EXCEPTION))]
 WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 422, 503)
 # 400: a body that is not even text (FastAPI's "error parsing the body").
 BODY_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 503)
 
 
-def recorded(result: UpdateResult) -> Recorded:
-    return Recorded(recorded=list(result.recorded))
+def recorded(outcome: Outcome) -> Recorded:
+    return Recorded(recorded=list(outcome.recorded))
 
 
 @router.post(
     "", status_code=201, response_model=CycleStarted,
     responses=problem_responses(400, 401, 403, 409, 422, 503),
 )  # fmt: skip
-async def start_cycle(body: StartCycle, actor: Shepherd, context: Context) -> CycleStarted:
-    """Start the year's cycle (workflow ``ascn-cycle-<year>``). Shepherd only."""
-    run_id = await context.gateway.start_cycle(body.year, body.template, actor)
+async def start_cycle(body: StartCycleBody, actor: Starter, context: Context) -> CycleStarted:
+    """Start the year's cycle (workflow ``ascn-cycle-<year>``): its shepherd only, once."""
+    command = StartCycle(year=body.year, template=body.template)
+    started = await cycles.start_cycle(command, actor, context.cycles)
     return CycleStarted(
-        year=body.year, workflow_id=workflow_id(body.year), run_id=run_id,
-        template=body.template, started_by=actor.label,
+        year=started.year, workflow_id=started.workflow_id, run_id=started.run_id,
+        template=started.template, started_by=started.started_by,
     )  # fmt: skip
 
 
@@ -71,37 +84,43 @@ def cycle_status(year: YearPath, _: Reader, context: Context) -> CycleView:
 
 @router.post("/{year}/steps/{step}/approve", response_model=Recorded, responses=WRITE_PROBLEMS)
 async def approve_step(
-    year: YearPath, step: StepPath, actor: ChairTeam, context: Context
-) -> Recorded:
-    update = ApproveStepUpdate(actor=actor, step=step)
-    return recorded(await context.gateway.approve_step(year, update))
+    year: YearPath, step: StepPath, actor: Approver, context: Context,
+    idempotency_key: IdempotencyKey = None,
+) -> Recorded:  # fmt: skip
+    command = ApproveStep(year=year, step=step, request_id=idempotency_key)
+    return recorded(await cycles.approve_step(command, actor, context.cycles))
 
 
 @router.post("/{year}/steps/{step}/extend", response_model=Recorded, responses=BODY_PROBLEMS)
 async def extend_deadline(
-    year: YearPath, step: StepPath, body: Extension, actor: ChairTeam, context: Context
-) -> Recorded:
-    update = ExtendDeadlineUpdate(
-        actor=actor, step=step, new_deadline=body.new_deadline, reason=body.reason
-    )
-    return recorded(await context.gateway.extend_deadline(year, update))
+    year: YearPath, step: StepPath, body: Extension, actor: Extender, context: Context,
+    idempotency_key: IdempotencyKey = None,
+) -> Recorded:  # fmt: skip
+    command = ExtendDeadline(
+        year=year, step=step, new_deadline=body.new_deadline, reason=body.reason,
+        request_id=idempotency_key,
+    )  # fmt: skip
+    return recorded(await cycles.extend_deadline(command, actor, context.cycles))
 
 
 @router.post("/{year}/steps/{step}/waive", response_model=Recorded, responses=BODY_PROBLEMS)
 async def waive_step(
-    year: YearPath, step: StepPath, body: Waiver, actor: ChairTeam, context: Context
-) -> Recorded:
-    update = WaiveStepUpdate(actor=actor, step=step, reason=body.reason)
-    return recorded(await context.gateway.waive_step(year, update))
+    year: YearPath, step: StepPath, body: Waiver, actor: Waiver_, context: Context,
+    idempotency_key: IdempotencyKey = None,
+) -> Recorded:  # fmt: skip
+    command = WaiveStep(year=year, step=step, reason=body.reason, request_id=idempotency_key)
+    return recorded(await cycles.waive_step(command, actor, context.cycles))
 
 
 @router.post("/{year}/exceptions", response_model=Recorded, responses=BODY_PROBLEMS)
 async def grant_exception(
-    year: YearPath, body: ExceptionGrant, actor: ChairTeam, context: Context
-) -> Recorded:
+    year: YearPath, body: ExceptionGrant, actor: Granter, context: Context,
+    idempotency_key: IdempotencyKey = None,
+) -> Recorded:  # fmt: skip
     """Let one member state break one nomination rule this year (e.g. a fourth city)."""
-    update = GrantExceptionUpdate(
-        actor=actor, member_state=body.member_state, exception_id=body.exception_id,
+    command = AllowException(
+        year=year, member_state=body.member_state, exception_id=body.exception_id,
         rule=body.rule, max_cities=body.max_cities, reason=body.reason,
+        request_id=idempotency_key,
     )  # fmt: skip
-    return recorded(await context.gateway.grant_exception(year, update))
+    return recorded(await cycles.allow_exception(command, actor, context.cycles))

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.auth import STAFF, allow, nr_of
+from api.auth import may
 from api.context import Context
 from api.models import NilReturn, Nominations, Recorded
 from api.problems import problem_responses
-from api.routes.cycles import BODY_PROBLEMS, YearPath, recorded
+from api.routes.cycles import BODY_PROBLEMS, IdempotencyKey, YearPath, recorded
+from domain.access import Action, reads_every_member_state
 from domain.actors import Actor
 from eventstore.projections import ProjectionRunner
 from eventstore.readmodels.nominations import (
@@ -18,40 +19,40 @@ from eventstore.readmodels.nominations import (
     NominationsProjection,
     accepted_nominations,
 )
-from workflows.messages import DeclareNilReturnUpdate, SubmitNominationsUpdate
+from services import cycles
+from services.commands import FileNilReturn, Nominate
 
 router = APIRouter(prefix="/v1/cycles/{year}", tags=["nominations"])
 
-NR = Annotated[Actor, Depends(allow("submit for a member state", any_nr=True))]
-Reader = Annotated[Actor, Depends(allow("read nominations", *STAFF, any_nr=True))]
+NR = Annotated[Actor, Depends(may(Action.SUBMIT_NOMINATIONS))]
+NilReturner = Annotated[Actor, Depends(may(Action.DECLARE_NIL_RETURN))]
+Reader = Annotated[Actor, Depends(may(Action.READ_NOMINATIONS))]
 
 
 @router.post("/nominations", response_model=Recorded, responses=BODY_PROBLEMS)
 async def submit_nominations(
-    year: YearPath, body: Nominations, actor: NR, context: Context
-) -> Recorded:
+    year: YearPath, body: Nominations, actor: NR, context: Context,
+    idempotency_key: IdempotencyKey = None,
+) -> Recorded:  # fmt: skip
     """The NR's cities and CSCOs for their member state; the latest submission counts."""
-    nr_of(actor, body.member_state, "submit nominations")
-    update = SubmitNominationsUpdate(
-        actor=actor,
+    command = Nominate(
+        year=year,
         member_state=body.member_state,
         national_representative=body.national_representative.domain(),
         cities=tuple(city.domain() for city in body.cities),
-        sent_at=body.sent_at or context.clock(),
+        request_id=idempotency_key,
     )
-    return recorded(await context.gateway.submit_nominations(year, update))
+    return recorded(await cycles.nominate(command, actor, context.cycles))
 
 
 @router.post("/nil-returns", response_model=Recorded, responses=BODY_PROBLEMS)
 async def declare_nil_return(
-    year: YearPath, body: NilReturn, actor: NR, context: Context
-) -> Recorded:
+    year: YearPath, body: NilReturn, actor: NilReturner, context: Context,
+    idempotency_key: IdempotencyKey = None,
+) -> Recorded:  # fmt: skip
     """A nil return ("no change"): the last accepted nominations carry forward."""
-    nr_of(actor, body.member_state, "declare a nil return")
-    update = DeclareNilReturnUpdate(
-        actor=actor, member_state=body.member_state, sent_at=body.sent_at or context.clock()
-    )
-    return recorded(await context.gateway.declare_nil_return(year, update))
+    command = FileNilReturn(year=year, member_state=body.member_state, request_id=idempotency_key)
+    return recorded(await cycles.file_nil_return(command, actor, context.cycles))
 
 
 @router.get(
@@ -63,5 +64,6 @@ def list_nominations(year: YearPath, actor: Reader, context: Context) -> list[Ac
     """The year's accepted nominations; an NR sees only their own member state's."""
     ProjectionRunner(context.engine, NominationsProjection()).catch_up()
     rows = accepted_nominations(context.engine, year)
-    own = actor.member_state
-    return rows if own is None else [row for row in rows if row.member_state == own]
+    if reads_every_member_state(actor):
+        return rows
+    return [row for row in rows if row.member_state == actor.member_state]

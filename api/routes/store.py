@@ -7,17 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from api.auth import allow
+from api.auth import may
 from api.context import Context
 from api.models import BrokenLinkOut, VerifyOut
 from api.problems import problem_responses
+from domain.access import Action
 from domain.actors import Actor
 from eventstore.records import RecordedEvent
 from eventstore.verify import verify_store
 
 router = APIRouter(prefix="/v1", tags=["store"])
 
-Auditor = Annotated[Actor, Depends(allow("read the event store", "shepherd", "admin"))]
+Auditor = Annotated[Actor, Depends(may(Action.READ_EVENTS))]
 
 
 class EventsPage(BaseModel):

@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
+from pydantic import BaseModel
 
-from api.auth import allow
+from api.auth import current_actor, may
 from api.context import Context
 from api.models import NewUser, TokenOut, UserOut
 from api.problems import problem_responses
 from api.users import UnknownUser, create_user, find_user, issue_token
+from domain.access import Action
 from domain.actors import Actor
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
-Admin = Annotated[Actor, Depends(allow("manage users", "admin"))]
+Admin = Annotated[Actor, Depends(may(Action.MANAGE_USERS))]
 
 
 @router.post(
@@ -47,3 +49,18 @@ def add_token(
     token = issue_token(context.engine, user, clock=context.clock)
     response.headers["Cache-Control"] = "no-store"
     return TokenOut(token=token, name=user.name, role=user.role)
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    label: str
+
+
+me_router = APIRouter(prefix="/v1", tags=["users"])
+
+
+@me_router.get("/me", response_model=Me, responses=problem_responses(401))
+def who_am_i(actor: Annotated[Actor, Depends(current_actor)]) -> Me:
+    """Who this token acts as (what `ascn login` shows)."""
+    return Me(name=actor.id, role=actor.role, label=actor.label)

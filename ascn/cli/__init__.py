@@ -8,6 +8,7 @@ import sys
 import typer
 
 from ascn.cli import acting, cycles, mail, running, store, users
+from ascn.cli.client import ApiError
 from ascn.errors import describe
 
 app = typer.Typer(
@@ -22,11 +23,15 @@ app.add_typer(store.events_app, name="events")
 app.add_typer(cycles.cycle_app, name="cycle")
 app.add_typer(users.users_app, name="users")
 app.add_typer(mail.mail_app, name="mail")
+app.add_typer(acting.exceptions_app, name="exceptions")
 
 
 def main() -> None:
     try:
         app()
+    except ApiError as error:  # the API or the cycle said no: its own words, exit 1
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(1)
     except Exception as error:  # the user gets one line, never a traceback
         logging.getLogger("ascn.cli").debug("command failed", exc_info=error)
         typer.echo(f"error: {describe(error)}", err=True)

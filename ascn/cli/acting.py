@@ -1,30 +1,81 @@
-"""What people do on a running cycle: the NRs' and the Chair's team's commands."""
+"""What people do on a cycle, as the user `ascn login` signed in: through the HTTP API.
+
+No command takes a self-declared actor: the API knows who the token belongs to, and the
+cycle checks it again.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ascn.cli.common import Year, load, out
-from ascn.operate import (
-    actor_from,
-    cycle_zone,
-    deadline_from,
-    read_nominations,
-    recorded,
-    with_gateway,
+from ascn.cli.client import (
+    ApiClient,
+    Credentials,
+    credentials_path,
+    load_credentials,
+    save_credentials,
 )
-from workflows.messages import ApproveStepUpdate, ExtendDeadlineUpdate
+from ascn.cli.common import Year, group, load, out
+from ascn.errors import UsageError
+from ascn.operate import read_nominations
 
 app = typer.Typer()
+exceptions_app = group("Exceptions to the nomination rules (the Chair's team).")
 
-As = Annotated[
-    str, typer.Option("--as", help="Who acts, as role/id: nr:MY/aziz, chair_team/alice.")
-]
+Step = Annotated[str, typer.Option(help="Step name, e.g. scgw.")]
+Reason = Annotated[str, typer.Option(help="Why; recorded with the decision.")]
+
+
+@contextmanager
+def signed_in() -> Iterator[ApiClient]:
+    settings = load()
+    credentials = load_credentials(credentials_path(settings.config_dir))
+    client = ApiClient(credentials, waiting=lambda line: out.print(f"[yellow]{line}[/yellow]"))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _done(answer: Any) -> None:
+    recorded = answer.get("recorded", []) if isinstance(answer, dict) else []
+    out.print(f"recorded: {', '.join(recorded) or 'nothing new'}")
+
+
+@app.command()
+def login(
+    url: Annotated[str, typer.Option(help="The ascn API, e.g. http://127.0.0.1:8000.")],
+    token: Annotated[
+        str | None,
+        typer.Option(help="Your API token; asked for (hidden) when not given.", hidden=True),
+    ] = None,
+) -> None:
+    """Sign in to the API with the token an admin gave you; it is kept for later commands."""
+    settings = load()
+    secret = token or typer.prompt("token", hide_input=True)
+    credentials = Credentials(url=url.rstrip("/"), token=secret.strip())
+    client = ApiClient(credentials)
+    try:
+        me = client.get("/v1/me")
+    finally:
+        client.close()
+    path = credentials_path(settings.config_dir)
+    save_credentials(path, credentials)
+    out.print(f"signed in to {credentials.url} as {me['label']} (token kept in {path})")
+
+
+@app.command()
+def logout() -> None:
+    """Forget the stored token."""
+    path = credentials_path(load().config_dir)
+    path.unlink(missing_ok=True)
+    out.print("signed out")
 
 
 @app.command()
@@ -33,45 +84,89 @@ def nominate(
     file: Annotated[
         Path, typer.Option(help="YAML or JSON: member_state, national_representative, cities.")
     ],
-    actor: As,
 ) -> None:
-    """Submit a member state's nominations (the NR of that AMS only)."""
-    settings = load()
-    update = read_nominations(file, actor_from(actor))
-    update = update.model_copy(update={"sent_at": update.sent_at or datetime.now(UTC)})
-    with out.status(f"submitting {update.member_state}'s nominations for {year}..."):
-        result = asyncio.run(with_gateway(settings, lambda g: g.submit_nominations(year, update)))
-    out.print(f"recorded: {recorded(result)}")
+    """Submit your member state's nominations (its NR)."""
+    body = read_nominations(file)
+    with signed_in() as api, out.status(f"submitting {body['member_state']}'s nominations..."):
+        _done(api.post(f"/v1/cycles/{year}/nominations", body))
+
+
+@app.command("nil-return")
+def nil_return(
+    year: Year,
+    member_state: Annotated[str, typer.Option(help="Your member state, e.g. MY.")],
+) -> None:
+    """Declare no change: your last accepted nominations carry forward (its NR)."""
+    with signed_in() as api:
+        _done(api.post(f"/v1/cycles/{year}/nil-returns", {"member_state": member_state}))
 
 
 @app.command()
-def approve(
-    year: Year, step: Annotated[str, typer.Option(help="Step name, e.g. scgw.")], actor: As
-) -> None:
-    """Approve a step (the Chair's team only)."""
-    settings = load()
-    update = ApproveStepUpdate(actor=actor_from(actor), step=step)
-    with out.status(f"approving {step} of {year}..."):
-        result = asyncio.run(with_gateway(settings, lambda g: g.approve_step(year, update)))
-    out.print(f"recorded: {recorded(result)}")
+def approve(year: Year, step: Step) -> None:
+    """Approve a step (the Chair's team of the year; ASEC for a step it owes)."""
+    with signed_in() as api, out.status(f"approving {step} of {year}..."):
+        _done(api.post(f"/v1/cycles/{year}/steps/{step}/approve"))
 
 
 @app.command()
 def extend(
     year: Year,
-    step: Annotated[str, typer.Option(help="Step name.")],
+    step: Step,
     to: Annotated[
         str, typer.Option(help="New deadline: a date (end of that day) or ISO datetime.")
     ],
-    reason: Annotated[str, typer.Option(help="Why; recorded with the extension.")],
-    actor: As,
+    reason: Reason,
 ) -> None:
-    """Extend a step's deadline (the Chair's team only): moves the timers, records who and why."""
-    settings = load()
-    zone = asyncio.run(cycle_zone(settings, year))
-    update = ExtendDeadlineUpdate(
-        actor=actor_from(actor), step=step, new_deadline=deadline_from(to, zone), reason=reason
-    )
-    with out.status(f"extending {step} of {year}..."):
-        result = asyncio.run(with_gateway(settings, lambda g: g.extend_deadline(year, update)))
-    out.print(f"recorded: {recorded(result)}; {step} now due {update.new_deadline.isoformat()}")
+    """Extend a step's deadline (the Chair's team): moves the timers, records who and why."""
+    with signed_in() as api:
+        deadline = _deadline(api, year, step, to)
+        body = {"new_deadline": deadline.isoformat(), "reason": reason}
+        _done(api.post(f"/v1/cycles/{year}/steps/{step}/extend", body))
+    out.print(f"{step} now due {deadline.isoformat()}")
+
+
+@app.command()
+def waive(year: Year, step: Step, reason: Reason) -> None:
+    """Waive a step (the Chair's team): it completes without what it waited for."""
+    with signed_in() as api:
+        _done(api.post(f"/v1/cycles/{year}/steps/{step}/waive", {"reason": reason}))
+
+
+@exceptions_app.command("grant")
+def grant(
+    year: Year,
+    member_state: Annotated[str, typer.Option(help="The member state, e.g. MY.")],
+    exception_id: Annotated[str, typer.Option("--id", help="A unique id, e.g. MY-2027-4.")],
+    rule: Annotated[str, typer.Option(help="max_cities or capital_required.")],
+    reason: Reason,
+    max_cities: Annotated[int | None, typer.Option(help="With max_cities: how many.")] = None,
+) -> None:
+    """Let one member state break one nomination rule this year (the Chair's team)."""
+    body = {
+        "member_state": member_state, "exception_id": exception_id, "rule": rule,
+        "max_cities": max_cities, "reason": reason,
+    }  # fmt: skip
+    with signed_in() as api:
+        _done(api.post(f"/v1/cycles/{year}/exceptions", body))
+
+
+def _deadline(api: ApiClient, year: int, step: str, value: str) -> datetime:
+    """A date is the end of that day where the step's deadline lies (ASEAN zones keep no
+    summer time, so the deadline's offset is the zone's); a datetime carries its own."""
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+        else:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise UsageError(f"--to {value!r} needs a time zone offset, or give a date")
+            return moment
+    except ValueError:
+        raise UsageError(f"--to {value!r} is not a date (YYYY-MM-DD) or an ISO datetime") from None
+    view = api.get(f"/v1/cycles/{year}")
+    for planned in view["steps"]:
+        if planned["step"] == step and planned.get("deadline"):
+            offset = datetime.fromisoformat(planned["deadline"]).utcoffset()
+            assert offset is not None
+            return datetime.combine(day, datetime.max.time(), tzinfo=timezone(offset))
+    raise UsageError(f"step {step} of {year} has no deadline yet; give --to as an ISO datetime")

@@ -11,15 +11,15 @@ from typing import Annotated
 import typer
 
 from ascn.bootstrap import connect_client, services
+from ascn.cli.acting import signed_in
 from ascn.cli.common import DbOption, Year, group, load, out
-from ascn.cycles import SCHEDULE_ID, create_yearly_schedule, plan_for, start_cycle
+from ascn.cycles import SCHEDULE_ID, create_yearly_schedule
 from ascn.errors import UsageError
 from ascn.operate import print_status
 from domain.reference import ReferenceData
 from eventstore.readmodels.cycles import cycle_view
 from eventstore.readmodels.registry import catch_up_all
 from mail.calendar import cycle_calendar
-from workflows.cycle import workflow_id
 
 app = typer.Typer()
 cycle_app = group("Start and follow yearly cycles.")
@@ -32,14 +32,11 @@ def cycle_start(
         str, typer.Option(help="Calendar template: recurring or inaugural-2018.")
     ] = "recurring",
 ) -> None:
-    """Start a year's cycle (workflow ascn-cycle-<year>) on the recurring template."""
-    settings = load()
-    plan = plan_for(year, template)
-    run_id = asyncio.run(start_cycle(settings, year, template))
+    """Start a year's cycle (workflow ascn-cycle-<year>), as the year's shepherd, via the API."""
+    with signed_in() as api:
+        started = api.post("/v1/cycles", {"year": year, "template": template})
     out.print(
-        f"started {workflow_id(year)} (run {run_id}): Chair {plan.chair}, "
-        f"shepherd {plan.shepherd}, {len(plan.steps)} steps, "
-        f"first deadline {plan.steps[0].deadline.isoformat()}"
+        f"started {started['workflow_id']} (run {started['run_id']}) by {started['started_by']}"
     )
 
 

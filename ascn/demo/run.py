@@ -9,15 +9,14 @@ whole year takes seconds. The cycle's clock is offset so that it reads 2018.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rich.console import Console
-from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
-from ascn.bootstrap import Services, mail_transport
+from ascn.bootstrap import Services, cycle_deps, mail_transport
 from ascn.demo import scenario_2018 as scenario
 from ascn.embedded import test_server_path
 from ascn.errors import UsageError
@@ -27,18 +26,13 @@ from domain.reference import ReferenceData
 from domain.streams import cycle_stream
 from eventstore import migrate
 from mail.dispatch import dispatch
+from services import cycles
+from services.commands import AllowException, ApproveStep, ExtendDeadline, Nominate
+from services.cycles import CycleDeps
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id
-from workflows.messages import (
-    ApproveStepUpdate,
-    CycleInput,
-    CycleStatus,
-    ExtendDeadlineUpdate,
-    GrantExceptionUpdate,
-    SubmitNominationsUpdate,
-)
+from workflows.messages import CycleInput, CycleStatus
 
-TASK_QUEUE = "ascn-demo"
 THREADS = 8
 
 
@@ -90,35 +84,47 @@ def quiet_runtime() -> Runtime:
 async def run_cycle(
     env: WorkflowEnvironment, built: Services, reference: ReferenceData, plan: CyclePlan
 ) -> CycleStatus:
+    """The year on the test server, every human action sent through the services as the
+    person named in the script, at the cycle's (offset) time."""
     server_start = await env.get_current_time()
     offset = plan.steps[0].opens_at - timedelta(days=1) - server_start
+    clock = DemoClock(server_start + offset)
+    deps = cycle_deps(built, env.client, clock=clock.now)
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         worker = create_worker(
-            env.client, built.store, reference, task_queue=TASK_QUEUE, executor=pool,
-            max_concurrent_activities=THREADS,
+            env.client, built.store, reference, task_queue=built.settings.task_queue, executor=pool,
+            max_concurrent_activities=THREADS, seal_keys=built.settings.seal_keyring,
         )  # fmt: skip
         async with worker:
-            handle = await env.client.start_workflow(
-                CycleWorkflow.run,
-                CycleInput(plan=plan, reference=reference, clock_offset=offset),
-                id=workflow_id(plan.year),
-                task_queue=TASK_QUEUE,
-            )
+            cycle = CycleInput(plan=plan, reference=reference, clock_offset=offset)
+            await deps.gateway.start_cycle(cycle, scenario.SHEPHERD)
             for action in scenario.actions(reference):
                 now = await env.get_current_time() + offset
                 if action.at > now:
                     await env.sleep(action.at - now)
-                await send(handle, action)
+                clock.moment = await env.get_current_time() + offset
+                await send(deps, action)
+            handle = env.client.get_workflow_handle_for(CycleWorkflow.run, workflow_id(plan.year))
             return await handle.result()
 
 
-async def send(handle: WorkflowHandle[CycleWorkflow, CycleStatus], action: scenario.Action) -> None:
-    update = action.update
-    if isinstance(update, SubmitNominationsUpdate):
-        await handle.execute_update(CycleWorkflow.submit_nominations, update, id=action.update_id)
-    elif isinstance(update, GrantExceptionUpdate):
-        await handle.execute_update(CycleWorkflow.grant_exception, update, id=action.update_id)
-    elif isinstance(update, ExtendDeadlineUpdate):
-        await handle.execute_update(CycleWorkflow.extend_deadline, update, id=action.update_id)
-    elif isinstance(update, ApproveStepUpdate):
-        await handle.execute_update(CycleWorkflow.approve_step, update, id=action.update_id)
+class DemoClock:
+    """The services' clock during the demo: the cycle's 2018, not today."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+async def send(deps: CycleDeps, action: scenario.Action) -> None:
+    command, actor = action.command, action.actor
+    if isinstance(command, Nominate):
+        await cycles.nominate(command, actor, deps)
+    elif isinstance(command, AllowException):
+        await cycles.allow_exception(command, actor, deps)
+    elif isinstance(command, ExtendDeadline):
+        await cycles.extend_deadline(command, actor, deps)
+    elif isinstance(command, ApproveStep):
+        await cycles.approve_step(command, actor, deps)

@@ -18,25 +18,23 @@ from domain.actors import Actor
 from domain.commands import NominatedCity
 from domain.events import Person
 from domain.reference import ReferenceData
-from workflows.messages import (
-    ApproveStepUpdate,
-    ExtendDeadlineUpdate,
-    GrantExceptionUpdate,
-    SubmitNominationsUpdate,
-)
+from services.commands import AllowException, ApproveStep, ExtendDeadline, Nominate
 
 YEAR = 2018
 ZONE = ZoneInfo("Asia/Singapore")
-CHAIR_TEAM = Actor(id="sg-chair-team", role="chair_team")
+CHAIR_TEAM = Actor.chair_team("SG", "sg-chair-team")
+SHEPHERD = Actor.shepherd("SG", "sg-shepherd")
 
-Update = SubmitNominationsUpdate | GrantExceptionUpdate | ApproveStepUpdate | ExtendDeadlineUpdate
+Command = Nominate | AllowException | ApproveStep | ExtendDeadline
 
 
 @dataclass(frozen=True)
 class Action:
+    """Who asks the services for what, and when (the request id makes it idempotent)."""
+
     at: datetime
-    update_id: str
-    update: Update
+    actor: Actor
+    command: Command
 
 
 def at(month: int, day: int, hour: int = 9, minute: int = 30) -> datetime:
@@ -64,10 +62,11 @@ def _slug(name: str) -> str:
     return name.lower().replace(" ", "-")
 
 
-def nomination(reference: ReferenceData, code: str) -> SubmitNominationsUpdate:
+def nomination(reference: ReferenceData, code: str) -> Nominate:
     state = reference.member_state(code)
-    return SubmitNominationsUpdate(
-        actor=Actor.nr(code, f"nr-{code.lower()}"),
+    return Nominate(
+        year=YEAR,
+        request_id=f"demo-2018/nominations/{code}",
         member_state=code,
         national_representative=Person(
             name=f"National Representative of {state.name}",
@@ -87,15 +86,18 @@ def nomination(reference: ReferenceData, code: str) -> SubmitNominationsUpdate:
 
 def actions(reference: ReferenceData) -> list[Action]:
     script = [
-        Action(SUBMITTED_ON[code], f"demo-2018/nominations/{code}", nomination(reference, code))
+        Action(
+            SUBMITTED_ON[code], Actor.nr(code, f"nr-{code.lower()}"), nomination(reference, code)
+        )
         for code in SUBMITTED_ON
     ]
     script.append(
         Action(
             at(2, 16, 10, 0),
-            "demo-2018/exception/MY",
-            GrantExceptionUpdate(
-                actor=CHAIR_TEAM,
+            CHAIR_TEAM,
+            AllowException(
+                year=YEAR,
+                request_id="demo-2018/exception/MY",
                 member_state="MY",
                 exception_id="MY-2018-four-pilot-cities",
                 rule="max_cities",
@@ -108,9 +110,10 @@ def actions(reference: ReferenceData) -> list[Action]:
     script.append(
         Action(
             at(10, 31, 18, 0),
-            "demo-2018/extend/jcm_submission",
-            ExtendDeadlineUpdate(
-                actor=CHAIR_TEAM,
+            CHAIR_TEAM,
+            ExtendDeadline(
+                year=YEAR,
+                request_id="demo-2018/extend/jcm_submission",
                 step="jcm_submission",
                 new_deadline=datetime(YEAR, 11, 9, 23, 59, 59, tzinfo=ZONE),
                 reason="the JCM meets on 9 November; the report goes to that meeting",
@@ -118,7 +121,11 @@ def actions(reference: ReferenceData) -> list[Action]:
         )
     )
     script += [
-        Action(moment, f"demo-2018/approve/{step}", ApproveStepUpdate(actor=CHAIR_TEAM, step=step))
+        Action(
+            moment,
+            CHAIR_TEAM,
+            ApproveStep(year=YEAR, step=step, request_id=f"demo-2018/approve/{step}"),
+        )
         for step, moment in APPROVED_ON.items()
     ]
     return sorted(script, key=lambda action: action.at)

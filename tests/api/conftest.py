@@ -15,13 +15,18 @@ from sqlalchemy import Engine
 from starlette.exceptions import StarletteDeprecationWarning
 
 from api.app import create_app
-from api.gateway import Refused
 from api.users import create_user, issue_token
 from domain.actors import Actor
+from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
 from eventstore.readmodels.cycles import CycleView, StepView
 from eventstore.schema import metadata
-from workflows.messages import UpdateResult
+from eventstore.store import EventStore
+from services.cycles import CycleDeps
+from services.errors import Refused
+from services.sealing import Sealer
+from tests.sealing import SEAL_KEYS
+from workflows.messages import CycleInput, SealedUpdate, UpdateResult
 
 with warnings.catch_warnings():
     # Starlette 1.x would rather have httpx2 behind its TestClient; httpx works.
@@ -30,10 +35,13 @@ with warnings.catch_warnings():
 
 NOW = datetime(2027, 2, 10, 9, 30, tzinfo=UTC)
 
-# name -> role of the users every API test can act as.
+# role -> name of the users every API test can act as. The API tests act on 2027, whose
+# ASEAN Chair is Singapore and whose shepherd is Indonesia; the Philippines chaired 2026.
 USERS = {
-    "shepherd": "id-shepherd",
-    "chair_team": "ph-chair-team",
+    "shepherd:ID": "id-shepherd",
+    "chair_team:SG": "sg-chair-team",
+    "chair_team:PH": "ph-chair-team",
+    "asec": "asec-imd",
     "admin": "root",
     "nr:MY": "nr-my",
     "nr:SG": "nr-sg",
@@ -55,6 +63,7 @@ class FakeGateway:
     calls: list[Call] = field(default_factory=list)
     refusal: str | None = None
     error: Exception | None = None
+    update_ids: list[str | None] = field(default_factory=list)
 
     def _answer(self, method: str, year: int, actor: Actor, payload: BaseModel | str) -> None:
         self.calls.append(Call(method, year, actor, payload))
@@ -63,32 +72,47 @@ class FakeGateway:
         if self.refusal is not None:
             raise Refused(self.refusal)
 
-    async def start_cycle(self, year: int, template: str, actor: Actor) -> str:
-        self._answer("start_cycle", year, actor, template)
-        return f"run-{year}"
+    async def start_cycle(self, cycle: CycleInput, actor: Actor) -> str:
+        self._answer("start_cycle", cycle.plan.year, actor, cycle.plan.template)
+        return f"run-{cycle.plan.year}"
 
-    async def _update(self, method: str, year: int, update: BaseModel) -> UpdateResult:
-        actor = getattr(update, "actor")  # noqa: B009  (every update has one)
-        self._answer(method, year, actor, update)
+    async def _update(
+        self, method: str, year: int, update: SealedUpdate, update_id: str | None
+    ) -> UpdateResult:
+        assert update.seal is not None, "the services seal every update"
+        self._answer(method, year, update.actor, update)
+        self.update_ids.append(update_id)
         return UpdateResult(recorded=(f"{method}-recorded",))
 
-    async def submit_nominations(self, year: int, update: BaseModel) -> UpdateResult:
-        return await self._update("submit_nominations", year, update)
+    async def submit_nominations(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("submit_nominations", year, update, update_id)
 
-    async def declare_nil_return(self, year: int, update: BaseModel) -> UpdateResult:
-        return await self._update("declare_nil_return", year, update)
+    async def declare_nil_return(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("declare_nil_return", year, update, update_id)
 
-    async def grant_exception(self, year: int, update: BaseModel) -> UpdateResult:
-        return await self._update("grant_exception", year, update)
+    async def grant_exception(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("grant_exception", year, update, update_id)
 
-    async def approve_step(self, year: int, update: BaseModel) -> UpdateResult:
-        return await self._update("approve_step", year, update)
+    async def approve_step(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("approve_step", year, update, update_id)
 
-    async def extend_deadline(self, year: int, update: BaseModel) -> UpdateResult:
-        return await self._update("extend_deadline", year, update)
+    async def extend_deadline(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("extend_deadline", year, update, update_id)
 
-    async def waive_step(self, year: int, update: BaseModel) -> UpdateResult:
-        return await self._update("waive_step", year, update)
+    async def waive_step(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("waive_step", year, update, update_id)
 
 
 def sample_view(year: int) -> CycleView:
@@ -135,9 +159,20 @@ def gateway() -> FakeGateway:
     return FakeGateway()
 
 
+def fake_cycles(engine: Engine, gateway: FakeGateway) -> CycleDeps:
+    """The real cycle services over the fake gateway, sealing at NOW."""
+    return CycleDeps(
+        gateway=gateway, sealer=Sealer(SEAL_KEYS, lambda: NOW), reference=ReferenceData.load(),
+        store=EventStore(engine),
+    )  # fmt: skip
+
+
 @pytest.fixture
 def app(api_engine: Engine, gateway: FakeGateway) -> FastAPI:
-    return create_app(engine=api_engine, gateway=gateway, clock=lambda: NOW, status=FakeStatus())
+    return create_app(
+        engine=api_engine, cycles=fake_cycles(api_engine, gateway), clock=lambda: NOW,
+        status=FakeStatus(),
+    )  # fmt: skip
 
 
 @pytest.fixture

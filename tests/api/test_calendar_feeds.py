@@ -27,7 +27,7 @@ def test_a_member_state_feed(client: TestClient, tokens: dict[str, str]) -> None
 def test_unknown_cycles_and_member_states_are_404(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
-    headers = bearer(tokens["shepherd"])
+    headers = bearer(tokens["shepherd:ID"])
 
     assert client.get("/v1/cycles/1999/calendar.ics", headers=headers).status_code == 404
     assert client.get("/v1/cycles/2027/calendar/XX.ics", headers=headers).status_code == 404

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.gateway import CycleNotFound, CycleUnavailable
+from services.errors import CycleNotFound, CycleUnavailable
 from tests.api.conftest import NOW, FakeGateway, bearer
 from workflows.messages import DeclareNilReturnUpdate, SubmitNominationsUpdate
 
@@ -33,7 +33,11 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
     [
         ("nr:SG", "/v1/cycles/2027/nominations",
          nominations(national_representative={"name": "NR", "email": "not-an-address"}),
-         "national_representative.email", "not an e-mail address"),
+         "national_representative.email", "not a valid email address"),
+        ("nr:SG", "/v1/cycles/2027/nominations",
+         nominations(cities=[{"city": "Singapore",
+                              "csco": {"name": "CSCO", "email": '"><script>@x'}}]),
+         "cities.0.csco.email", "not a valid email address"),
         ("nr:SG", "/v1/cycles/2027/nominations",
          nominations(cities=[{"city": "  ", "csco": CITY["csco"]}]),
          "cities.0.city", "at least 1 character"),
@@ -47,19 +51,19 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
          "national_representative", "Field required"),
         ("nr:SG", "/v1/cycles/1900/nil-returns", {"member_state": "SG"},
          "year", "greater than or equal to 1967"),
-        ("chair_team", "/v1/cycles/2027/steps/scgw/waive", {"reason": "   "},
+        ("chair_team:SG", "/v1/cycles/2027/steps/scgw/waive", {"reason": "   "},
          "reason", "at least 1 character"),
-        ("chair_team", "/v1/cycles/2027/steps/scgw/extend",
+        ("chair_team:SG", "/v1/cycles/2027/steps/scgw/extend",
          {"new_deadline": "2027-06-30T23:59:59", "reason": "later"}, "new_deadline", "timezone"),
-        ("chair_team", "/v1/cycles/2027/exceptions",
+        ("chair_team:SG", "/v1/cycles/2027/exceptions",
          {"member_state": "MY", "exception_id": "x", "rule": "any_rule", "reason": "r"},
          "rule", "'max_cities' or 'capital_required'"),
-        ("chair_team", "/v1/cycles/2027/exceptions",
+        ("chair_team:SG", "/v1/cycles/2027/exceptions",
          {"member_state": "MY", "exception_id": "x\x00y", "rule": "max_cities", "reason": "r"},
          "exception_id", "should match pattern"),
-        ("shepherd", "/v1/cycles", {"year": 2027, "template": "inaugural-2018"},
+        ("shepherd:ID", "/v1/cycles", {"year": 2027, "template": "inaugural-2018"},
          "template", "the inaugural-2018 template is for 2018, not 2027"),
-        ("shepherd", "/v1/cycles", {"year": 2027, "template": "yearly"},
+        ("shepherd:ID", "/v1/cycles", {"year": 2027, "template": "yearly"},
          "template", "'recurring' or 'inaugural-2018'"),
         ("admin", "/v1/users", {"name": "kim", "role": "chair"}, "role", "unknown role 'chair'"),
         ("admin", "/v1/users", {"name": "kim", "role": "nr:ZZ"}, "role", "unknown member state"),
@@ -90,7 +94,7 @@ def test_malformed_json_is_a_problem_too(client: TestClient, tokens: dict[str, s
     response = client.post(
         "/v1/cycles/2027/steps/scgw/waive",
         content=b'{"reason": ',
-        headers={**bearer(tokens["chair_team"]), "content-type": "application/json"},
+        headers={**bearer(tokens["chair_team:SG"]), "content-type": "application/json"},
     )
 
     assert problem_of(response, 422)["errors"][0]["field"] == "body"
@@ -114,8 +118,8 @@ def test_a_refusal_is_a_409_with_the_cycles_message(
 @pytest.mark.parametrize(
     ("error", "status", "kind"),
     [
-        (CycleNotFound(2031), 404, "urn:ascn:problem:no-cycle"),
-        (CycleUnavailable("ascn-cycle-2031 did not answer in time"), 503,
+        (CycleNotFound(2027), 404, "urn:ascn:problem:no-cycle"),
+        (CycleUnavailable("ascn-cycle-2027 did not answer in time"), 503,
          "urn:ascn:problem:cycle-unavailable"),
         (RuntimeError("secret internals"), 500, "about:blank"),
     ],
@@ -131,7 +135,7 @@ def test_gateway_failures_are_problems(
     gateway.error = error
 
     response = client.post(
-        "/v1/cycles/2031/steps/scgw/approve", headers=bearer(tokens["chair_team"])
+        "/v1/cycles/2027/steps/scgw/approve", headers=bearer(tokens["chair_team:SG"])
     )
 
     problem = problem_of(response, status)
@@ -150,25 +154,36 @@ def test_unknown_routes_methods_and_cycles_are_problems(
     assert "1999" in problem_of(missing, 404)["detail"]
 
 
-def test_the_api_stamps_sent_at_unless_the_nr_gave_it(
+def test_the_services_seal_the_receipt_time_and_ignore_a_claimed_sent_at(
     client: TestClient, gateway: FakeGateway, tokens: dict[str, str]
 ) -> None:
     headers = bearer(tokens["nr:SG"])
     client.post("/v1/cycles/2027/nominations", json=nominations(), headers=headers)
-    given = "2027-02-09T18:00:00+08:00"
+    backdated = "2027-01-20T18:00:00+08:00"
     client.post(
         "/v1/cycles/2027/nil-returns",
-        json={"member_state": "SG", "sent_at": given},
+        json={"member_state": "SG", "sent_at": backdated},
         headers=headers,
     )
 
     submitted, nil_return = (call.payload for call in gateway.calls)
     assert isinstance(submitted, SubmitNominationsUpdate)
     assert isinstance(nil_return, DeclareNilReturnUpdate)
-    assert submitted.sent_at == NOW
-    assert nil_return.sent_at is not None
-    assert nil_return.sent_at.isoformat() == given
+    for update in (submitted, nil_return):
+        assert update.sent_at is None
+        assert update.seal is not None
+        assert update.seal.received_at == NOW
     assert [c.city for c in submitted.cities] == ["Singapore"]
+
+
+def test_an_idempotency_key_becomes_the_update_id(
+    client: TestClient, gateway: FakeGateway, tokens: dict[str, str]
+) -> None:
+    headers = {**bearer(tokens["chair_team:SG"]), "Idempotency-Key": "approve-scgw-1"}
+    client.post("/v1/cycles/2027/steps/scgw/approve", headers=headers)
+    client.post("/v1/cycles/2027/steps/scgw/approve", headers=bearer(tokens["chair_team:SG"]))
+
+    assert gateway.update_ids == ["approve-scgw-1", None]
 
 
 def test_an_nr_may_not_act_for_another_member_state(
@@ -180,7 +195,7 @@ def test_an_nr_may_not_act_for_another_member_state(
         headers=bearer(tokens["nr:SG"]),
     )
 
-    assert "only its NR (nr:MY)" in problem_of(response, 403)["detail"]
+    assert "only the NR of MY (nr:MY) may" in problem_of(response, 403)["detail"]
     assert gateway.calls == []
 
 

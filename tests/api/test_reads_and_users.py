@@ -26,7 +26,7 @@ def nominated(api_engine: Engine) -> None:
 
 
 def test_events_page_by_position(client: TestClient, tokens: dict[str, str]) -> None:
-    headers = bearer(tokens["shepherd"])
+    headers = bearer(tokens["shepherd:ID"])
     first = client.get("/v1/events", params={"limit": 1}, headers=headers).json()
     rest = client.get("/v1/events", params={"after": first["next_after"]}, headers=headers).json()
     end = client.get("/v1/events", params={"after": rest["next_after"]}, headers=headers).json()
@@ -64,7 +64,12 @@ def test_verify_reports_the_first_broken_link(
 
 @pytest.mark.parametrize(
     ("role", "member_states"),
-    [("chair_team", {"MY", "SG"}), ("admin", {"MY", "SG"}), ("nr:SG", {"SG"}), ("nr:MY", {"MY"})],
+    [
+        ("chair_team:SG", {"MY", "SG"}),
+        ("admin", {"MY", "SG"}),
+        ("nr:SG", {"SG"}),
+        ("nr:MY", {"MY"}),
+    ],
 )
 def test_an_nr_sees_only_their_own_nominations(
     client: TestClient, tokens: dict[str, str], role: str, member_states: set[str]

@@ -21,14 +21,18 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
-from api.gateway import TemporalCycleGateway, plan_cycle
 from api.users import create_user, issue_token
 from ascn import embedded
+from domain.planning import plan_cycle
 from domain.reference import ReferenceData
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.engine import create_store_engine
 from eventstore.schema import metadata
 from eventstore.store import EventStore
+from services.cycles import CycleDeps
+from services.gateway import TemporalCycleGateway
+from services.sealing import Sealer
+from tests.sealing import SEAL_KEYS
 from workers.worker import create_worker
 from workflows.cycle import workflow_id
 
@@ -65,8 +69,7 @@ async def worker(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Work
     with ThreadPoolExecutor(max_workers=8) as pool:
         worker = create_worker(
             env.client, EventStore(engine), REFERENCE, task_queue=f"api-{uuid.uuid4().hex[:8]}",
-            executor=pool, max_concurrent_activities=8,
-        )  # fmt: skip
+            executor=pool, max_concurrent_activities=8, seal_keys=SEAL_KEYS)  # fmt: skip
         async with worker:
             yield worker
 
@@ -86,20 +89,27 @@ def singapore(city: str = "Singapore") -> dict[str, object]:
 async def test_a_cycle_driven_through_the_api_records_who_did_what(
     env: WorkflowEnvironment, worker: Worker, engine: Engine
 ) -> None:
-    shepherd = bearer_of(engine, "id-shepherd", "shepherd")
-    nr_sg = bearer_of(engine, "nr-sg", "nr:SG")
-    chair = bearer_of(engine, "sg-chair-team", "chair_team")
     clock = MovableClock(await env.get_current_time())
     year = clock.now.year + 1
-    gateway = TemporalCycleGateway(env.client, worker.task_queue, REFERENCE)
-    app = create_app(engine=engine, gateway=gateway, clock=clock)
+    chair_of, shepherd_of = REFERENCE.chair_for(year).code, REFERENCE.shepherd_for(year).code
+    shepherd = bearer_of(engine, "the-shepherd", f"shepherd:{shepherd_of}")
+    nr_sg = bearer_of(engine, "nr-sg", "nr:SG")
+    chair = bearer_of(engine, "the-chair-team", f"chair_team:{chair_of}")
+    next_chair = bearer_of(
+        engine, "next-chair-team", f"chair_team:{REFERENCE.chair_for(year + 1).code}"
+    )
+    cycles = CycleDeps(
+        gateway=TemporalCycleGateway(env.client, worker.task_queue),
+        sealer=Sealer(SEAL_KEYS, clock), reference=REFERENCE, store=EventStore(engine),
+    )  # fmt: skip
+    app = create_app(engine=engine, cycles=cycles, clock=clock)
     transport = httpx.ASGITransport(app=app)
 
     async with httpx.AsyncClient(transport=transport, base_url="http://ascn") as http:
         started = await http.post("/v1/cycles", json={"year": year}, headers=shepherd)
         again = await http.post("/v1/cycles", json={"year": year}, headers=shepherd)
 
-        opens = plan_cycle(REFERENCE, year, "recurring").plan.steps[0].opens_at
+        opens = plan_cycle(REFERENCE, year, "recurring").steps[0].opens_at
         await env.sleep(opens - await env.get_current_time() + timedelta(days=1))
         clock.now = await env.get_current_time()
         atlantis = await http.post(
@@ -114,7 +124,10 @@ async def test_a_cycle_driven_through_the_api_records_who_did_what(
         twice = await http.post(
             f"/v1/cycles/{year}/steps/nomination_deadline/approve", headers=chair
         )
-        no_cycle = await http.post(f"/v1/cycles/{year + 1}/steps/scgw/approve", headers=chair)
+        no_cycle = await http.post(f"/v1/cycles/{year + 1}/steps/scgw/approve", headers=next_chair)
+        not_theirs = await http.post(
+            f"/v1/cycles/{year}/steps/nomination_deadline/approve", headers=next_chair
+        )
         status = await http.get(f"/v1/cycles/{year}", headers=nr_sg)
         listed = await http.get(f"/v1/cycles/{year}/nominations", headers=nr_sg)
 
@@ -128,11 +141,13 @@ async def test_a_cycle_driven_through_the_api_records_who_did_what(
     assert twice.status_code == 409
     assert "already approved" in twice.json()["detail"]
     assert (no_cycle.status_code, no_cycle.json()["type"]) == (404, "urn:ascn:problem:no-cycle")
+    assert not_theirs.status_code == 403
+    assert f"may not approve a step in the {year} cycle" in not_theirs.json()["detail"]
     assert status.status_code == 200
     step = status.json()["steps"][0]
     assert (step["step"], step["approved_by"]) == (
         "nomination_deadline",
-        "chair_team/sg-chair-team",
+        f"chair_team:{chair_of}/the-chair-team",
     )
     assert [(row["city"], row["capital"]) for row in listed.json()] == [("Singapore", True)]
 
@@ -141,7 +156,7 @@ async def test_a_cycle_driven_through_the_api_records_who_did_what(
     assert [(e.type, e.actor) for e in nominated] == [("NominationsSubmitted", "nr:SG/nr-sg")]
     assert nominated[0].occurred_at == clock.now  # the API's stamp, not the worker's time
     decided = [(e.type, e.actor) for e in store.read_stream(cycle_stream(year))]
-    assert ("StepApproved", "chair_team/sg-chair-team") in decided
+    assert ("StepApproved", f"chair_team:{chair_of}/the-chair-team") in decided
     assert decided[0] == ("CycleOpened", "system/ascn-engine")
     described = await env.client.get_workflow_handle(workflow_id(year)).describe()
-    assert await described.memo_value("started_by") == "shepherd/id-shepherd"
+    assert await described.memo_value("started_by") == f"shepherd:{shepherd_of}/the-shepherd"

@@ -24,6 +24,7 @@ from tests.e2e.conftest import (
     wait_for_facts,
     wait_for_step,
 )
+from tests.sealing import SEAL_KEYS
 from tests.workflows.plans import nominate
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow
@@ -38,8 +39,7 @@ async def test_a_cycle_runs_to_completion_on_the_dev_server(
     with ThreadPoolExecutor(max_workers=8) as pool:
         worker = create_worker(
             client, store, ReferenceData.load(), task_queue=task_queue, executor=pool,
-            max_concurrent_activities=8,
-        )  # fmt: skip
+            max_concurrent_activities=8, seal_keys=SEAL_KEYS)  # fmt: skip
         async with worker:
             handle = await client.start_workflow(
                 CycleWorkflow.run, cycle_input(plan), id=f"e2e-cycle-{unique}",

@@ -12,6 +12,7 @@ from ascn.cycles import SCHEDULE_ID, create_yearly_schedule
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
 from tests.e2e.conftest import eventually
+from tests.sealing import SEAL_KEYS
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import CycleStatus
@@ -35,7 +36,8 @@ async def test_the_yearly_schedule_starts_this_years_cycle_with_its_chair(
     year = datetime.now(UTC).year
     with ThreadPoolExecutor(max_workers=4) as pool:
         worker = create_worker(client, store, ReferenceData.load(), task_queue=task_queue,
-                               executor=pool, max_concurrent_activities=4)  # fmt: skip
+                               executor=pool, max_concurrent_activities=4,
+                               seal_keys=SEAL_KEYS)  # fmt: skip
         async with worker:
             await schedule.trigger()
 

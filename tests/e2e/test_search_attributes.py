@@ -14,6 +14,7 @@ from ascn.embedded import dev_server_path
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
 from tests.e2e.conftest import YEAR, cycle_input, eventually, seconds_plan, wait_for_step
+from tests.sealing import SEAL_KEYS
 from workers.worker import create_worker
 from workflows import search
 from workflows.cycle import CycleWorkflow
@@ -37,7 +38,8 @@ async def test_a_cycle_is_listed_by_year_step_and_overdue_count(
     )
     with ThreadPoolExecutor(max_workers=4) as pool:
         worker = create_worker(client, store, ReferenceData.load(), task_queue=unique,
-                               executor=pool, max_concurrent_activities=4)  # fmt: skip
+                               executor=pool, max_concurrent_activities=4,
+                               seal_keys=SEAL_KEYS)  # fmt: skip
         async with worker:
             handle = await client.start_workflow(
                 CycleWorkflow.run, cycle, id=f"sa-{unique}", task_queue=unique,

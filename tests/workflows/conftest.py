@@ -15,15 +15,20 @@ from temporalio.worker import Worker
 from ascn.embedded import test_server_path
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
+from tests.sealing import SEAL_KEYS, SealingInterceptor
 from workers.worker import create_worker
 
 
 @pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """Updates sent through ``env.client`` are sealed at the test server's time."""
+    sealing = SealingInterceptor()
     async with await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_path(),
         data_converter=pydantic_data_converter,
+        interceptors=[sealing],
     ) as environment:
+        sealing.clock = environment.get_current_time
         yield environment
 
 
@@ -49,7 +54,7 @@ async def worker(
 ) -> AsyncIterator[Worker]:
     worker = create_worker(
         env.client, store, ReferenceData.load(), task_queue=task_queue, executor=executor,
-        max_concurrent_activities=8,
+        max_concurrent_activities=8, seal_keys=SEAL_KEYS,
     )  # fmt: skip
     async with worker:
         yield worker

@@ -8,6 +8,8 @@ from temporalio.worker import Worker
 
 from domain.streams import cycle_stream
 from eventstore.store import EventStore
+from services.sealing import Sealer
+from tests.sealing import SEAL_KEYS
 from tests.workflows.plans import CHAIR_TEAM, DAY, cycle_input, nominate, two_step_plan
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import ApproveStepUpdate, CycleStatus
@@ -93,18 +95,22 @@ async def test_a_step_that_opens_after_its_deadline_escalates_at_once(
     assert meeting == [("StepOpened", None), ("StepEscalated", "deadline")]
 
 
-async def test_the_time_an_nr_sent_a_submission_decides_lateness(
+async def test_the_time_ascn_received_a_submission_decides_lateness_never_a_claimed_sent_at(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
     handle = await start(env, worker)
     t0 = await env.get_current_time()
-    await env.sleep(21 * DAY)  # the deadline (day 20) has passed; the submission was sent before
-    sent = t0 + 19.5 * DAY
+    await env.sleep(21 * DAY)  # the deadline (day 20) has passed; SG's arrived before it
+    sealer = Sealer(SEAL_KEYS, lambda: t0)
 
-    on_time = nominate("SG", "Singapore").model_copy(update={"sent_at": sent})
+    # Received by the services before the deadline, reaching the cycle after it (a worker
+    # outage at the deadline): on time.
+    on_time = sealer.seal(2018, "submit_nominations", nominate("SG", "Singapore"),
+                          at=t0 + 19.5 * DAY)  # fmt: skip
     await handle.execute_update(CycleWorkflow.submit_nominations, on_time)
-    late = nominate("MY", "Kuala Lumpur")
-    await handle.execute_update(CycleWorkflow.submit_nominations, late)
+    # Received after the deadline, claiming to have been sent before it: late.
+    backdated = nominate("MY", "Kuala Lumpur").model_copy(update={"sent_at": t0 + 2 * DAY})
+    await handle.execute_update(CycleWorkflow.submit_nominations, backdated)
 
     recorded = [(e.stream_id, e.type) for e in store.iter_all() if "nominations" in e.stream_id]
     assert recorded == [

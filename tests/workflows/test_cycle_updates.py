@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.actors import Actor
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.store import EventStore
+from services.sealing import Sealer
+from tests.sealing import SEAL_KEYS
 from tests.workflows.plans import CHAIR_TEAM, DAY, cycle_input, nominate, two_step_plan
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import (
@@ -128,7 +130,7 @@ async def test_too_many_cities_need_the_chairs_exception(
          ApproveStepUpdate(actor=Actor.nr("SG", "nr-sg"), step="nomination_deadline"),
          "only the Chair's team"),
         (CycleWorkflow.extend_deadline,
-         ExtendDeadlineUpdate(actor=Actor(id="id-team", role="shepherd"),
+         ExtendDeadlineUpdate(actor=Actor(id="id-team", role="shepherd:ID"),
                               step="nomination_deadline",
                               new_deadline=datetime(2030, 1, 1).astimezone(), reason="x"),
          "only the Chair's team"),
@@ -140,9 +142,15 @@ async def test_too_many_cities_need_the_chairs_exception(
          GrantExceptionUpdate(actor=Actor.nr("MY", "nr-my"), member_state="MY",
                               exception_id="self-granted", rule="max_cities", max_cities=4,
                               reason="we asked ourselves"),
-         "not the Chair's team"),
+         "only the Chair's team"),
+        (CycleWorkflow.approve_step,
+         ApproveStepUpdate(actor=Actor.chair_team("PH", "maria"), step="nomination_deadline"),
+         "only the Chair's team of that year's Chair (chair_team:SG)"),
+        (CycleWorkflow.approve_step,
+         ApproveStepUpdate(actor=Actor(id="imd", role="asec"), step="nomination_deadline"),
+         "only the Chair's team of that year's Chair (chair_team:SG) may"),
         (CycleWorkflow.submit_nominations, nominate("MM", "Yangon", by=Actor.nr("MY", "nr-my")),
-         "only its NR (nr:MM)"),
+         "only the NR of MM (nr:MM)"),
     ],
 )  # fmt: skip
 async def test_the_wrong_role_is_refused(
@@ -233,11 +241,60 @@ async def test_a_waived_step_completes_without_approval(
     assert facts.count("StepOpened") == 1  # the waived step never opened
 
 
-async def test_a_sent_at_far_in_the_past_or_future_is_refused(
+async def test_a_seal_stamped_long_ago_or_in_the_future_is_refused(
     env: WorkflowEnvironment, worker: Worker
 ) -> None:
     handle, t0 = await start(env, worker)
+    sealer = Sealer(SEAL_KEYS, lambda: t0)
 
-    for sent_at, expected in ((t0 - 30 * DAY, "more than 2 days ago"), (t0 + 90 * DAY, "future")):
-        update = nominate("SG", "Singapore").model_copy(update={"sent_at": sent_at})
+    for received, expected in ((t0 - 30 * DAY, "more than 2 days ago"), (t0 + 90 * DAY, "after")):
+        update = sealer.seal(2018, "submit_nominations", nominate("SG", "Singapore"), at=received)
         assert expected in await refused(handle, CycleWorkflow.submit_nominations, update)
+
+
+def unsealed_client(env: WorkflowEnvironment) -> Client:
+    """A client that reaches Temporal's port directly, as anyone on the network could."""
+    config = env.client.config()
+    config["interceptors"] = []
+    return Client(**config)
+
+
+async def test_an_update_sent_straight_to_temporal_naming_the_chairs_team_is_refused(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    handle, _ = await start(env, worker)
+    direct = unsealed_client(env).get_workflow_handle_for(CycleWorkflow.run, workflow_id(2018))
+    before = await accepted_updates(handle)
+    facts = cycle_facts(store)
+
+    forged = ApproveStepUpdate(actor=CHAIR_TEAM, step="nomination_deadline")
+    assert "carries no seal" in await refused(direct, CycleWorkflow.approve_step, forged)
+    # A seal made with a key the cycle does not hold is no better.
+    mallory = Sealer({"mallory": b"m" * 32}, lambda: datetime.now(UTC))
+    assert "unknown key 'mallory'" in await refused(
+        direct, CycleWorkflow.approve_step, mallory.seal(2018, "approve_step", forged)
+    )
+
+    assert await accepted_updates(handle) == before
+    assert cycle_facts(store) == facts
+
+
+async def test_a_sealed_update_replayed_or_moved_is_refused_and_records_nothing(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    handle, t0 = await start(env, worker)
+    direct = unsealed_client(env).get_workflow_handle_for(CycleWorkflow.run, workflow_id(2018))
+    sealed = Sealer(SEAL_KEYS, lambda: t0 + 2 * DAY).seal(
+        2018, "submit_nominations", nominate("SG", "Singapore")
+    )
+    await direct.execute_update(CycleWorkflow.submit_nominations, sealed)
+    recorded = [e.type for e in store.read_stream(nominations_stream("SG"))]
+    before = await accepted_updates(handle)
+
+    assert "already received" in await refused(direct, CycleWorkflow.submit_nominations, sealed)
+    moved = sealed.model_copy(update={"member_state": "MY", "actor": Actor.nr("MY", "nr-sg")})
+    assert "refused as forged" in await refused(direct, CycleWorkflow.submit_nominations, moved)
+
+    assert await accepted_updates(handle) == before
+    assert [e.type for e in store.read_stream(nominations_stream("SG"))] == recorded
+    assert recorded == ["NominationsSubmitted"]

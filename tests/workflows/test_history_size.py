@@ -19,6 +19,7 @@ from domain.reference import ReferenceData
 from domain.streams import cycle_stream
 from eventstore.store import EventStore
 from eventstore.verify import verify_store
+from tests.sealing import SEAL_KEYS
 from tests.unit.builders import raw_reference
 from tests.workflows.plans import CHAIR_TEAM, DAY, REFERENCE, nominate, step, two_step_plan
 from workers.worker import create_worker
@@ -76,7 +77,8 @@ async def test_a_cycle_with_a_thousand_cities_stays_under_the_warning(
     # The worker's activities and the cycle's validators share the enlarged reference data.
     reference = with_extra_member_states(334)
     worker = create_worker(env.client, store, reference, task_queue=task_queue,
-                           executor=executor, max_concurrent_activities=8)  # fmt: skip
+                           executor=executor, max_concurrent_activities=8,
+                           seal_keys=SEAL_KEYS)  # fmt: skip
     async with worker:
         handle, cities = await run_large_cycle(env, reference, task_queue)
         lengths = await run_lengths(env, handle)

@@ -1,0 +1,149 @@
+"""The cycle's use cases: start a cycle, nominate, file a nil return, allow an exception,
+approve, extend and waive a step.
+
+Each checks the access policy with what it knows (the year's Chair and shepherd from the
+reference data; the cycle's validators check again with the step's owner), seals the
+update with the time ascn received the command, and sends it through the gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from activities.planning import refuse_a_year_that_ran
+from domain.access import Action, Scope, authorize
+from domain.actors import Actor
+from domain.errors import DomainError
+from domain.planning import plan_cycle
+from domain.reference import ReferenceData
+from eventstore.store import EventStore
+from services.commands import (
+    AllowException,
+    ApproveStep,
+    CycleCommand,
+    ExtendDeadline,
+    FileNilReturn,
+    Nominate,
+    Outcome,
+    StartCycle,
+    Started,
+    WaiveStep,
+)
+from services.errors import Refused
+from services.gateway import CycleGateway
+from services.sealing import Sealer
+from workflows.cycle import workflow_id
+from workflows.messages import (
+    ApproveStepUpdate,
+    CycleInput,
+    DeclareNilReturnUpdate,
+    ExtendDeadlineUpdate,
+    GrantExceptionUpdate,
+    SealedUpdate,
+    SubmitNominationsUpdate,
+    UpdateResult,
+    WaiveStepUpdate,
+)
+
+U = TypeVar("U", bound=SealedUpdate)
+
+
+@dataclass(frozen=True)
+class CycleDeps:
+    """What the cycle use cases need; the composition root builds it once."""
+
+    gateway: CycleGateway
+    sealer: Sealer
+    reference: ReferenceData
+    store: EventStore
+    search_attributes: bool = False
+
+
+def scope_of(deps: CycleDeps, year: int, member_state: str | None = None) -> Scope:
+    """What the services know of a year without asking the cycle."""
+    try:
+        chair = deps.reference.chair_for(year).code
+    except DomainError:
+        chair = None
+    try:
+        shepherd = deps.reference.shepherd_for(year).code
+    except DomainError:
+        shepherd = None
+    return Scope(year=year, chair=chair, shepherd=shepherd, member_state=member_state)
+
+
+async def start_cycle(command: StartCycle, actor: Actor, deps: CycleDeps) -> Started:
+    year = command.year
+    authorize(actor, Action.START_CYCLE, scope_of(deps, year))
+    refuse_a_year_that_ran(deps.store, year)
+    try:
+        plan = plan_cycle(deps.reference, year, command.template)
+    except DomainError as error:  # an unknown template, no Chair known for the year
+        raise Refused(str(error)) from None
+    cycle = CycleInput(
+        plan=plan, reference=deps.reference, search_attributes=deps.search_attributes
+    )
+    run_id = await deps.gateway.start_cycle(cycle, actor)
+    return Started(
+        year=year, workflow_id=workflow_id(year), run_id=run_id, template=plan.template,
+        chair=plan.chair, shepherd=plan.shepherd, started_by=actor.label,
+        first_deadline=plan.steps[0].deadline, steps=len(plan.steps),
+    )  # fmt: skip
+
+
+async def nominate(command: Nominate, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.SUBMIT_NOMINATIONS, scope_of(deps, command.year, command.member_state))
+    update = SubmitNominationsUpdate(
+        actor=actor, member_state=command.member_state,
+        national_representative=command.national_representative, cities=command.cities,
+    )  # fmt: skip
+    return await _send(command, deps, "submit_nominations", update, deps.gateway.submit_nominations)
+
+
+async def file_nil_return(command: FileNilReturn, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.DECLARE_NIL_RETURN, scope_of(deps, command.year, command.member_state))
+    update = DeclareNilReturnUpdate(actor=actor, member_state=command.member_state)
+    return await _send(command, deps, "declare_nil_return", update, deps.gateway.declare_nil_return)
+
+
+async def allow_exception(command: AllowException, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.GRANT_EXCEPTION, scope_of(deps, command.year, command.member_state))
+    update = GrantExceptionUpdate(
+        actor=actor, member_state=command.member_state, exception_id=command.exception_id,
+        rule=command.rule, max_cities=command.max_cities, reason=command.reason,
+    )  # fmt: skip
+    return await _send(command, deps, "grant_exception", update, deps.gateway.grant_exception)
+
+
+async def approve_step(command: ApproveStep, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.APPROVE_STEP, scope_of(deps, command.year))
+    update = ApproveStepUpdate(actor=actor, step=command.step)
+    return await _send(command, deps, "approve_step", update, deps.gateway.approve_step)
+
+
+async def extend_deadline(command: ExtendDeadline, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.EXTEND_DEADLINE, scope_of(deps, command.year))
+    update = ExtendDeadlineUpdate(
+        actor=actor, step=command.step, new_deadline=command.new_deadline, reason=command.reason
+    )
+    return await _send(command, deps, "extend_deadline", update, deps.gateway.extend_deadline)
+
+
+async def waive_step(command: WaiveStep, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.WAIVE_STEP, scope_of(deps, command.year))
+    update = WaiveStepUpdate(actor=actor, step=command.step, reason=command.reason)
+    return await _send(command, deps, "waive_step", update, deps.gateway.waive_step)
+
+
+async def _send(
+    command: CycleCommand,
+    deps: CycleDeps,
+    name: str,
+    update: U,
+    call: Callable[[int, U, str | None], Awaitable[UpdateResult]],
+) -> Outcome:
+    sealed = deps.sealer.seal(command.year, name, update)
+    result = await call(command.year, sealed, command.request_id)
+    return Outcome(year=command.year, recorded=result.recorded)

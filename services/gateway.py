@@ -1,0 +1,146 @@
+"""How the services reach the cycle workflows: a Protocol, and its Temporal implementation.
+
+Every write is a Temporal update whose validator checks the seal, the access policy
+and the domain's rules, so a refused command never reaches the workflow's history nor
+the event store; the gateway turns that refusal into ``Refused`` with the workflow's
+own message. Only the services hold a gateway.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
+
+from domain.actors import Actor
+from services.errors import CycleNotFound, CycleUnavailable, Refused
+from workflows import search
+from workflows.cycle import CYCLE_ID_REUSE, CycleWorkflow, workflow_id
+from workflows.messages import (
+    ApproveStepUpdate,
+    CycleInput,
+    DeclareNilReturnUpdate,
+    ExtendDeadlineUpdate,
+    GrantExceptionUpdate,
+    SubmitNominationsUpdate,
+    UpdateResult,
+    WaiveStepUpdate,
+)
+
+UpdateT = TypeVar("UpdateT", bound=BaseModel)
+
+
+class CycleGateway(Protocol):
+    async def start_cycle(self, cycle: CycleInput, actor: Actor) -> str:
+        """Start the year's cycle; the run id."""
+        ...
+
+    async def submit_nominations(
+        self, year: int, update: SubmitNominationsUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def declare_nil_return(
+        self, year: int, update: DeclareNilReturnUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def grant_exception(
+        self, year: int, update: GrantExceptionUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def approve_step(
+        self, year: int, update: ApproveStepUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def extend_deadline(
+        self, year: int, update: ExtendDeadlineUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def waive_step(
+        self, year: int, update: WaiveStepUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+
+class TemporalCycleGateway:
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self._client = client
+        self._task_queue = task_queue
+
+    async def start_cycle(self, cycle: CycleInput, actor: Actor) -> str:
+        year = cycle.plan.year
+        try:
+            handle = await self._client.start_workflow(
+                CycleWorkflow.run,
+                cycle,
+                id=workflow_id(year),
+                task_queue=self._task_queue,
+                id_reuse_policy=CYCLE_ID_REUSE,
+                memo={"started_by": actor.label},
+                search_attributes=search.at_start(cycle),
+            )
+        except WorkflowAlreadyStartedError:
+            raise Refused(
+                f"{workflow_id(year)} was already started: a year has one cycle"
+            ) from None
+        except RPCError as error:
+            raise CycleUnavailable(f"Temporal did not start the cycle: {error.message}") from None
+        return handle.result_run_id or handle.run_id or ""
+
+    async def submit_nominations(
+        self, year: int, update: SubmitNominationsUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.submit_nominations, update, update_id)
+
+    async def declare_nil_return(
+        self, year: int, update: DeclareNilReturnUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.declare_nil_return, update, update_id)
+
+    async def grant_exception(
+        self, year: int, update: GrantExceptionUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.grant_exception, update, update_id)
+
+    async def approve_step(
+        self, year: int, update: ApproveStepUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.approve_step, update, update_id)
+
+    async def extend_deadline(
+        self, year: int, update: ExtendDeadlineUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.extend_deadline, update, update_id)
+
+    async def waive_step(
+        self, year: int, update: WaiveStepUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.waive_step, update, update_id)
+
+    async def _update(
+        self,
+        year: int,
+        method: UpdateMethodMultiParam[[CycleWorkflow, UpdateT], UpdateResult],
+        update: UpdateT,
+        update_id: str | None,
+    ) -> UpdateResult:
+        handle = self._client.get_workflow_handle_for(CycleWorkflow.run, workflow_id(year))
+        try:
+            return await handle.execute_update(method, update, id=update_id)
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            raise Refused(
+                cause.message if isinstance(cause, ApplicationError) else str(cause)
+            ) from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            raise CycleUnavailable(f"{workflow_id(year)} did not answer in time") from None
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise CycleNotFound(year) from None
+            raise CycleUnavailable(f"Temporal refused the call: {error.message}") from None

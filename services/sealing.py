@@ -1,0 +1,33 @@
+"""Sealing commands for the cycle: the receipt time, a fresh nonce and an HMAC."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TypeVar
+
+from domain.seal import make_seal
+from workflows.cycle import workflow_id
+from workflows.messages import SealedUpdate
+
+U = TypeVar("U", bound=SealedUpdate)
+
+
+class Sealer:
+    """Seals with the keyring's current key; the clock stamps when ascn received it."""
+
+    def __init__(self, keyring: Mapping[str, bytes], clock: Callable[[], datetime]) -> None:
+        self._keyring = dict(keyring)
+        self._clock = clock
+
+    def seal(self, year: int, update_name: str, update: U, *, at: datetime | None = None) -> U:
+        seal = make_seal(
+            self._keyring,
+            update=update_name,
+            cycle=workflow_id(year),
+            payload=update.sealed_payload(),
+            received_at=at or self._clock(),
+            nonce=secrets.token_hex(16),
+        )
+        return update.model_copy(update={"seal": seal})
