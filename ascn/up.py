@@ -20,7 +20,14 @@ import uvicorn
 
 from api.app import create_app
 from api.gateway import TemporalCycleGateway
-from ascn.bootstrap import WORKER_THREADS, Services, connect_client, mail_transport, services
+from ascn.bootstrap import (
+    WORKER_THREADS,
+    Services,
+    connect_client,
+    mail_transport,
+    payload_codec,
+    services,
+)
 from ascn.cycles import planner
 from ascn.devserver import dev_server
 from ascn.settings import Settings
@@ -89,9 +96,15 @@ async def run_up(
             gateway = TemporalCycleGateway(
                 client, settings.task_queue, reference, planner=planner(settings)
             )
+            # The UI this process serves may be on a port of the caller's choosing.
+            origins = dict.fromkeys([*settings.codec_cors_origin_list, server.ui])
+            app = create_app(
+                engine=built.engine, gateway=gateway, codec=payload_codec(settings),
+                codec_origins=list(origins),
+            )  # fmt: skip
             api = EmbeddedApiServer(
                 uvicorn.Config(
-                    create_app(engine=built.engine, gateway=gateway),
+                    app,
                     host=ports.host, port=ports.api, log_config=None, lifespan="on",
                 )
             )  # fmt: skip
@@ -102,6 +115,10 @@ async def run_up(
                 announce(f"Temporal UI {server.ui}")
                 announce(f"worker      task queue {settings.task_queue}")
                 announce(f"HTTP API    http://{ports.host}:{ports.api}  (OpenAPI at /docs)")
+                announce(
+                    f"codec       http://{ports.host}:{ports.api}/codec  (decodes payloads "
+                    "for the UI and CLI; admin token)"
+                )
                 announce(f"event store {built.engine.url.render_as_string(hide_password=True)}")
                 announce(f"mail        every {MAIL_INTERVAL_S:.0f} s to {mail_target(settings)}")
                 announce("Ctrl-C stops everything; starting again resumes where it left off.")
