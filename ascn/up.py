@@ -115,10 +115,7 @@ async def run_up(
                 announce(f"Temporal UI {server.ui}")
                 announce(f"worker      task queue {settings.task_queue}")
                 announce(f"HTTP API    http://{ports.host}:{ports.api}  (OpenAPI at /docs)")
-                announce(
-                    f"codec       http://{ports.host}:{ports.api}/codec  (decodes payloads "
-                    "for the UI and CLI; admin token)"
-                )
+                announce(f"codec       http://{ports.host}:{ports.api}/codec  (admin token)")
                 announce(f"event store {built.engine.url.render_as_string(hide_password=True)}")
                 announce(f"mail        every {MAIL_INTERVAL_S:.0f} s to {mail_target(settings)}")
                 announce("Ctrl-C stops everything; starting again resumes where it left off.")
