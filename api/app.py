@@ -5,18 +5,20 @@ app = create_app(engine=engine, cycles=CycleDeps(...))  (ascn.bootstrap builds b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
+from temporalio.converter import PayloadCodec
 
 from api.context import ApiContext
 from api.problems import add_problem_schema, install_problem_handlers
 from api.routes import calendar, nominations, store, users
 from api.routes import cycles as cycle_routes
+from api.routes.codec import install_codec
 from api.status import ReadModelStatus, StatusReader
 from api.users import utc_now
 from eventstore.store import EventStore
@@ -39,11 +41,14 @@ def create_app(
     cycles: CycleDeps,
     clock: Callable[[], datetime] = utc_now,
     status: StatusReader | None = None,
+    codec: PayloadCodec | None = None,
+    codec_origins: Sequence[str] = (),
 ) -> FastAPI:
     """The API over ``engine`` (users, tokens, read models) and the cycle services.
 
     ``clock`` stamps ``sent_at`` and creation times; ``status`` defaults to the
-    cycle read model.
+    cycle read model. With ``codec``, admins can decode and encode Temporal payloads
+    at /codec (the web UI's codec endpoint), from browsers on ``codec_origins``.
     """
     app = FastAPI(title="ascn", version="1", description=DESCRIPTION)
     app.state.ascn = ApiContext(
@@ -63,6 +68,8 @@ def create_app(
         users.router,
     ):
         app.include_router(router)
+    if codec is not None:
+        install_codec(app, codec, codec_origins)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -17,9 +17,9 @@ from pathlib import Path
 import structlog
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from ascn.logging import configure_logging
+from ascn.payload_codec import AesGcmCodec, encrypted_converter
 from ascn.settings import Settings
 from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
@@ -61,11 +61,18 @@ def services(settings: Settings, *, create: bool = False) -> Iterator[Services]:
 
 
 async def connect_client(settings: Settings) -> Client:
+    """Every client (CLI, API, `ascn up`, worker, schedules) encrypts its payloads, so
+    what Temporal stores is ciphertext; a worker's client decrypts what it is sent."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=encrypted_converter(settings.payload_keyring),
     )
+
+
+def payload_codec(settings: Settings) -> AesGcmCodec:
+    """The codec on its own, for the codec endpoint the Temporal web UI calls."""
+    return AesGcmCodec(settings.payload_keyring)
 
 
 async def serve_worker(settings: Settings, *, threads: int = WORKER_THREADS) -> None:

@@ -19,6 +19,9 @@ DEV_PAYLOAD_KEYS = "dev-payload-1=ZGV2ZWxvcG1lbnQtb25seS1wYXlsb2FkLWtleS0wMDA"
 
 
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+# What a browser sends as Origin: scheme, host and port, no path (a trailing slash
+# would never match).
+_ORIGIN = re.compile(r"^https?://[^/\s]+$")
 
 
 class Settings(BaseSettings):
@@ -52,11 +55,24 @@ class Settings(BaseSettings):
     # payload_keys: AES-GCM encryption of Temporal payloads (every client and worker).
     seal_keys: SecretStr = SecretStr(DEV_SEAL_KEYS)
     payload_keys: SecretStr = SecretStr(DEV_PAYLOAD_KEYS)
+    # Origins of the Temporal web UI allowed to call the API's codec endpoint from a
+    # browser, comma-separated; the default is the dev server's UI.
+    codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
 
     @field_validator("seal_keys", "payload_keys")
     @classmethod
     def _keyring_shape(cls, value: SecretStr) -> SecretStr:
         parse_keyring(value.get_secret_value())
+        return value
+
+    @field_validator("codec_cors_origins")
+    @classmethod
+    def _origins_shape(cls, value: str) -> str:
+        for origin in split_list(value):
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme://host[:port], without a path"
+                )
         return value
 
     @model_validator(mode="after")
@@ -86,10 +102,18 @@ class Settings(BaseSettings):
         return parse_keyring(self.payload_keys.get_secret_value())
 
     @property
+    def codec_cors_origin_list(self) -> tuple[str, ...]:
+        return split_list(self.codec_cors_origins)
+
+    @property
     def resolved_log_format(self) -> Literal["console", "json"]:
         if self.log_format is not None:
             return self.log_format
         return "json" if self.env == "production" else "console"
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    return tuple(filter(None, (part.strip() for part in text.split(","))))
 
 
 def parse_keyring(text: str) -> dict[str, bytes]:

@@ -25,6 +25,7 @@ from ascn.bootstrap import (
     connect_client,
     cycle_deps,
     mail_transport,
+    payload_codec,
     services,
 )
 from ascn.devserver import dev_server
@@ -90,9 +91,15 @@ async def run_up(
                 executor=pool, max_concurrent_activities=WORKER_THREADS,
                 seal_keys=settings.seal_keyring,
             )  # fmt: skip
+            # The UI this process serves may be on a port of the caller's choosing.
+            origins = dict.fromkeys([*settings.codec_cors_origin_list, server.ui])
+            app = create_app(
+                engine=built.engine, cycles=cycle_deps(built, client),
+                codec=payload_codec(settings), codec_origins=list(origins),
+            )  # fmt: skip
             api = EmbeddedApiServer(
                 uvicorn.Config(
-                    create_app(engine=built.engine, cycles=cycle_deps(built, client)),
+                    app,
                     host=ports.host, port=ports.api, log_config=None, lifespan="on",
                 )
             )  # fmt: skip
@@ -103,6 +110,7 @@ async def run_up(
                 announce(f"Temporal UI {server.ui}")
                 announce(f"worker      task queue {settings.task_queue}")
                 announce(f"HTTP API    http://{ports.host}:{ports.api}  (OpenAPI at /docs)")
+                announce(f"codec       http://{ports.host}:{ports.api}/codec  (admin token)")
                 announce(f"event store {built.engine.url.render_as_string(hide_password=True)}")
                 announce(f"mail        every {MAIL_INTERVAL_S:.0f} s to {mail_target(settings)}")
                 announce("Ctrl-C stops everything; starting again resumes where it left off.")

@@ -37,6 +37,7 @@ class Action(StrEnum):
     WAIVE_STEP = "waive a step"
     READ_EVENTS = "read the event store"
     MANAGE_USERS = "manage users and tokens"
+    DECODE_PAYLOADS = "use the payload codec"
 
 
 class Scope(BaseModel):
@@ -77,7 +78,7 @@ def _allowed(actor: Actor, action: Action, scope: Scope) -> bool:
     if kind in ("admin", "asec", "shepherd") and action in _EVERYTHING_READ:
         return True
     if kind == "admin":
-        return action is Action.MANAGE_USERS
+        return action in (Action.MANAGE_USERS, Action.DECODE_PAYLOADS)
     if kind == "asec":
         return action is Action.APPROVE_STEP and scope.owed_by in (None, "asec")
     if kind == "shepherd":
@@ -100,7 +101,7 @@ def _who_may(action: Action, scope: Scope) -> str:
         return f"only the Chair's team of that year's Chair (chair_team:{chair}){asec} may"
     if action in _CHAIR_DECISIONS:
         return f"only the Chair's team of that year's Chair (chair_team:{chair}) may"
-    if action is Action.MANAGE_USERS:
+    if action in (Action.MANAGE_USERS, Action.DECODE_PAYLOADS):
         return "only an admin may"
     return "only the shepherd, ASEC and admins may"
 

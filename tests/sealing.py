@@ -34,8 +34,11 @@ async def wall_clock() -> datetime:
 
 
 class SealingInterceptor(Interceptor):
-    def __init__(self, clock: AsyncClock = wall_clock) -> None:
+    """``year``: the cycle year of workflows whose id is not ``ascn-cycle-<year>``."""
+
+    def __init__(self, clock: AsyncClock = wall_clock, *, year: int | None = None) -> None:
         self.clock = clock
+        self.year = year
 
     def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
         return _Sealing(next, self)
@@ -51,7 +54,9 @@ class _Sealing(OutboundInterceptor):
     ) -> WorkflowUpdateHandle[Any]:
         args = list(input.args)
         if args and isinstance(args[0], SealedUpdate) and args[0].seal is None:
-            year = int(input.id.rsplit("-", 1)[-1])
+            prefix, _, suffix = input.id.rpartition("-")
+            year = int(suffix) if prefix == "ascn-cycle" else self._owner.year
+            assert year is not None, f"which year's cycle is {input.id}?"
             at = await self._owner.clock()
             args[0] = Sealer(SEAL_KEYS, lambda: at).seal(year, input.update, args[0])
             input.args = args

@@ -58,8 +58,8 @@ def test_only_the_tokens_sha256_is_stored(engine: Engine) -> None:
 
 
 def test_unknown_revoked_and_disabled_tokens_do_not_authenticate(engine: Engine) -> None:
-    alice = create_user(engine, "alice", "chair_team")
-    bob = create_user(engine, "bob", "shepherd")
+    alice = create_user(engine, "alice", "chair_team:SG")
+    bob = create_user(engine, "bob", "shepherd:ID")
     revoked, kept, disabled = (
         issue_token(engine, alice),
         issue_token(engine, alice),
@@ -81,7 +81,7 @@ def test_unknown_revoked_and_disabled_tokens_do_not_authenticate(engine: Engine)
 
 
 def test_names_are_unique(engine: Engine) -> None:
-    create_user(engine, "alice", "chair_team")
+    create_user(engine, "alice", "chair_team:SG")
 
     with pytest.raises(UserExists, match="alice"):
         create_user(engine, "alice", "admin")

@@ -7,13 +7,16 @@ read instruction by instruction.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -65,25 +68,37 @@ def environment(svc: Service) -> dict[str, str]:
 
 
 _INTERPOLATION = re.compile(
-    r"\$\$|\$\{(?P<braced>\w+)(?::-(?P<default>[^}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)"
+    r"\$\$|\$\{(?P<braced>\w+)(?::(?P<op>[-?])(?P<arg>[^}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)"
 )
 
 
-def with_defaults(value: str) -> str:
-    """Resolve compose's ``${VAR:-default}`` to its default; a variable without one fails."""
+def fresh_keyring(key_id: str) -> str:
+    return f"{key_id}={base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip('=')}"
+
+
+# What an operator's host supplies for the file's required variables (``${VAR:?why}``):
+# production refuses the public development keys, so the file can hold no default.
+HOST = {"ASCN_SEAL_KEYS": fresh_keyring("seal-1"), "ASCN_PAYLOAD_KEYS": fresh_keyring("p-1")}
+
+
+def with_defaults(value: str, host: Mapping[str, str] = MappingProxyType({})) -> str:
+    """Resolve compose's ``${VAR:-default}`` to its default and ``${VAR:?why}`` from
+    ``host``; a variable without either fails."""
 
     def replace(match: re.Match[str]) -> str:
         if match[0] == "$$":
             return "$"
-        if match["default"] is None:
-            raise AssertionError(f"{match[0]} has no default: the file needs it from the host")
-        return match["default"]
+        if match["op"] == "-":
+            return match["arg"]
+        if match["op"] == "?" and match["braced"] in host:
+            return host[match["braced"]]
+        raise AssertionError(f"{match[0]} has no default: the file needs it from the host")
 
     return _INTERPOLATION.sub(replace, value)
 
 
 def resolved_environment(svc: Service) -> dict[str, str]:
-    return {key: with_defaults(value) for key, value in environment(svc).items()}
+    return {key: with_defaults(value, HOST) for key, value in environment(svc).items()}
 
 
 def container_ports(svc: Service) -> set[int]:
@@ -132,6 +147,9 @@ def test_interpolation_resolves_to_defaults_and_refuses_a_variable_without_one()
         with_defaults("${PW}")
     with pytest.raises(AssertionError, match="no default"):
         with_defaults("$PW")
+    assert with_defaults("${KEY:?set KEY}", {"KEY": "k"}) == "k"
+    with pytest.raises(AssertionError, match="no default"):
+        with_defaults("${KEY:?set KEY}")
 
 
 # --- the app's settings -----------------------------------------------------------------
@@ -173,6 +191,12 @@ def test_the_app_services_build_valid_production_settings_on_the_ascn_database(
     assert service("postgresql")["image"].startswith("postgres:")
     assert (url.port or POSTGRES_PORT) in container_ports(service("postgresql"))
     assert url.database == "ascn"
+
+
+@pytest.mark.parametrize("name", ["ASCN_SEAL_KEYS", "ASCN_PAYLOAD_KEYS"])
+def test_the_keys_must_come_from_the_host(name: str) -> None:
+    written = environment(service("worker"))[name]
+    assert re.fullmatch(rf"\$\{{{name}:\?[^}}]+\}}", written), written
 
 
 def test_migrate_and_the_worker_share_one_environment() -> None:
@@ -344,6 +368,7 @@ def test_docker_compose_accepts_the_file() -> None:
     result = subprocess.run(
         [docker, "compose", "-f", str(COMPOSE_FILE), "config", "-q"],
         cwd=ROOT,
+        env={**os.environ, **HOST},  # compose refuses to interpolate without the keys
         capture_output=True,
         text=True,
         check=False,

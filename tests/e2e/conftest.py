@@ -22,10 +22,11 @@ from typing import IO, Any, TypeVar
 import pytest
 from sqlalchemy import Engine
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from ascn.embedded import dev_server_path
+from ascn.payload_codec import encrypted_converter
+from ascn.settings import DEV_PAYLOAD_KEYS, parse_keyring
 from domain.actors import Actor
 from domain.calendar import CyclePlan, EscalationRung, Owed, PlannedStep, Reminder
 from domain.streams import cycle_stream, nominations_stream
@@ -33,6 +34,7 @@ from eventstore import migrate
 from eventstore.engine import create_store_engine
 from eventstore.records import RecordedEvent
 from eventstore.store import EventStore
+from tests.sealing import SealingInterceptor
 from tests.workflows.plans import CHAIR_TEAM, REFERENCE
 from workflows.cycle import CycleWorkflow
 from workflows.messages import ApproveStepUpdate, CycleInput, CycleStatus, StepState
@@ -60,6 +62,9 @@ EXPECTED_COUNTS = {
     "CycleCompleted": 1,
 }
 CycleHandle = WorkflowHandle[CycleWorkflow, CycleStatus]
+# The converter every ascn client uses, on the development keys: the test's client and a
+# worker started as `ascn worker` (WorkerProcess) must read each other's payloads.
+CONVERTER = encrypted_converter(parse_keyring(DEV_PAYLOAD_KEYS))
 FactKey = tuple[str, object, object, object]
 
 
@@ -67,7 +72,8 @@ FactKey = tuple[str, object, object, object]
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=dev_server_path(),
-        data_converter=pydantic_data_converter,
+        data_converter=CONVERTER,
+        interceptors=[SealingInterceptor(year=YEAR)],
         ip="127.0.0.1",
         dev_server_log_level="error",
     ) as environment:
@@ -226,6 +232,7 @@ class WorkerProcess:
             "ASCN_TASK_QUEUE": task_queue,
             "ASCN_LOG_FORMAT": "json",
             "ASCN_LOG_LEVEL": log_level,
+            "ASCN_PAYLOAD_KEYS": DEV_PAYLOAD_KEYS,
         }
         self._cwd = db_path.parent
         self._process: subprocess.Popen[bytes] | None = None
