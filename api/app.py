@@ -6,7 +6,7 @@ app = create_app(engine=engine, gateway=TemporalCycleGateway(client, queue, refe
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,10 +16,11 @@ from sqlalchemy import Engine
 from api.context import ApiContext
 from api.gateway import CycleGateway
 from api.problems import add_problem_schema, install_problem_handlers
+from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
 from api.routes import calendar, cycles, nominations, store, users
 from api.status import ReadModelStatus, StatusReader
-from api.users import utc_now
-from eventstore.store import EventStore
+from eventstore.store import EventStore, utc_now
+from services.users import DEFAULT_TOKEN_TTL
 
 DESCRIPTION = """\
 People act on the ASEAN Smart Cities Network's yearly cycle: NRs nominate, the Chair's
@@ -36,11 +37,14 @@ def create_app(
     gateway: CycleGateway,
     clock: Callable[[], datetime] = utc_now,
     status: StatusReader | None = None,
+    token_ttl: timedelta = DEFAULT_TOKEN_TTL,
+    auth_failure_limit: str = DEFAULT_LIMIT,
 ) -> FastAPI:
     """The API over ``engine`` (users, tokens, read models) and ``gateway`` (the cycles).
 
-    ``clock`` stamps ``sent_at`` and creation times; ``status`` defaults to the
-    cycle read model.
+    ``clock`` stamps ``sent_at`` and creation times and tells which tokens expired;
+    ``status`` defaults to the cycle read model. ``token_ttl`` is how long a new token
+    lives, ``auth_failure_limit`` how many bad tokens a client may send (e.g. "20/minute").
     """
     app = FastAPI(title="ascn", version="1", description=DESCRIPTION)
     app.state.ascn = ApiContext(
@@ -49,6 +53,8 @@ def create_app(
         gateway=gateway,
         status=status or ReadModelStatus(engine),
         clock=clock,
+        token_ttl=token_ttl,
+        bad_tokens=BadTokenLimiter(auth_failure_limit),
     )
     install_problem_handlers(app)
     for router in (cycles.router, calendar.router, nominations.router, store.router, users.router):

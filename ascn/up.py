@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
@@ -91,7 +92,11 @@ async def run_up(
             )
             api = EmbeddedApiServer(
                 uvicorn.Config(
-                    create_app(engine=built.engine, gateway=gateway),
+                    create_app(
+                        engine=built.engine, gateway=gateway,
+                        token_ttl=timedelta(days=settings.token_ttl_days),
+                        auth_failure_limit=settings.auth_failure_limit,
+                    ),
                     host=ports.host, port=ports.api, log_config=None, lifespan="on",
                 )
             )  # fmt: skip
