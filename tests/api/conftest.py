@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,11 +16,12 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from api.app import create_app
 from api.gateway import Refused
-from api.users import create_user, issue_token
 from domain.actors import Actor
 from eventstore.engine import create_store_engine
 from eventstore.readmodels.cycles import CycleView, StepView
 from eventstore.schema import metadata
+from eventstore.store import EventStore
+from services import users
 from workflows.messages import UpdateResult
 
 with warnings.catch_warnings():
@@ -29,6 +30,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 NOW = datetime(2027, 2, 10, 9, 30, tzinfo=UTC)
+TTL = users.DEFAULT_TOKEN_TTL
 
 # name -> role of the users every API test can act as.
 USERS = {
@@ -121,13 +123,23 @@ def api_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
+SETUP = Actor(id="test-setup", role="admin")
+"""Who adds the users the tests act as."""
+
+
+def user_with_token(
+    engine: Engine, name: str, role: str, *, now: datetime = NOW, ttl: timedelta = TTL
+) -> str:
+    """A new user's first token, issued at ``now`` (the API's clock), live for ``ttl``."""
+    directory = users.Directory(store=EventStore(engine), clock=lambda: now, token_ttl=ttl)
+    users.add_user(directory, users.AddUser(name=name, role=role), SETUP)
+    return users.issue_token(directory, users.IssueToken(name=name), SETUP).token
+
+
 @pytest.fixture(scope="module")
 def tokens(api_engine: Engine) -> dict[str, str]:
     """role -> a live token of the user with that role."""
-    return {
-        role: issue_token(api_engine, create_user(api_engine, name, role))
-        for role, name in USERS.items()
-    }
+    return {role: user_with_token(api_engine, name, role) for role, name in USERS.items()}
 
 
 @pytest.fixture

@@ -49,6 +49,11 @@ OPERATIONS = [
     ("POST", "/v1/verify"),
     ("POST", "/v1/users"),
     ("POST", "/v1/users/{name}/tokens"),
+    ("GET", "/v1/users"),
+    ("POST", "/v1/users/{name}/disable"),
+    ("POST", "/v1/users/{name}/enable"),
+    ("POST", "/v1/tokens/{token_id}/revoke"),
+    ("POST", "/v1/tokens/{token_id}/rotate"),
 ]
 EXAMPLES = 25
 

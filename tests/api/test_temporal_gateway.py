@@ -22,13 +22,13 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from api.gateway import TemporalCycleGateway, plan_cycle
-from api.users import create_user, issue_token
 from ascn import embedded
 from domain.reference import ReferenceData
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.engine import create_store_engine
 from eventstore.schema import metadata
 from eventstore.store import EventStore
+from tests.api.conftest import user_with_token
 from workers.worker import create_worker
 from workflows.cycle import workflow_id
 
@@ -71,8 +71,10 @@ async def worker(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Work
             yield worker
 
 
-def bearer_of(engine: Engine, name: str, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(engine, create_user(engine, name, role))}"}
+def bearer_of(engine: Engine, name: str, role: str, now: datetime) -> dict[str, str]:
+    # The cycle runs for months of the test server's time: tokens that outlive it.
+    token = user_with_token(engine, name, role, now=now, ttl=timedelta(days=3650))
+    return {"Authorization": f"Bearer {token}"}
 
 
 def singapore(city: str = "Singapore") -> dict[str, object]:
@@ -86,10 +88,10 @@ def singapore(city: str = "Singapore") -> dict[str, object]:
 async def test_a_cycle_driven_through_the_api_records_who_did_what(
     env: WorkflowEnvironment, worker: Worker, engine: Engine
 ) -> None:
-    shepherd = bearer_of(engine, "id-shepherd", "shepherd")
-    nr_sg = bearer_of(engine, "nr-sg", "nr:SG")
-    chair = bearer_of(engine, "sg-chair-team", "chair_team")
     clock = MovableClock(await env.get_current_time())
+    shepherd = bearer_of(engine, "id-shepherd", "shepherd", clock.now)
+    nr_sg = bearer_of(engine, "nr-sg", "nr:SG", clock.now)
+    chair = bearer_of(engine, "sg-chair-team", "chair_team", clock.now)
     year = clock.now.year + 1
     gateway = TemporalCycleGateway(env.client, worker.task_queue, REFERENCE)
     app = create_app(engine=engine, gateway=gateway, clock=clock)
