@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy.engine import Connection
 
 from api.tables import api_tokens, api_users
+from api.users import caught_up
 from domain.actors import Actor
 from eventstore import migrate
 from eventstore.schema import projection_checkpoints
@@ -100,6 +104,31 @@ def test_a_crash_between_recording_and_applying_is_repaired_by_retrying(
 
     assert authenticate(directory.engine, issued.token, NOW) is None
     assert [kind for kind, _, _ in recorded(directory)].count("TokenRevoked") == 1
+
+
+def test_a_change_overtaken_by_another_is_decided_again_on_top_of_it(
+    directory: users.Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users.add_user(directory, users.AddUser(name="alice", role="asec"), ADMIN)
+    issued = users.issue_token(directory, users.IssueToken(name="alice"), ADMIN)
+    other = Actor(id="other-admin", role="admin")
+    overtaken: list[bool] = []
+
+    @contextmanager
+    def then_another_change(engine: Engine) -> Iterator[tuple[Connection, int]]:
+        with caught_up(engine) as decided_on:
+            yield decided_on
+        if not overtaken:  # after root decided, before root appends
+            overtaken.append(True)
+            users.disable_user(directory, users.DisableUser(name="alice"), other)
+
+    monkeypatch.setattr(users, "caught_up", then_another_change)
+    users.revoke_token(directory, users.RevokeToken(token_id=issued.token_id), ADMIN)
+
+    assert [(kind, actor) for kind, actor, _ in recorded(directory)][2:] == [
+        ("UserDisabled", "admin/other-admin"),
+        ("TokenRevoked", "admin/root"),
+    ]
 
 
 def test_applying_every_event_again_leaves_the_tables_as_they_were(

@@ -34,7 +34,8 @@ def iso(moment: datetime) -> str:
 
 
 def can_read(client: TestClient, token: str) -> bool:
-    return client.get("/v1/cycles/2027", headers=bearer(token)).status_code == 200
+    status: int = client.get("/v1/cycles/2027", headers=bearer(token)).status_code
+    return status == 200
 
 
 def test_a_token_is_issued_with_its_id_and_expiry_and_is_never_cached(

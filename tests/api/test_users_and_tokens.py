@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -185,7 +186,7 @@ def test_only_an_admin_manages_users_and_tokens(directory: users.Directory) -> N
     issued = add(directory, "alice")
     shepherd = Actor.shepherd("SG", "sam")
     token_id = issued.token_id
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: users.add_user(directory, users.AddUser(name="eve", role="admin"), shepherd),
         lambda: users.list_users(directory, users.ListUsers(), shepherd),
         lambda: users.disable_user(directory, users.DisableUser(name="alice"), shepherd),
