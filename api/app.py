@@ -6,7 +6,7 @@ app = create_app(engine=engine, cycles=CycleDeps(...))  (ascn.bootstrap builds b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,13 +16,14 @@ from temporalio.converter import PayloadCodec
 
 from api.context import ApiContext
 from api.problems import add_problem_schema, install_problem_handlers
+from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
 from api.routes import calendar, nominations, store, users
 from api.routes import cycles as cycle_routes
 from api.routes.codec import install_codec
 from api.status import ReadModelStatus, StatusReader
-from api.users import utc_now
-from eventstore.store import EventStore
+from eventstore.store import EventStore, utc_now
 from services.cycles import CycleDeps
+from services.users import DEFAULT_TOKEN_TTL
 
 DESCRIPTION = """\
 People act on the ASEAN Smart Cities Network's yearly cycle: NRs nominate, the Chair's
@@ -43,12 +44,16 @@ def create_app(
     status: StatusReader | None = None,
     codec: PayloadCodec | None = None,
     codec_origins: Sequence[str] = (),
+    token_ttl: timedelta = DEFAULT_TOKEN_TTL,
+    auth_failure_limit: str = DEFAULT_LIMIT,
 ) -> FastAPI:
     """The API over ``engine`` (users, tokens, read models) and the cycle services.
 
-    ``clock`` stamps ``sent_at`` and creation times; ``status`` defaults to the
-    cycle read model. With ``codec``, admins can decode and encode Temporal payloads
-    at /codec (the web UI's codec endpoint), from browsers on ``codec_origins``.
+    ``clock`` stamps receipt and creation times and tells which tokens expired;
+    ``status`` defaults to the cycle read model. ``token_ttl`` is how long a new token
+    lives, ``auth_failure_limit`` how many bad tokens a client may send (e.g. "20/minute").
+    With ``codec``, admins can decode and encode Temporal payloads at /codec (the web
+    UI's codec endpoint), from browsers on ``codec_origins``.
     """
     app = FastAPI(title="ascn", version="1", description=DESCRIPTION)
     app.state.ascn = ApiContext(
@@ -57,6 +62,8 @@ def create_app(
         cycles=cycles,
         status=status or ReadModelStatus(engine),
         clock=clock,
+        token_ttl=token_ttl,
+        bad_tokens=BadTokenLimiter(auth_failure_limit),
     )
     install_problem_handlers(app)
     for router in (

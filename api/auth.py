@@ -1,7 +1,8 @@
 """Bearer tokens in, an ``Actor`` out; roles decide which routes a request may use.
 
 401 (with ``WWW-Authenticate: Bearer``) without a token or with one that is unknown,
-revoked or whose user is disabled; 403 when the user's role may not use the route.
+revoked, expired or whose user is disabled; 403 when the user's role may not use the
+route; 429 for a client that sent too many bad tokens (``api.ratelimit``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.context import Context, api_context
-from api.users import authenticate
+from api.context import ApiContext, Context, api_context
 from domain.access import Action, refusal
 from domain.actors import Actor
+from services.users import authenticate
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -25,12 +26,27 @@ bearer = HTTPBearer(
 
 
 def current_actor(
+    request: Request,
     context: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    user = None if credentials is None else authenticate(context.engine, credentials.credentials)
+    challenge = _challenge(request, context, credentials)
+    if isinstance(challenge, HTTPException):
+        raise challenge
+    return challenge
+
+
+def _challenge(
+    request: Request, context: ApiContext, credentials: HTTPAuthorizationCredentials | None
+) -> Actor | HTTPException:
+    """The actor of a live token, else the 401 to answer; 429 first for a client that
+    already sent too many bad tokens, so that guessing costs no lookups."""
+    context.bad_tokens.refuse_if_over(request)
+    token = None if credentials is None else credentials.credentials
+    user = None if token is None else authenticate(context.engine, token, context.clock())
     if user is None:
-        raise unauthorized(token_given=credentials is not None)
+        context.bad_tokens.count_failure(request)
+        return unauthorized(token_given=token is not None)
     return user.actor
 
 
@@ -41,7 +57,7 @@ def unauthorized(*, token_given: bool) -> HTTPException:
         )
     return HTTPException(
         401,
-        "the bearer token is unknown or revoked, or its user is disabled",
+        "the bearer token is unknown, revoked or expired, or its user is disabled",
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
 
@@ -54,11 +70,11 @@ async def unauthorized_caller(request: Request) -> HTTPException | None:
     the body it sent.
     """
     credentials = await bearer(request)
-    if credentials is None:
-        return unauthorized(token_given=False)
-    engine = api_context(request).engine
-    user = await run_in_threadpool(authenticate, engine, credentials.credentials)
-    return unauthorized(token_given=True) if user is None else None
+    try:
+        challenge = await run_in_threadpool(_challenge, request, api_context(request), credentials)
+    except HTTPException as too_many:
+        return too_many
+    return challenge if isinstance(challenge, HTTPException) else None
 
 
 def may(action: Action) -> Callable[[Actor], Actor]:

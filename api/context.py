@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from api.ratelimit import BadTokenLimiter
 from api.status import StatusReader
 from eventstore.store import EventStore
 from services.cycles import CycleDeps
+from services.users import DEFAULT_TOKEN_TTL, Directory
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,13 @@ class ApiContext:
     cycles: CycleDeps
     status: StatusReader
     clock: Callable[[], datetime]
+    token_ttl: timedelta = DEFAULT_TOKEN_TTL
+    bad_tokens: BadTokenLimiter = field(default_factory=BadTokenLimiter)
+
+    @property
+    def users(self) -> Directory:
+        """Where the users and tokens use cases act."""
+        return Directory(store=self.store, token_ttl=self.token_ttl, clock=self.clock)
 
 
 def api_context(request: Request) -> ApiContext:

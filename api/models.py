@@ -19,9 +19,9 @@ from pydantic import (
     field_validator,
 )
 
-from api.users import InvalidUser, check_user
 from domain.commands import NominatedCity
 from domain.events import ExceptionRule, Person
+from domain.users import Role, UserName
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
 _BODY = ConfigDict(extra="forbid")
@@ -143,28 +143,18 @@ class VerifyOut(BaseModel):
 class NewUser(BaseModel):
     model_config = _BODY
 
-    name: Annotated[str, Field(min_length=1, max_length=150)]
-    role: Annotated[str, Field(min_length=1, max_length=20)]
-
-    @field_validator("name")
-    @classmethod
-    def _valid_name(cls, name: str) -> str:
-        return _checked(name, "admin", "name")
-
-    @field_validator("role")
-    @classmethod
-    def _valid_role(cls, role: str, info: ValidationInfo) -> str:
-        return _checked(str(info.data.get("name") or "someone"), role, "role")
+    name: Annotated[UserName, Field(max_length=64, examples=["nr-th"])]
+    """A slug: lower-case letters, digits, '.', '_' and '-'; the actor id of all they do."""
+    role: Annotated[Role, Field(max_length=20, examples=["nr:TH"])]
 
 
-def _checked(name: str, role: str, field: str) -> str:
-    """``name`` or ``role`` as given, if the user would be a valid actor by that field."""
-    try:
-        check_user(name, role)
-    except InvalidUser as error:
-        if error.field == field:
-            raise ValueError(str(error)) from None
-    return name if field == "name" else role
+class TokenInfoOut(BaseModel):
+    """A token as listed: its public id and times, never the token."""
+
+    token_id: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
 
 
 class UserOut(BaseModel):
@@ -172,10 +162,14 @@ class UserOut(BaseModel):
     role: str
     created_at: datetime
     disabled: bool
+    tokens: list[TokenInfoOut]
 
 
 class TokenOut(BaseModel):
     token: str
     """Shown this once; only its SHA-256 is kept."""
+    token_id: str
+    """Its public id: revoke or rotate the token by it."""
+    expires_at: datetime
     name: str
     role: str

@@ -11,8 +11,9 @@ else ``urn:ascn:problem:<kind>``:
   422, because the same request may succeed once the state changes (an exception is
   granted, a step opens), and because it keeps "fix your JSON" (422) apart from
   "the cycle said no" (409). Nothing was recorded.
-* ``no-cycle`` (404), ``conflict`` (409, e.g. a user name taken),
-  ``cycle-unavailable`` (503).
+* ``no-cycle`` (404), ``conflict`` (409: a user name taken, a token already revoked),
+  ``cycle-unavailable`` (503). An unknown user or token is a plain 404; too many bad
+  tokens from one client a 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -29,9 +30,15 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from api.auth import unauthorized_caller
-from api.users import InvalidUser, UnknownUser, UserExists
 from domain.errors import DomainError, NotAuthorised
-from services.errors import CycleNotFound, CycleUnavailable, Refused
+from services.errors import (
+    CycleNotFound,
+    CycleUnavailable,
+    Refused,
+    UnknownToken,
+    UnknownUser,
+    UserError,
+)
 
 PROBLEM_JSON = "application/problem+json"
 URN = "urn:ascn:problem:"
@@ -129,13 +136,12 @@ async def _unavailable(_: Request, error: Exception) -> ProblemResponse:
 
 
 async def _user_error(_: Request, error: Exception) -> ProblemResponse:
-    if isinstance(error, UnknownUser):
+    if isinstance(error, UnknownUser | UnknownToken):
         return problem(404, str(error))
-    if isinstance(error, UserExists):
-        return problem(409, str(error), kind="conflict", title="Conflict")
-    assert isinstance(error, InvalidUser)
-    field = FieldProblem(field=error.field, message=str(error))
-    return problem(422, str(error), kind="invalid-request", title="Invalid request", errors=[field])
+    if isinstance(error, NotAuthorised):
+        return problem(403, str(error))
+    # A name taken, a token already revoked, or other changes kept overtaking this one.
+    return problem(409, str(error), kind="conflict", title="Conflict")
 
 
 async def _unexpected(_: Request, error: Exception) -> ProblemResponse:
@@ -150,27 +156,32 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(CycleNotFound, _no_cycle)
     app.add_exception_handler(CycleUnavailable, _unavailable)
-    for user_error in (InvalidUser, UnknownUser, UserExists):
+    for user_error in (UserError, NotAuthorised):
         app.add_exception_handler(user_error, _user_error)
     app.add_exception_handler(Exception, _unexpected)
 
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-_BEARER_CHALLENGE = {
-    "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}},
+_HEADERS = {
+    401: {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}},
 }
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for these error statuses, each a problem+json body."""
+    """OpenAPI ``responses`` for these error statuses, each a problem+json body.
+
+    A route that answers 401 also answers 429 to a client that sent too many bad
+    tokens (``api.ratelimit``), so 429 comes with 401.
+    """
     responses: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
+    for status in sorted({*statuses, *([429] if 401 in statuses else [])}):
         entry: dict[str, Any] = {
             "description": HTTPStatus(status).phrase,
             "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
         }
-        if status == 401:
-            entry["headers"] = _BEARER_CHALLENGE
+        if status in _HEADERS:
+            entry["headers"] = _HEADERS[status]
         responses[status] = entry
     return responses
 

@@ -1,7 +1,8 @@
 """The API's own tables: its users and their bearer tokens (only a token's SHA-256).
 
-They live in the store's ``metadata`` so that ``alembic check`` compares them too;
-``migrations/versions/0003_users_and_tokens.py`` creates them.
+They hold what the events of the ``users`` stream say (``api.users`` applies them), in
+the shape a request's token lookup needs. They live in the store's ``metadata`` so
+that ``alembic check`` compares them too; migrations 0003 and 0005 create them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ api_tokens = Table(
     # Hex SHA-256 of the token. Tokens are 256 random bits, so a plain hash is enough:
     # there is nothing to guess that a salt or a slow hash would protect.
     Column("hash", String(64), primary_key=True),
+    # The token's public name: shown, listed, and used to revoke or rotate it.
+    Column("token_id", String(16), nullable=False, unique=True),
     Column("user_id", Integer(), ForeignKey("api_users.id"), nullable=False, index=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
 )

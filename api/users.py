@@ -1,63 +1,52 @@
-"""API users and their bearer tokens.
+"""The users tables: what the ``users`` stream says, in the shape a token lookup needs.
 
-A user acts as ``Actor(id=name, role=role)``: the name is the actor id every fact
-they cause carries. A token is ``secrets.token_urlsafe(32)``, shown once; only its
-SHA-256 is stored, so a leaked table does not leak a usable token.
+``services.users`` decides and records every change as an event; this module applies
+those events to ``api_users`` and ``api_tokens`` and reads the tables back. Each
+catch-up applies the events after a checkpoint and advances it in one transaction,
+so every event changes the tables exactly once, whatever crashes in between.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Engine, insert, select, update
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from api.tables import api_tokens, api_users
 from domain.actors import Actor
-from domain.errors import UnknownMemberState
-from domain.reference import ReferenceData
-from domain.values import describe
-from eventstore.engine import WRITE_OPTION
+from domain.events import (
+    DomainEvent,
+    TokenIssued,
+    TokenRevoked,
+    UserAdded,
+    UserDisabled,
+    UserEnabled,
+)
+from domain.events.users import USERS_STREAM
+from eventstore.codec import to_domain
+from eventstore.engine import WRITE_OPTION, is_postgresql
+from eventstore.schema import events, projection_checkpoints
+from eventstore.store import to_recorded
 
-Clock = Callable[[], datetime]
+CHECKPOINT = "api_users"
+"""The projection_checkpoints row: the global position of the last event applied."""
 MAX_TOKEN_LENGTH = 200
 """Longer bearer values are refused without a query (ours are 43 characters)."""
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class UserError(Exception):
-    """A request about users that cannot be done; the message says why."""
-
-
-class InvalidUser(UserError):
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
-        """``name`` or ``role``: the one at fault."""
-
-
-class UserExists(UserError):
-    pass
-
-
-class UnknownUser(UserError):
-    pass
-
-
 class User(BaseModel):
+    """A user as a request's token lookup finds them."""
+
     model_config = ConfigDict(frozen=True)
 
-    id: int
     name: str
     role: str
     created_at: datetime
@@ -68,64 +57,28 @@ class User(BaseModel):
         return Actor(id=self.name, role=self.role)
 
 
-def check_user(name: str, role: str) -> Actor:
-    """The actor a user would be, by the domain's rules for actors.
+class TokenInfo(BaseModel):
+    """A token as it is listed: never the token itself."""
 
-    ``system`` is the engine's own role: no person signs in as the engine. An NR's
-    member state must be in the reference data.
-    """
-    if role == "system":
-        raise InvalidUser(
-            "role 'system' is the engine's own; people act as shepherd, chair_team, "
-            "admin or nr:<AMS>",
-            field="role",
-        )
-    try:
-        actor = Actor(id=name, role=role)
-    except ValidationError as error:
-        where = str(error.errors()[0]["loc"][0])
-        message = describe(error).removeprefix(f"{where}: ")
-        raise InvalidUser(message, field="name" if where == "id" else "role") from None
-    if actor.member_state is not None:
-        try:
-            ReferenceData.load().member_state(actor.member_state)
-        except UnknownMemberState as error:
-            raise InvalidUser(str(error), field="role") from None
-    return actor
+    model_config = ConfigDict(frozen=True)
+
+    token_id: str
+    user: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
 
 
-def create_user(engine: Engine, name: str, role: str, *, clock: Clock = utc_now) -> User:
-    check_user(name, role)
-    values: dict[str, Any] = {"name": name, "role": role, "created_at": clock(), "disabled": False}
-    try:
-        with _writing(engine) as conn:
-            key = conn.execute(insert(api_users).values(**values)).inserted_primary_key
-    except IntegrityError:
-        raise UserExists(f"a user named {name!r} already exists") from None
-    assert key is not None
-    return User(id=int(key[0]), **values)
+class UserInfo(User):
+    tokens: tuple[TokenInfo, ...] = ()
 
 
-def find_user(engine: Engine, name: str) -> User | None:
-    with engine.connect() as conn:
-        row = conn.execute(select(api_users).where(api_users.c.name == name)).first()
-    return None if row is None else _user(row)
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(engine: Engine, user: User, *, clock: Clock = utc_now) -> str:
-    """A new token for ``user``, returned in plain this once."""
-    token = secrets.token_urlsafe(32)
-    with _writing(engine) as conn:
-        conn.execute(
-            insert(api_tokens).values(
-                hash=token_hash(token), user_id=user.id, created_at=clock(), revoked_at=None
-            )
-        )
-    return token
-
-
-def authenticate(engine: Engine, token: str) -> User | None:
-    """The user of a live token: known, not revoked, its user not disabled."""
+def live_user(engine: Engine, token: str, now: datetime) -> User | None:
+    """The user of a live token: known, not revoked, not expired, its user not disabled."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     query = (
@@ -134,6 +87,7 @@ def authenticate(engine: Engine, token: str) -> User | None:
         .where(
             api_tokens.c.hash == token_hash(token),
             api_tokens.c.revoked_at.is_(None),
+            api_tokens.c.expires_at > now,
             api_users.c.disabled.is_(False),
         )
     )
@@ -142,41 +96,143 @@ def authenticate(engine: Engine, token: str) -> User | None:
     return None if row is None else _user(row)
 
 
-def revoke_token(engine: Engine, token: str, *, clock: Clock = utc_now) -> bool:
-    """Revoke a token; False if it was unknown or already revoked."""
-    with _writing(engine) as conn:
-        changed = conn.execute(
-            update(api_tokens)
-            .where(api_tokens.c.hash == token_hash(token), api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=clock())
-        ).rowcount
-    return bool(changed)
+def find_user(conn: Connection, name: str) -> UserInfo | None:
+    row = conn.execute(select(api_users).where(api_users.c.name == name)).first()
+    return None if row is None else _with_tokens(conn, [row])[0]
 
 
-def set_disabled(engine: Engine, name: str, disabled: bool = True) -> None:
-    """Disable (or enable again) a user; their tokens stop (or start) working."""
-    with _writing(engine) as conn:
-        changed = conn.execute(
-            update(api_users).where(api_users.c.name == name).values(disabled=disabled)
-        ).rowcount
-    if not changed:
-        raise UnknownUser(f"no user named {name!r}")
+def find_token(conn: Connection, token_id: str) -> TokenInfo | None:
+    row = conn.execute(_tokens().where(api_tokens.c.token_id == token_id)).first()
+    return None if row is None else _token(row)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _user(row: Row[Any]) -> User:
-    return User(
-        id=row.id, name=row.name, role=row.role, created_at=row.created_at, disabled=row.disabled
-    )
+def all_users(conn: Connection) -> list[UserInfo]:
+    return _with_tokens(conn, list(conn.execute(select(api_users).order_by(api_users.c.name))))
 
 
 @contextmanager
-def _writing(engine: Engine) -> Iterator[Connection]:
-    """One write transaction (``BEGIN IMMEDIATE`` on SQLite, as the store writes)."""
+def caught_up(engine: Engine) -> Iterator[tuple[Connection, int]]:
+    """The tables with every recorded event applied, and the stream version they show.
+
+    The transaction holds the checkpoint (the write lock on SQLite, the row's lock on
+    PostgreSQL) until the block ends, so the tables cannot move while a caller decides.
+    It commits even when the block raises (a refusal): the block only reads, and what
+    was applied stays applied.
+    """
     with engine.connect() as conn:
-        conn = conn.execution_options(**{WRITE_OPTION: True})
-        with conn.begin():
-            yield conn
+        conn.execution_options(**{WRITE_OPTION: True})
+        transaction = conn.begin()
+        try:
+            yield conn, _apply_recorded(conn)
+        finally:
+            if transaction.is_active:
+                transaction.commit()
+
+
+def _apply_recorded(conn: Connection) -> int:
+    position = _lock_checkpoint(conn)
+    query = (
+        select(events)
+        .where(events.c.stream_id == USERS_STREAM, events.c.position > position)
+        .order_by(events.c.position)
+    )
+    for recorded in [to_recorded(row) for row in conn.execute(query)]:
+        apply(conn, to_domain(recorded), recorded.occurred_at)
+        position = recorded.position
+    conn.execute(
+        update(projection_checkpoints)
+        .where(projection_checkpoints.c.name == CHECKPOINT)
+        .values(position=position, updated_at=datetime.now(UTC))
+    )
+    # The version of the last event up to the checkpoint: on PostgreSQL a later append
+    # may already be visible, and it is not applied yet.
+    version = conn.execute(
+        select(func.max(events.c.version)).where(
+            events.c.stream_id == USERS_STREAM, events.c.position <= position
+        )
+    ).scalar()
+    return int(version or 0)
+
+
+def catch_up(engine: Engine) -> None:
+    with caught_up(engine):
+        pass
+
+
+def apply(conn: Connection, event: DomainEvent, occurred_at: datetime) -> None:
+    """One event's change. Each is also harmless applied twice (an insert that finds its
+    row changes nothing), should a checkpoint ever be reset to rebuild the tables."""
+    if isinstance(event, UserAdded):
+        if _user_id(conn, event.name) is None:
+            values = {"name": event.name, "role": event.role, "disabled": False}
+            conn.execute(insert(api_users).values(created_at=occurred_at, **values))
+    elif isinstance(event, UserDisabled | UserEnabled):
+        disabled = isinstance(event, UserDisabled)
+        conn.execute(
+            update(api_users).where(api_users.c.name == event.name).values(disabled=disabled)
+        )
+    elif isinstance(event, TokenIssued):
+        if find_token(conn, event.token_id) is None:
+            conn.execute(
+                insert(api_tokens).values(
+                    hash=event.token_sha256, token_id=event.token_id,
+                    user_id=_user_id(conn, event.user), created_at=occurred_at,
+                    expires_at=event.expires_at, revoked_at=None,
+                )
+            )  # fmt: skip
+    elif isinstance(event, TokenRevoked):
+        conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.token_id == event.token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=occurred_at)
+        )
+
+
+def _lock_checkpoint(conn: Connection) -> int:
+    # As eventstore.projections does for its read models.
+    values = {"name": CHECKPOINT, "position": 0, "updated_at": datetime.now(UTC)}
+    dialect_insert: Callable[[Any], Any] = pg_insert if is_postgresql(conn) else sqlite_insert
+    conn.execute(dialect_insert(projection_checkpoints).values(**values).on_conflict_do_nothing())
+    query = select(projection_checkpoints.c.position).where(
+        projection_checkpoints.c.name == CHECKPOINT
+    )
+    if is_postgresql(conn):
+        query = query.with_for_update()
+    return int(conn.execute(query).scalar_one())
+
+
+def _user_id(conn: Connection, name: str) -> int | None:
+    found = conn.execute(select(api_users.c.id).where(api_users.c.name == name)).scalar()
+    return None if found is None else int(found)
+
+
+def _tokens() -> Any:
+    return select(api_tokens, api_users.c.name.label("user")).join(
+        api_users, api_users.c.id == api_tokens.c.user_id
+    )
+
+
+def _with_tokens(conn: Connection, rows: list[Row[Any]]) -> list[UserInfo]:
+    ids = [row.id for row in rows]
+    tokens: dict[str, list[TokenInfo]] = {}
+    query = (
+        _tokens()
+        .where(api_tokens.c.user_id.in_(ids))
+        .order_by(api_tokens.c.created_at, api_tokens.c.token_id)
+    )
+    for token in conn.execute(query):
+        tokens.setdefault(token.user, []).append(_token(token))
+    return [
+        UserInfo(**_user(row).model_dump(), tokens=tuple(tokens.get(row.name, ()))) for row in rows
+    ]
+
+
+def _user(row: Row[Any]) -> User:
+    return User(name=row.name, role=row.role, created_at=row.created_at, disabled=row.disabled)
+
+
+def _token(row: Row[Any]) -> TokenInfo:
+    return TokenInfo(
+        token_id=row.token_id, user=row.user, created_at=row.created_at,
+        expires_at=row.expires_at, revoked_at=row.revoked_at,
+    )  # fmt: skip

@@ -7,7 +7,6 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from api.users import UserError
 from ascn.embedded import MissingServerBinary
 from domain.errors import DomainError
 from eventstore.errors import EventStoreError
@@ -34,7 +33,7 @@ def describe(error: BaseException) -> str:
         return f"database error: {detail}"
     if isinstance(error, Refused):
         return f"refused: {error.message}"
-    if isinstance(error, DomainError | CycleNotFound | CycleUnavailable | UserError):
+    if isinstance(error, DomainError | CycleNotFound | CycleUnavailable):
         return str(error)
     if isinstance(error, WorkflowAlreadyStartedError):
         return f"{error.workflow_id} is already running: one cycle a year"

@@ -7,6 +7,7 @@ import binascii
 import re
 from typing import Literal
 
+import limits
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -58,6 +59,25 @@ class Settings(BaseSettings):
     # Origins of the Temporal web UI allowed to call the API's codec endpoint from a
     # browser, comma-separated; the default is the dev server's UI.
     codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
+    # API tokens live this long unless revoked first (rotate them before they expire).
+    token_ttl_days: int = Field(default=90, ge=1, le=3650)
+    # A client (by remote address) that sends more bad or missing tokens than this gets
+    # 429 until the window has moved on; in the notation of `limits`, e.g. "20/minute".
+    auth_failure_limit: str = "20/minute"
+
+    @field_validator("auth_failure_limit")
+    @classmethod
+    def _rate_limit_shape(cls, value: str) -> str:
+        try:
+            parsed = limits.parse_many(value)
+        except ValueError:
+            parsed = []
+        if len(parsed) != 1 or parsed[0].amount < 1:
+            raise ValueError(
+                f"{value!r} is not one rate limit; write N/second, N/minute, N/hour or N/day "
+                "with N at least 1"
+            )
+        return value
 
     @field_validator("seal_keys", "payload_keys")
     @classmethod

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
@@ -96,6 +97,8 @@ async def run_up(
             app = create_app(
                 engine=built.engine, cycles=cycle_deps(built, client),
                 codec=payload_codec(settings), codec_origins=list(origins),
+                token_ttl=timedelta(days=settings.token_ttl_days),
+                auth_failure_limit=settings.auth_failure_limit,
             )  # fmt: skip
             api = EmbeddedApiServer(
                 uvicorn.Config(

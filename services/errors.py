@@ -1,7 +1,9 @@
-"""What a cycle command can end in besides its result. Domain errors pass through as
-they are (``NotAuthorised`` among them)."""
+"""What a command can end in besides its result: the cycle's refusals, and what the
+users and tokens use cases refuse (each message names the user or token)."""
 
 from __future__ import annotations
+
+from domain.errors import DomainError
 
 
 class Refused(Exception):
@@ -22,3 +24,23 @@ class CycleNotFound(Exception):
 
 class CycleUnavailable(Exception):
     """Temporal did not answer (down, overloaded, or the update timed out)."""
+
+
+class UserError(DomainError):
+    """A request about users or tokens that cannot be done; the message says why."""
+
+
+class UnknownUser(UserError):
+    pass
+
+
+class UnknownToken(UserError):
+    pass
+
+
+class UserExists(UserError):
+    pass
+
+
+class TokenAlreadyRevoked(UserError):
+    pass

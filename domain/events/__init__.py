@@ -25,6 +25,13 @@ from domain.events.nominations import (
     Person,
 )
 from domain.events.registry import REGISTRY, EncodedEvent, EventRegistry, Upcaster
+from domain.events.users import (
+    TokenIssued,
+    TokenRevoked,
+    UserAdded,
+    UserDisabled,
+    UserEnabled,
+)
 
 __all__ = [
     "REGISTRY",
@@ -51,5 +58,10 @@ __all__ = [
     "StepEscalated",
     "StepOpened",
     "StepWaived",
+    "TokenIssued",
+    "TokenRevoked",
     "Upcaster",
+    "UserAdded",
+    "UserDisabled",
+    "UserEnabled",
 ]

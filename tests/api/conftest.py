@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 from starlette.exceptions import StarletteDeprecationWarning
 
 from api.app import create_app
-from api.users import create_user, issue_token
 from domain.actors import Actor
 from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
 from eventstore.readmodels.cycles import CycleView, StepView
 from eventstore.schema import metadata
 from eventstore.store import EventStore
+from services import users
 from services.cycles import CycleDeps
 from services.errors import Refused
 from services.sealing import Sealer
@@ -34,6 +34,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 NOW = datetime(2027, 2, 10, 9, 30, tzinfo=UTC)
+TTL = users.DEFAULT_TOKEN_TTL
 
 # role -> name of the users every API test can act as. The API tests act on 2027, whose
 # ASEAN Chair is Singapore and whose shepherd is Indonesia; the Philippines chaired 2026.
@@ -145,13 +146,23 @@ def api_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
+SETUP = Actor(id="test-setup", role="admin")
+"""Who adds the users the tests act as."""
+
+
+def user_with_token(
+    engine: Engine, name: str, role: str, *, now: datetime = NOW, ttl: timedelta = TTL
+) -> str:
+    """A new user's first token, issued at ``now`` (the API's clock), live for ``ttl``."""
+    directory = users.Directory(store=EventStore(engine), clock=lambda: now, token_ttl=ttl)
+    users.add_user(directory, users.AddUser(name=name, role=role), SETUP)
+    return users.issue_token(directory, users.IssueToken(name=name), SETUP).token
+
+
 @pytest.fixture(scope="module")
 def tokens(api_engine: Engine) -> dict[str, str]:
     """role -> a live token of the user with that role."""
-    return {
-        role: issue_token(api_engine, create_user(api_engine, name, role))
-        for role, name in USERS.items()
-    }
+    return {role: user_with_token(api_engine, name, role) for role, name in USERS.items()}
 
 
 @pytest.fixture

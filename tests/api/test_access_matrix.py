@@ -8,15 +8,19 @@ gateway once, as the caller's actor and sealed; a denied one (401 or 403) never 
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from domain.actors import Actor
-from tests.api.conftest import USERS, FakeGateway, bearer
+from eventstore.store import EventStore
+from services import users
+from tests.api.conftest import NOW, SETUP, USERS, FakeGateway, bearer
 
 CALLERS = [*USERS, "no token", "bad token"]
 EVERYONE = set(USERS)
@@ -72,7 +76,23 @@ ENDPOINTS = [
     endpoint("GET", "/v1/me", EVERYONE),
     endpoint("POST", "/v1/users", {"admin"}, ok=201, body={"name": "newcomer", "role": "nr:TH"}),
     endpoint("POST", "/v1/users/nr-my/tokens", {"admin"}, ok=201),
+    endpoint("GET", "/v1/users", {"admin"}),
+    endpoint("POST", "/v1/users/{spare}/disable", {"admin"}),
+    endpoint("POST", "/v1/users/{spare}/enable", {"admin"}),
+    endpoint("POST", "/v1/tokens/{spare_token}/revoke", {"admin"}),
+    endpoint("POST", "/v1/tokens/{spare_token}/rotate", {"admin"}, ok=201),
 ]  # fmt: skip
+"""``{spare}`` is a user of each test's own, ``{spare_token}`` their token: what one test
+disables or revokes, no other test needs."""
+
+
+@pytest.fixture
+def spare(api_engine: Engine) -> dict[str, str]:
+    name = f"spare-{uuid.uuid4().hex[:8]}"
+    directory = users.Directory(store=EventStore(api_engine), clock=lambda: NOW)
+    users.add_user(directory, users.AddUser(name=name, role="asec"), SETUP)
+    issued = users.issue_token(directory, users.IssueToken(name=name), SETUP)
+    return {"spare": name, "spare_token": issued.token_id}
 
 
 def headers_of(caller: str, tokens: dict[str, str]) -> dict[str, str]:
@@ -95,11 +115,13 @@ def test_access(
     client: TestClient,
     gateway: FakeGateway,
     tokens: dict[str, str],
+    spare: dict[str, str],
     caller: str,
     target: Endpoint,
 ) -> None:
+    path = target.path.format(**spare)
     response = client.request(
-        target.method, target.path, json=target.body, headers=headers_of(caller, tokens)
+        target.method, path, json=target.body, headers=headers_of(caller, tokens)
     )
 
     assert response.status_code == expected_status(caller, target), response.text
@@ -129,5 +151,5 @@ def test_the_matrix_covers_every_route(app: FastAPI) -> None:
             e for e in ENDPOINTS if e.method == method and pattern.match(e.path.split("?")[0])
         ]
         assert len(matching) == 1, (method, pattern.pattern)
-    assert len(routes) == len(ENDPOINTS) == 16
-    assert len(CALLERS) * len(ENDPOINTS) == 144
+    assert len(routes) == len(ENDPOINTS) == 21
+    assert len(CALLERS) * len(ENDPOINTS) == 189

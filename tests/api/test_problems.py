@@ -67,7 +67,9 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
          "template", "'recurring' or 'inaugural-2018'"),
         ("admin", "/v1/users", {"name": "kim", "role": "chair"}, "role", "unknown role 'chair'"),
         ("admin", "/v1/users", {"name": "kim", "role": "nr:ZZ"}, "role", "unknown member state"),
-        ("admin", "/v1/users", {"name": "kim\t", "role": "admin"}, "name", "printable"),
+        ("admin", "/v1/users", {"name": "kim\t", "role": "admin"}, "name", "not a valid user"),
+        ("admin", "/v1/users", {"name": "a/b", "role": "admin"}, "name",
+         "must match ^[a-z0-9][a-z0-9._-]{0,63}$"),
     ],
 )  # fmt: skip
 def test_a_bad_field_is_named_and_nothing_is_sent(

@@ -10,7 +10,7 @@ from activities.nominations import NominationActivities, SubmitNominationsReques
 from domain.reference import ReferenceData
 from eventstore.schema import events
 from eventstore.store import EventStore
-from tests.api.conftest import bearer
+from tests.api.conftest import USERS, bearer
 from tests.unit.builders import submit
 
 
@@ -33,11 +33,13 @@ def test_events_page_by_position(client: TestClient, tokens: dict[str, str]) -> 
 
     assert len(first["events"]) == 1
     assert first["next_after"] == first["events"][0]["position"]
-    assert [e["type"] for e in first["events"] + rest["events"]] == [
+    assert [e["type"] for e in first["events"] + rest["events"][:1]] == [
         "NominationsSubmitted",
         "NominationsSubmitted",
     ]
     assert rest["events"][0]["actor"] == "nr:MY/nr-1"
+    # Then adding the users the tests act as, and their tokens.
+    assert {e["stream_id"] for e in rest["events"][1:]} == {"users"}
     assert end == {"events": [], "next_after": rest["next_after"]}
 
 
@@ -45,8 +47,9 @@ def test_verify_reports_the_first_broken_link(
     client: TestClient, tokens: dict[str, str], api_engine: Engine
 ) -> None:
     headers = bearer(tokens["admin"])
+    # Two nominations, and a UserAdded and a TokenIssued for each user of USERS.
     assert client.post("/v1/verify", headers=headers).json() == {
-        "ok": True, "events_checked": 2, "streams_checked": 2, "broken": None,
+        "ok": True, "events_checked": 2 + 2 * len(USERS), "streams_checked": 3, "broken": None,
     }  # fmt: skip
 
     with api_engine.begin() as conn:

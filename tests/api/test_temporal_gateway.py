@@ -21,7 +21,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
-from api.users import create_user, issue_token
 from ascn import embedded
 from domain.planning import plan_cycle
 from domain.reference import ReferenceData
@@ -32,6 +31,7 @@ from eventstore.store import EventStore
 from services.cycles import CycleDeps
 from services.gateway import TemporalCycleGateway
 from services.sealing import Sealer
+from tests.api.conftest import user_with_token
 from tests.sealing import SEAL_KEYS
 from workers.worker import create_worker
 from workflows.cycle import workflow_id
@@ -74,8 +74,10 @@ async def worker(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Work
             yield worker
 
 
-def bearer_of(engine: Engine, name: str, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(engine, create_user(engine, name, role))}"}
+def bearer_of(engine: Engine, name: str, role: str, now: datetime) -> dict[str, str]:
+    # The cycle runs for months of the test server's time: tokens that outlive it.
+    token = user_with_token(engine, name, role, now=now, ttl=timedelta(days=3650))
+    return {"Authorization": f"Bearer {token}"}
 
 
 def singapore(city: str = "Singapore") -> dict[str, object]:
@@ -92,11 +94,11 @@ async def test_a_cycle_driven_through_the_api_records_who_did_what(
     clock = MovableClock(await env.get_current_time())
     year = clock.now.year + 1
     chair_of, shepherd_of = REFERENCE.chair_for(year).code, REFERENCE.shepherd_for(year).code
-    shepherd = bearer_of(engine, "the-shepherd", f"shepherd:{shepherd_of}")
-    nr_sg = bearer_of(engine, "nr-sg", "nr:SG")
-    chair = bearer_of(engine, "the-chair-team", f"chair_team:{chair_of}")
+    shepherd = bearer_of(engine, "the-shepherd", f"shepherd:{shepherd_of}", clock.now)
+    nr_sg = bearer_of(engine, "nr-sg", "nr:SG", clock.now)
+    chair = bearer_of(engine, "the-chair-team", f"chair_team:{chair_of}", clock.now)
     next_chair = bearer_of(
-        engine, "next-chair-team", f"chair_team:{REFERENCE.chair_for(year + 1).code}"
+        engine, "next-chair-team", f"chair_team:{REFERENCE.chair_for(year + 1).code}", clock.now
     )
     cycles = CycleDeps(
         gateway=TemporalCycleGateway(env.client, worker.task_queue),

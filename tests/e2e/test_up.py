@@ -88,7 +88,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
 
 def test_up_serves_stops_cleanly_and_resumes_after_kill_9(stack: Stack) -> None:
     stack.up()
-    added = stack.ascn("users", "add", "sam", "--role", "shepherd")
+    added = stack.ascn("users", "add", "sam", "--role", "shepherd:ID")
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip().splitlines()[-1]
     started = stack.ascn("cycle", "start", "--year", "2027")

@@ -38,6 +38,11 @@ from domain.events import (
     StepEscalated,
     StepOpened,
     StepWaived,
+    TokenIssued,
+    TokenRevoked,
+    UserAdded,
+    UserDisabled,
+    UserEnabled,
 )
 
 DEADLINE = datetime(2019, 8, 1, 17, 0, tzinfo=UTC)
@@ -95,13 +100,23 @@ EXAMPLES: list[DomainEvent] = [
         max_cities=4,
         reason="four pilot cities agreed in 2018",
     ),
+    UserAdded(name="nr-my", role="nr:MY"),
+    UserDisabled(name="nr-my"),
+    UserEnabled(name="nr-my"),
+    TokenIssued(
+        token_id="tok_0123456789ab",
+        user="nr-my",
+        expires_at=datetime(2027, 4, 20, 9, 0, tzinfo=UTC),
+        token_sha256="ab" * 32,
+    ),
+    TokenRevoked(token_id="tok_0123456789ab", user="nr-my"),
 ]
 
 
 def test_there_is_an_example_of_every_registered_event_type() -> None:
     registered = {cls.event_type for cls in REGISTRY.event_types()}
     assert {e.event_type for e in EXAMPLES} == registered
-    assert len(registered) == 16
+    assert len(registered) == 21
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.event_type)
@@ -119,7 +134,8 @@ def test_datetimes_are_encoded_as_iso_strings_with_their_offset() -> None:
 
 
 def test_exception_granted_is_at_schema_version_2() -> None:
-    assert REGISTRY.encode(EXAMPLES[-1]).schema_version == 2
+    granted = next(e for e in EXAMPLES if isinstance(e, ExceptionGranted))
+    assert REGISTRY.encode(granted).schema_version == 2
     assert ExceptionGranted.schema_version == 2
     assert StepOpened.schema_version == 1
 

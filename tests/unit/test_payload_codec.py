@@ -24,7 +24,7 @@ from workflows.messages import ApproveStepUpdate
 
 OLD = {"old": b"o" * 32}
 NEW = {"new": b"n" * 32}
-UPDATE = ApproveStepUpdate(actor=Actor(id="alice", role="chair_team"), step="annual_meeting")
+UPDATE = ApproveStepUpdate(actor=Actor.chair_team("SG", "alice"), step="annual_meeting")
 
 
 def plain(text: str = "hello") -> Payload:
