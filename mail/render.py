@@ -2,10 +2,19 @@
 
 Templates are Jinja2 (text and HTML, the HTML autoescaped). A mail is one item
 (immediate delivery) or a daily digest listing several.
+
+"To act" depends on who reads it, because each role may do different things
+(``domain/access.py``): an NR owing nominations submits them; an NR owing another
+member-states step (the SCGW) takes part, and the Chair's team approves; the NR of
+the Chair owing a Chair-of-the-ASCN step delivers it, and the Chair's team approves;
+the Chair of the ASCN (an escalation) approves or extends as the Chair's team; the
+shepherd (an escalation) follows up; ASEC approves the steps it owes; the JCM report
+is told what is flagged. A mail never names a command its reader's role may not run.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -13,7 +22,10 @@ from email.utils import formataddr, formatdate
 
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 
-from domain.calendar import DEFAULT_LADDER
+from domain.calendar import DEFAULT_LADDER, CycleCalendar, Owed, inaugural_2018, recurring
+from domain.contacts import party_of
+from domain.errors import ReferenceDataError
+from domain.reference import ReferenceData
 from eventstore.readmodels.cycles import NOMINATION_STEP
 
 TEXT = """\
@@ -27,12 +39,15 @@ Dear {{ name }},
   Still owed by: {{ item.outstanding }}
 {%- endif %}
   If missed: {{ item.if_missed }}
-  To act:    {{ item.command }}
-             or {{ item.api }}
+{%- for line in item.actions %}
+  {{ "To act:    " if loop.first else "           " }}{{ line.text }}
+{%- endfor %}
 {% endfor %}
-The current state of the cycle: ascn status --year {{ items[0].year }}
-(or GET /v1/cycles/{{ items[0].year }}).
-
+{%- if status %}
+The current state of the cycle: ascn status --year {{ status }}
+(or GET /v1/cycles/{{ status }}). Commands run after ascn login --url URL, URL being
+the ASCN service you were given; HTTP calls take your bearer token.
+{% endif %}
 -- The ASCN cycle (an automatic message; replies are not read)
 """
 
@@ -47,11 +62,20 @@ HTML = """\
 {% if item.outstanding %}<tr><th align="left">Still owed by</th>
 <td>{{ item.outstanding }}</td></tr>{% endif %}
 <tr><th align="left">If missed</th><td>{{ item.if_missed }}</td></tr>
-<tr><th align="left">To act</th><td><code>{{ item.command }}</code><br>
-or <code>{{ item.api }}</code></td></tr>
+<tr><th align="left">To act</th><td>
+{%- for line in item.actions -%}
+{% if not loop.first %}<br>
+{% endif %}{{ line.lead }}{% if line.code %}<code>{{ line.code }}</code>{% endif %}{{ line.tail }}
+{%- endfor -%}
+</td></tr>
 </table>
 {% endfor %}
-<p>The current state of the cycle: <code>ascn status --year {{ items[0].year }}</code>.</p>
+{%- if status %}
+<p>The current state of the cycle: <code>ascn status --year {{ status }}</code>
+(or <code>GET /v1/cycles/{{ status }}</code>). Commands run after
+<code>ascn login --url URL</code>, URL being the ASCN service you were given; HTTP calls
+take your bearer token.</p>
+{%- endif %}
 <p><small>The ASCN cycle (an automatic message; replies are not read)</small></p>
 </body></html>
 """
@@ -62,6 +86,47 @@ _ENV = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of "To act": words, then a command or HTTP call (if any), then words.
+    The HTML part shows ``code`` as code."""
+
+    lead: str = ""
+    code: str = ""
+    tail: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.lead}{self.code}{self.tail}"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who reads the mail, from the party label the cycle recorded."""
+
+    kind: str
+    """``nr``, ``shepherd``, ``chair_of_ascn``, ``asec``, ``jcm_report`` or ``other``."""
+    member_state: str | None = None
+
+    @classmethod
+    def of(cls, label: str) -> Recipient:
+        party = party_of(label)
+        if party.startswith("chair_of_ascn:nr:"):
+            return cls("chair_of_ascn", party.removeprefix("chair_of_ascn:nr:"))
+        kind, _, code = party.partition(":")
+        if kind in ("nr", "shepherd") and code:
+            return cls(kind, code)
+        if party in ("asec", "jcm_report"):
+            return cls(party)
+        return cls("other")
+
+    @property
+    def reads_the_cycle(self) -> bool:
+        """Whether the reader has a role that may read the cycle's status; the JCM
+        report's mailbox (and any label we do not know) has none."""
+        return self.kind in ("nr", "shepherd", "chair_of_ascn", "asec")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,23 +177,120 @@ class Item:
         return f"the step is escalated to {who} {when}."
 
     @property
-    def command(self) -> str:
-        if self.step == NOMINATION_STEP:
-            return (
-                f"ascn nominate --year {self.year} --file nominations.yaml "
-                f"--as {self.recipient}/<your id>"
-            )
-        return f"ascn approve --year {self.year} --step {self.step} --as chair_team/<your id>"
+    def reader(self) -> Recipient:
+        return Recipient.of(self.recipient)
 
     @property
-    def api(self) -> str:
-        if self.step == NOMINATION_STEP:
-            return f"POST /v1/cycles/{self.year}/nominations (or /nil-returns)"
-        return f"POST /v1/cycles/{self.year}/steps/{self.step}/approve"
+    def owed_by(self) -> Owed | None:
+        """Who owes the step, by the year's calendar; None for a step it does not have."""
+        return _steps_of(self.year).get(self.step, (None, ""))[0]
+
+    @property
+    def actions(self) -> tuple[Line, ...]:
+        """What this reader can do about this step, in commands their role may run."""
+        reader, owed = self.reader, self.owed_by
+        if reader.kind == "nr" and self.step == NOMINATION_STEP:
+            return self._nominate(reader.member_state or "<AMS>")
+        if reader.kind == "nr" and owed == "member_states":
+            return self._take_part()
+        if reader.kind == "nr" and owed == "chair_of_ascn":
+            return self._deliver(f"as the Chair of the ASCN ({reader.member_state}), deliver:")
+        if reader.kind == "chair_of_ascn":
+            return self._decide(_team(reader.member_state or ""))
+        if reader.kind == "shepherd" and self.kind == "escalation":
+            return self._follow_up()
+        if reader.kind == "asec" and owed in (None, "asec"):
+            return self._approve_as_asec()
+        if reader.kind == "jcm_report":
+            return (
+                Line(f"nothing to run: {self.step} is flagged outstanding for the JCM report,"),
+                Line("with those who still owe it; ASEC reports it to the JCM."),
+            )
+        return self._deliver("deliver:")
+
+    def _nominate(self, code: str) -> tuple[Line, ...]:
+        year = self.year
+        return (
+            Line(code=f"ascn nominate --year {year} --file nominations.yaml"),
+            Line("or, if nothing changed since last year:"),
+            Line("  ", f"ascn nil-return --year {year} --member-state {code}"),
+            Line("or over HTTP: ", f"POST /v1/cycles/{year}/nominations"),
+            Line("(for no change: ", f"POST /v1/cycles/{year}/nil-returns", ")"),
+        )
+
+    def _take_part(self) -> tuple[Line, ...]:
+        team = _chair(self.year)
+        return (
+            Line(f"take part in {self._title()}:"),
+            Line("attend it, and report what it asks of your member state."),
+            Line(f"Nothing for you to run: the Chair's team ({team})"),
+            Line("approves the step once every AMS has taken part. Tell the"),
+            Line("Chair's team when you have (write to them, not to this address)."),
+        )
+
+    def _deliver(self, verb: str) -> tuple[Line, ...]:
+        team = _chair(self.year)
+        return (
+            Line(verb),
+            Line(f"  {self._title()}."),
+            Line(f"Nothing for you to run: the Chair's team ({team})"),
+            Line("approves the step once it is done. Tell the Chair's team when"),
+            Line("it is (write to them, not to this address)."),
+        )
+
+    def _decide(self, team: str) -> tuple[Line, ...]:
+        year, step = self.year, self.step
+        return (
+            Line(f"as the Chair's team ({team}), approve the step when it is done:"),
+            Line("  ", f"ascn approve --year {year} --step {step}"),
+            Line("or give more time:"),
+            Line("  ", f'ascn extend --year {year} --step {step} --to YYYY-MM-DD --reason "..."'),
+            Line("or over HTTP: ", f"POST /v1/cycles/{year}/steps/{step}/approve"),
+            Line("(to give more time: ", f"POST /v1/cycles/{year}/steps/{step}/extend", ")"),
+        )
+
+    def _follow_up(self) -> tuple[Line, ...]:
+        return (
+            Line("follow up: ", f"ascn status --year {self.year}", " lists who is overdue;"),
+            Line("contact each of them (their NRs) and ask them to act."),
+            Line("or over HTTP: ", f"GET /v1/cycles/{self.year}"),
+        )
+
+    def _approve_as_asec(self) -> tuple[Line, ...]:
+        year, step = self.year, self.step
+        return (
+            Line("ASEC owes this step; once it is done, approve it:"),
+            Line("  ", f"ascn approve --year {year} --step {step}"),
+            Line("or over HTTP: ", f"POST /v1/cycles/{year}/steps/{step}/approve"),
+        )
+
+    def _title(self) -> str:
+        title = _steps_of(self.year).get(self.step, (None, ""))[1]
+        return f"{self.step} ({title})" if title else self.step
 
     @property
     def outstanding_text(self) -> str:
         return ", ".join(self.outstanding)
+
+
+def _team(chair: str) -> str:
+    return f"chair_team:{chair}" if len(chair) == 2 else "chair_team"
+
+
+def _chair(year: int) -> str:
+    """How a mail names the Chair's team of ``year``: by its role, where known."""
+    try:
+        return _team(ReferenceData.load().chair_for(year).code)
+    except ReferenceDataError:
+        return "chair_team"
+
+
+@functools.cache
+def _steps_of(year: int) -> dict[str, tuple[Owed, str]]:
+    """Each step of the year's calendar: who owes it and its title. The mail's row does
+    not say who owes the step; the calendar the cycle was planned from does."""
+    calendar: CycleCalendar = inaugural_2018() if year == 2018 else recurring(year)
+    return {s.step: (s.owed_by, s.title) for s in calendar.steps}
 
 
 def render(
@@ -142,8 +304,11 @@ def render(
     now: datetime,
 ) -> EmailMessage:
     """A multipart (text + HTML) mail with the given, deterministic Message-ID."""
+    # A digest goes to one party, so its first item says who reads it.
+    reader = items[0].reader
     context = {
         "name": to_name,
+        "status": items[0].year if reader.reads_the_cycle else None,
         "items": [
             {
                 "year": i.year,
@@ -151,8 +316,7 @@ def render(
                 "headline": i.headline,
                 "due": i.due,
                 "if_missed": i.if_missed,
-                "command": i.command,
-                "api": i.api,
+                "actions": i.actions,
                 "outstanding": i.outstanding_text,
             }
             for i in items

@@ -11,9 +11,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from domain.reference import ReferenceData
 
 STARTUP_S = 60
 EXAMPLE = Path(__file__).parents[2] / "examples" / "nominations-my-2027.yaml"
@@ -91,15 +94,18 @@ def test_up_serves_stops_cleanly_and_resumes_after_kill_9(stack: Stack) -> None:
     added = stack.ascn("users", "add", "sam", "--role", "shepherd:ID")
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip().splitlines()[-1]
-    started = stack.ascn("cycle", "start", "--year", "2027")
+    # Next year's cycle, whatever today is: its nominations open on 15 January of that
+    # year (recurring template), always after today, so they are not open yet.
+    year = datetime.now(UTC).year + 1
+    started = stack.ascn("cycle", "start", "--year", str(year))
     assert started.returncode == 0, started.stderr
-    # The 2027 nominations open in January 2027: the cycle refuses, in one line.
+    # Not open yet: the cycle refuses, in one line.
     nominated = stack.ascn(
-        "nominate", "--year", "2027", "--file", str(EXAMPLE), "--as", "nr:MY/aziz"
+        "nominate", "--year", str(year), "--file", str(EXAMPLE), "--as", "nr:MY/aziz"
     )
     assert nominated.returncode != 0
-    assert nominated.stderr.strip() == "error: refused: nominations for 2027 are not open yet"
-    approved = stack.ascn("approve", "--year", "2027", "--step", "scgw", "--as", "nr:MY/aziz")
+    assert nominated.stderr.strip() == f"error: refused: nominations for {year} are not open yet"
+    approved = stack.ascn("approve", "--year", str(year), "--step", "scgw", "--as", "nr:MY/aziz")
     assert "only the Chair's team" in approved.stderr
 
     assert stack.stop(signal.SIGKILL) == -signal.SIGKILL
@@ -107,11 +113,11 @@ def test_up_serves_stops_cleanly_and_resumes_after_kill_9(stack: Stack) -> None:
     assert not stack.temporal_listening()  # the dev server died with its parent
 
     stack.up()
-    status, body = stack.get("/v1/cycles/2027", token)
+    status, body = stack.get(f"/v1/cycles/{year}", token)
     assert status == 200
     assert isinstance(body, dict)
-    assert (body["year"], body["chair"]) == (2027, "SG")
-    assert stack.ascn("cycle", "start", "--year", "2027").returncode != 0  # still running
+    assert (body["year"], body["chair"]) == (year, ReferenceData.load().chair_for(year).code)
+    assert stack.ascn("cycle", "start", "--year", str(year)).returncode != 0  # still running
 
     assert stack.stop(signal.SIGINT) == 0
     assert not stack.temporal_listening()

@@ -46,12 +46,12 @@ async def test_a_reminder_goes_to_the_laggards_only_in_their_words(
     text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     assert "Sunday 28 February 2027, 23:59 (UTC+07:00)" in text
     assert "escalated to the shepherd at the deadline" in text
-    assert "ascn nominate --year 2027 --file nominations.yaml --as nr:MY/<your id>" in text
+    lines = [line.strip() for line in text.splitlines()]
+    assert "To act:    ascn nominate --year 2027 --file nominations.yaml" in lines
+    assert "ascn nil-return --year 2027 --member-state MY" in lines
     assert "POST /v1/cycles/2027/nominations" in text
     html = mail.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
-    assert (
-        "<code>ascn nominate --year 2027 --file nominations.yaml --as nr:MY/&lt;your id&gt;" in html
-    )
+    assert "<code>ascn nil-return --year 2027 --member-state MY</code>" in html
     delivered = outbox_events(engine)
     assert {e.recipient for e in delivered if isinstance(e, MailDelivered)} == {"nr:MY", "nr:TH"}
     assert {row["state"] for row in outbox_rows(engine, YEAR)} == {"delivered"}

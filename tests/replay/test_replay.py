@@ -2,29 +2,145 @@
 
 If this fails, the change to the workflow is not deterministic for cycles already
 running. Guard it with workflow.patched() (see the README), never by re-recording.
+
+Replay alone does not see every such change. Temporal matches each scheduled activity
+by its position and type, not its input: swap two ``record_cycle_fact`` calls (say a
+step's Noted and its StepCompleted) and the history still replays, while a running
+cycle would get the wrong results back and new cycles would record their facts in
+another order. So the second test also compares the activities the code schedules
+while it replays, with their idempotency keys and fact types, one by one, to those the
+checked-in history scheduled.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+from temporalio import workflow
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
+from temporalio.worker import (
+    Interceptor,
+    Replayer,
+    StartActivityInput,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+    WorkflowReplayResult,
+)
 
 from workflows.cycle import CycleWorkflow, workflow_id
 
 HISTORIES = Path(__file__).parent / "histories"
+# (activity, idempotency key, fact type): what one scheduled activity records, or asks.
+Scheduled = tuple[str, str | None, str | None]
 
 
-async def test_the_recorded_2018_cycle_replays_on_this_code() -> None:
+def history_2018() -> WorkflowHistory:
     history = WorkflowHistory.from_json(
         workflow_id(2018), (HISTORIES / "cycle-2018.json").read_text()
     )
     assert len(history.events) > 300  # a whole cycle, not a stub
+    return history
 
-    result = await Replayer(
-        workflows=[CycleWorkflow], data_converter=pydantic_data_converter
+
+async def replay(history: WorkflowHistory, *interceptors: Interceptor) -> WorkflowReplayResult:
+    return await Replayer(
+        workflows=[CycleWorkflow],
+        data_converter=pydantic_data_converter,
+        interceptors=interceptors,
     ).replay_workflow(history, raise_on_replay_failure=False)
 
+
+def scheduled(activity: str, payload: Any) -> Scheduled:
+    """What identifies a scheduled activity's effect: its name, the idempotency key its
+    event ids derive from, and the type of fact it records (``record_cycle_fact``)."""
+    if not isinstance(payload, dict):
+        return (activity, None, None)
+    key, fact = payload.get("idempotency_key"), payload.get("type")
+    return (activity, str(key) if key else None, str(fact) if fact else None)
+
+
+def as_json(value: Any) -> Any:
+    """An activity argument as the pydantic data converter puts it into history."""
+    (payload,) = pydantic_data_converter.payload_converter.to_payloads([value])
+    return json.loads(payload.data)
+
+
+def scheduled_in(history: WorkflowHistory) -> list[Scheduled]:
+    """The activities the history's commands scheduled, in order: the checked-in
+    sequence every running cycle of this kind has recorded."""
+    found: list[Scheduled] = []
+    event: HistoryEvent
+    for event in history.events:
+        if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            continue
+        attributes = event.activity_task_scheduled_event_attributes
+        (payload,) = attributes.input.payloads
+        found.append(scheduled(attributes.activity_type.name, json.loads(payload.data)))
+    return found
+
+
+class ScheduledActivities(Interceptor):
+    """Notes each activity the workflow code schedules, as it replays."""
+
+    def __init__(self) -> None:
+        self.seen: list[Scheduled] = []
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor]:
+        seen = self.seen
+
+        class Outbound(WorkflowOutboundInterceptor):
+            def start_activity(self, input: StartActivityInput) -> workflow.ActivityHandle[Any]:
+                (argument,) = input.args
+                seen.append(scheduled(input.activity, as_json(argument)))
+                return super().start_activity(input)
+
+        class Inbound(WorkflowInboundInterceptor):
+            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+                super().init(Outbound(outbound))
+
+        return Inbound
+
+
+async def test_the_recorded_2018_cycle_replays_on_this_code() -> None:
+    result = await replay(history_2018())
+
     assert result.replay_failure is None, result.replay_failure
+
+
+async def test_replaying_it_schedules_the_same_facts_in_the_same_order() -> None:
+    history = history_2018()
+    expected = scheduled_in(history)
+    # The checked-in sequence is read as it should be: the cycle's first commands.
+    assert expected[:3] == [
+        ("load_nomination_ledgers", None, None),
+        ("record_cycle_fact", "ascn-cycle-2018/cycle-opened", "CycleOpened"),
+        ("record_cycle_fact", "ascn-cycle-2018/nomination_deadline/opened", "StepOpened"),
+    ]
+    assert expected[-1] == (
+        "record_cycle_fact",
+        "ascn-cycle-2018/cycle-completed",
+        "CycleCompleted",
+    )
+
+    noted = ScheduledActivities()
+    result = await replay(history, noted)
+
+    first_difference = next(
+        (i for i, pair in enumerate(zip(noted.seen, expected, strict=False)) if pair[0] != pair[1]),
+        min(len(noted.seen), len(expected)),
+    )
+    assert noted.seen == expected, (
+        f"activity {first_difference + 1} differs from the checked-in history: this code "
+        f"schedules {noted.seen[first_difference : first_difference + 2]}, the history has "
+        f"{expected[first_difference : first_difference + 2]} "
+        f"({len(noted.seen)} against {len(expected)} activities; replay failure: "
+        f"{str(result.replay_failure)[:300] or 'none'})"
+    )

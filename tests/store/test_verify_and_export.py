@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
-from sqlalchemy import Engine, delete, update
+import pytest
+from sqlalchemy import Engine, delete, text, update
+from sqlalchemy.exc import DataError
 
 from eventstore.export import export_events
 from eventstore.schema import events as events_table
@@ -95,6 +99,55 @@ def test_a_rehashed_event_still_breaks_its_successors_link(engine: Engine) -> No
 
     assert broken is not None
     assert (broken.stream_id, broken.version) == ("cycle-2018", 2)
+
+
+def damage_data(engine: Engine) -> str:
+    """Store data at cycle-2018 version 2 that no longer reads back as an event's data;
+    return what the broken link should say about it.
+
+    SQLite keeps JSON as text, so the text can stop being JSON at all. PostgreSQL's
+    JSONB refuses such text, so there the closest damage is JSON that is not an
+    object (the store only ever writes an object)."""
+    rewrite = text("UPDATE events SET data = :data WHERE stream_id = 'cycle-2018' AND version = 2")
+    if engine.dialect.name == "postgresql":
+        refused = pytest.raises(DataError, match="invalid input syntax for type json")
+        with refused, engine.begin() as conn:
+            conn.execute(rewrite, {"data": '{"n": 1'})
+        with engine.begin() as conn:
+            conn.execute(rewrite, {"data": '["n", 1]'})
+        return "the event's stored data is JSON but not an object (list)"
+    with engine.begin() as conn:
+        conn.execute(rewrite, {"data": '{"n": 1'})
+    return "the event's stored data does not decode as JSON"
+
+
+def test_data_that_no_longer_decodes_is_a_broken_link_not_a_crash(engine: Engine) -> None:
+    seeded(engine)
+    reason = damage_data(engine)
+
+    report = verify_store(EventStore(engine), page_size=2)
+
+    assert report.broken is not None
+    assert (report.broken.stream_id, report.broken.version) == ("cycle-2018", 2)
+    assert reason in report.broken.reason
+    assert report.events_checked == 1  # it stops at the first broken link
+
+
+def test_ascn_verify_reports_undecodable_data_as_tampering(engine: Engine) -> None:
+    seeded(engine)
+    reason = damage_data(engine)
+    url = engine.url.render_as_string(hide_password=False)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ascn", "verify", "--db", url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("TAMPERED: stream 'cycle-2018' breaks at version 2 "), (
+        result.stderr
+    )
+    assert reason in result.stderr
 
 
 def test_export_writes_one_json_line_per_event_with_every_field(engine: Engine) -> None:

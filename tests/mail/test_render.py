@@ -1,0 +1,291 @@
+"""Each mail tells its reader what that reader can do, and nothing their role may not.
+
+Every recipient kind the cycle mails (an NR owing nominations, an NR owing another
+member-states step, the NR of the Chair owing a Chair-of-the-ASCN step, the shepherd,
+the Chair of the ASCN, ASEC, the JCM report) is rendered through both templates (text
+and HTML), alone and in a digest. Every ``ascn`` command and HTTP call a mail names is
+mapped to its Action and checked against ``domain.access.permits`` for the reader's role.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from domain.access import Action, Scope, permits
+from domain.actors import Actor
+from domain.calendar import inaugural_2018, recurring
+from domain.reference import ReferenceData
+from mail.render import Item, render
+
+REFERENCE = ReferenceData.load()
+DEADLINE = datetime(2027, 2, 28, 23, 59, 59, tzinfo=timezone(timedelta(hours=7)))
+NOW = datetime(2027, 2, 14, 1, 0, tzinfo=UTC)
+PARTS = ("plain", "html")
+
+# Every command a mail may name, and what it does; ``login`` is no action (anyone may).
+COMMANDS: dict[str, Action | None] = {
+    "nominate": Action.SUBMIT_NOMINATIONS,
+    "nil-return": Action.DECLARE_NIL_RETURN,
+    "approve": Action.APPROVE_STEP,
+    "extend": Action.EXTEND_DEADLINE,
+    "waive": Action.WAIVE_STEP,
+    "exceptions grant": Action.GRANT_EXCEPTION,
+    "status": Action.READ_CYCLE,
+    "login": None,
+}
+ROUTES: tuple[tuple[str, Action], ...] = (
+    (r"POST /v1/cycles/\d+/nominations", Action.SUBMIT_NOMINATIONS),
+    (r"POST /v1/cycles/\d+/nil-returns", Action.DECLARE_NIL_RETURN),
+    (r"POST /v1/cycles/\d+/steps/\w+/approve", Action.APPROVE_STEP),
+    (r"POST /v1/cycles/\d+/steps/\w+/extend", Action.EXTEND_DEADLINE),
+    (r"POST /v1/cycles/\d+/steps/\w+/waive", Action.WAIVE_STEP),
+    (r"POST /v1/cycles/\d+/exceptions", Action.GRANT_EXCEPTION),
+    (r"GET /v1/cycles/\d+", Action.READ_CYCLE),
+    (r"POST /v1/cycles", Action.START_CYCLE),
+)
+COMMAND = re.compile(r"\bascn (exceptions grant|[a-z][a-z-]*)((?: --?[a-z-]+(?: [^\s-]\S*)?)*)")
+ROUTE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE) /v1/[^\s)]*")
+
+
+def reader_of(recipient: str) -> Actor | None:
+    """The role each party label acts in; the JCM report's mailbox has none."""
+    if recipient.startswith("chair_of_ascn:nr:"):
+        return Actor.chair_team(recipient.removeprefix("chair_of_ascn:nr:"), "chair")
+    kind, _, code = recipient.partition(":")
+    if kind == "nr":
+        return Actor.nr(code, "nr")
+    if kind == "shepherd":
+        return Actor.shepherd(code, "shepherd")
+    if recipient == "asec":
+        return Actor(id="imd", role="asec")
+    return None
+
+
+def owed_by(year: int, step: str) -> str:
+    calendar = inaugural_2018() if year == 2018 else recurring(year)
+    return next(s.owed_by for s in calendar.steps if s.step == step)
+
+
+def named(text: str) -> list[tuple[str, Action | None, str | None]]:
+    """Every command and HTTP call in ``text``: (what, action, member state it names)."""
+    found: list[tuple[str, Action | None, str | None]] = []
+    for match in COMMAND.finditer(text):
+        name, options = match.group(1), match.group(2)
+        assert name in COMMANDS, f"the mail names an unknown command: {match.group(0)!r}"
+        state = re.search(r"--member-state (\w+)", options)
+        found.append((f"ascn {name}", COMMANDS[name], state.group(1) if state else None))
+    for match in ROUTE.finditer(text):
+        call = match.group(0)
+        action = next((a for pattern, a in ROUTES if re.fullmatch(pattern, call)), None)
+        assert action is not None, f"the mail names an unknown HTTP call: {call!r}"
+        found.append((call, action, None))
+    return found
+
+
+def forbidden(recipient: str, year: int, step: str, text: str) -> list[str]:
+    """What ``text`` tells ``recipient`` to run that its role may not."""
+    reader = reader_of(recipient)
+    refused: list[str] = []
+    for what, action, state in named(text):
+        if reader is None:  # no role: no command at all, not even a login
+            refused.append(what)
+            continue
+        if action is None:
+            continue
+        scope = Scope(
+            year=year,
+            chair=REFERENCE.chair_for(year).code,
+            shepherd=REFERENCE.shepherd_for(year).code,
+            member_state=state or reader.member_state,
+            owed_by=owed_by(year, step),
+        )
+        if not permits(reader, action, scope):
+            refused.append(what)
+    return refused
+
+
+def part(item_or_items: Item | list[Item], which: str) -> str:
+    items = item_or_items if isinstance(item_or_items, list) else [item_or_items]
+    message = render(
+        message_id="<0@ascn>", subject="[ASCN] test", sender="ascn@ascn.example",
+        to_name="Reader", to_address="reader@ascn.example", items=items, now=NOW,
+    )  # fmt: skip
+    body = message.get_body(preferencelist=(which,))
+    assert body is not None
+    content = body.get_content()
+    assert isinstance(content, str)
+    if which == "html":  # read the HTML as its reader sees it: "To act: ..."
+        content = html.unescape(re.sub(r"<[^>]+>", "", content.replace("</th>", ": ")))
+    return " ".join(content.split())
+
+
+@dataclass(frozen=True)
+class Case:
+    recipient: str
+    year: int
+    step: str
+    kind: str
+    rung: str
+    lines: tuple[str, ...]
+    """What "To act" must say (whitespace folded)."""
+    runs: frozenset[str]
+    """Exactly the commands and HTTP calls the mail names (with the footer's)."""
+
+    @property
+    def item(self) -> Item:
+        outstanding = ("nr:MY", "nr:TH") if self.kind == "escalation" else ()
+        return Item(
+            year=self.year, step=self.step, rung=self.rung, kind=self.kind,
+            recipient=self.recipient, deadline=DEADLINE, outstanding=outstanding,
+        )  # fmt: skip
+
+
+READS_2027 = frozenset({"ascn status", "ascn login", "GET /v1/cycles/2027"})
+READS_2018 = frozenset({"ascn status", "ascn login", "GET /v1/cycles/2018"})
+CASES = [
+    Case(
+        "nr:MY", 2027, "nomination_deadline", "reminder", "T-7",
+        ("To act: ascn nominate --year 2027 --file nominations.yaml",
+         "ascn nil-return --year 2027 --member-state MY",
+         "POST /v1/cycles/2027/nominations", "POST /v1/cycles/2027/nil-returns"),
+        READS_2027 | {"ascn nominate", "ascn nil-return", "POST /v1/cycles/2027/nominations",
+                      "POST /v1/cycles/2027/nil-returns"},
+    ),
+    Case(
+        "nr:MY", 2027, "scgw", "reminder", "T-14",
+        ("To act: take part in scgw (Smart Cities Governance Workshop)",
+         "Nothing for you to run: the Chair's team (chair_team:SG) approves the step once "
+         "every AMS has taken part", "write to them, not to this address"),
+        READS_2027,
+    ),
+    Case(
+        "nr:TH", 2018, "scgw", "reminder", "T-1",
+        ("To act: take part in scgw (Smart Cities Governance Workshop, Singapore)",
+         "the Chair's team (chair_team:SG) approves the step once every AMS has taken part"),
+        READS_2018,
+    ),
+    Case(
+        "nr:SG", 2027, "annual_meeting", "reminder", "T-7",
+        ("To act: as the Chair of the ASCN (SG), deliver: annual_meeting",
+         "Nothing for you to run: the Chair's team (chair_team:SG) approves the step"),
+        READS_2027,
+    ),
+    Case(
+        "nr:SG", 2018, "framework_draft", "reminder", "T-14",
+        ("To act: as the Chair of the ASCN (SG), deliver: framework_draft",
+         "the Chair's team (chair_team:SG) approves the step"),
+        READS_2018,
+    ),
+    Case(
+        "shepherd:ID", 2027, "nomination_deadline", "escalation", "deadline",
+        ("To act: follow up: ascn status --year 2027 lists who is overdue; contact each of them",
+         "GET /v1/cycles/2027"),
+        READS_2027,
+    ),
+    Case(
+        "shepherd:SG", 2018, "scgw", "escalation", "deadline",
+        ("To act: follow up: ascn status --year 2018 lists who is overdue",),
+        READS_2018,
+    ),
+    Case(
+        "chair_of_ascn:nr:SG", 2027, "nomination_deadline", "escalation", "deadline+7d",
+        ("To act: as the Chair's team (chair_team:SG), approve the step when it is done: "
+         "ascn approve --year 2027 --step nomination_deadline",
+         'ascn extend --year 2027 --step nomination_deadline --to YYYY-MM-DD --reason "..."',
+         "POST /v1/cycles/2027/steps/nomination_deadline/approve",
+         "POST /v1/cycles/2027/steps/nomination_deadline/extend"),
+        READS_2027 | {"ascn approve", "ascn extend",
+                      "POST /v1/cycles/2027/steps/nomination_deadline/approve",
+                      "POST /v1/cycles/2027/steps/nomination_deadline/extend"},
+    ),
+    Case(
+        "chair_of_ascn:nr:SG", 2018, "annual_meeting", "escalation", "deadline+7d",
+        ("ascn approve --year 2018 --step annual_meeting",
+         "ascn extend --year 2018 --step annual_meeting --to YYYY-MM-DD"),
+        READS_2018 | {"ascn approve", "ascn extend",
+                      "POST /v1/cycles/2018/steps/annual_meeting/approve",
+                      "POST /v1/cycles/2018/steps/annual_meeting/extend"},
+    ),
+    Case(
+        "asec", 2027, "acc", "reminder", "T-7",
+        ("To act: ASEC owes this step; once it is done, approve it: "
+         "ascn approve --year 2027 --step acc", "POST /v1/cycles/2027/steps/acc/approve"),
+        READS_2027 | {"ascn approve", "POST /v1/cycles/2027/steps/acc/approve"},
+    ),
+    Case(
+        "asec", 2018, "endorsement", "reminder", "T-1",
+        ("ascn approve --year 2018 --step endorsement",),
+        READS_2018 | {"ascn approve", "POST /v1/cycles/2018/steps/endorsement/approve"},
+    ),
+    Case(
+        "jcm_report", 2027, "scgw", "escalation", "deadline+14d",
+        ("To act: nothing to run: scgw is flagged outstanding for the JCM report",),
+        frozenset(),
+    ),
+]  # fmt: skip
+IDS = [f"{c.recipient}-{c.year}-{c.step}" for c in CASES]
+
+
+@pytest.mark.parametrize("which", PARTS)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_each_reader_is_told_what_they_can_do(case: Case, which: str) -> None:
+    text = part(case.item, which)
+
+    for line in case.lines:
+        assert line in text
+    assert {what for what, _, _ in named(text)} == case.runs
+    assert forbidden(case.recipient, case.year, case.step, text) == []
+
+
+@pytest.mark.parametrize("which", PARTS)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_a_digest_tells_each_item_its_own_action(case: Case, which: str) -> None:
+    # The same reader's digest: this item, and the same reminder or escalation a
+    # rung later (digests list a party's items of the day, in order).
+    later = Item(
+        year=case.year, step=case.step, rung=f"{case.rung}+", kind=case.kind,
+        recipient=case.recipient, deadline=DEADLINE + timedelta(days=7),
+    )  # fmt: skip
+    text = part([case.item, later], which)
+
+    assert "1. " in text or which == "html"
+    for line in case.lines:
+        assert text.count(line) >= 2, line
+    assert forbidden(case.recipient, case.year, case.step, text) == []
+
+
+@pytest.mark.parametrize(
+    ("recipient", "step", "text", "refused"),
+    [
+        # What the mails said before: an NR told to run the Chair's team's approve...
+        ("nr:MY", "scgw", "To act: ascn approve --year 2027 --step scgw --as chair_team/x",
+         ["ascn approve"]),
+        ("nr:MY", "scgw", "or POST /v1/cycles/2027/steps/scgw/approve",
+         ["POST /v1/cycles/2027/steps/scgw/approve"]),
+        # ...the shepherd told to nominate, an NR told to act for another member state...
+        ("shepherd:ID", "nomination_deadline", "ascn nominate --year 2027 --file f.yaml",
+         ["ascn nominate"]),
+        ("nr:MY", "nomination_deadline", "ascn nil-return --year 2027 --member-state TH",
+         ["ascn nil-return"]),
+        # ...ASEC told to extend, the Chair's team of another year, the JCM report's mailbox.
+        ("asec", "acc", "ascn extend --year 2027 --step acc --to 2027-12-01 --reason r",
+         ["ascn extend"]),
+        ("chair_of_ascn:nr:PH", "scgw", "ascn approve --year 2027 --step scgw",
+         ["ascn approve"]),
+        ("jcm_report", "scgw", "ascn status --year 2027", ["ascn status"]),
+    ],
+)  # fmt: skip
+def test_the_role_check_refuses_what_a_role_may_not_run(
+    recipient: str, step: str, text: str, refused: list[str]
+) -> None:
+    assert forbidden(recipient, 2027, step, text) == refused
+
+
+def test_an_unknown_command_in_a_mail_fails_the_check() -> None:
+    with pytest.raises(AssertionError, match="unknown command"):
+        named("run ascn reset --year 2027")
