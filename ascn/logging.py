@@ -55,8 +55,9 @@ def configure_logging(*, level: str, fmt: Literal["console", "json"]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Alembic announces every step at INFO; the CLI reports the outcome itself.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Libraries that narrate every request or migration step at INFO.
+    for chatty in ("alembic", "httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     # Workflow and activity context travels as fields (ExtraAdder), not in the message.
     workflow.logger.workflow_info_on_message = False
     activity.logger.activity_info_on_message = False

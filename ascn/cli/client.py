@@ -36,7 +36,13 @@ class ApiError(Exception):
     """The API refused or failed the request; the message is its own detail."""
 
     def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"{detail} (HTTP {status})")
+        if status == 409:
+            message = f"refused: {detail}"
+        elif status == 403:
+            message = f"not allowed: {detail}"
+        else:
+            message = f"{detail} (HTTP {status})"
+        super().__init__(message)
         self.status = status
 
 
