@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from domain.actors import Actor
+from domain.events import CycleOpened
+from domain.streams import cycle_stream
+from eventstore.codec import to_new_event
+from eventstore.store import EventStore
 from services.errors import CycleNotFound, CycleUnavailable
 from tests.api.conftest import NOW, FakeGateway, bearer
 from workflows.messages import DeclareNilReturnUpdate, SubmitNominationsUpdate
@@ -212,3 +219,18 @@ def test_without_a_live_token_a_bad_body_is_still_a_401(
 
     problem_of(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_year_whose_cycle_already_ran_is_never_started_again(
+    client: TestClient, gateway: FakeGateway, tokens: dict[str, str], api_engine: Engine
+) -> None:
+    fact = CycleOpened(year=2030, chair="VN", shepherd="ID", template="recurring")
+    ran = to_new_event(
+        fact, event_id=uuid.uuid4(), occurred_at=NOW, actor=Actor(id="ascn-engine", role="system")
+    )
+    EventStore(api_engine).append(cycle_stream(2030), [ran], expected_version=0)
+
+    response = client.post("/v1/cycles", json={"year": 2030}, headers=bearer(tokens["shepherd:ID"]))
+
+    assert "the 2030 cycle already ran" in problem_of(response, 409)["detail"]
+    assert gateway.calls == []

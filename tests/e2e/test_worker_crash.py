@@ -25,9 +25,11 @@ from domain.calendar import CyclePlan
 from domain.streams import nominations_stream
 from eventstore.store import EventStore
 from eventstore.verify import verify_store
+from services.sealing import Sealer
 from tests.e2e.conftest import (
     LADDER,
     NOMINATION_STEP,
+    YEAR,
     CycleHandle,
     WorkerProcess,
     approve_each_step,
@@ -41,6 +43,7 @@ from tests.e2e.conftest import (
     wait_for_facts,
     wait_for_step,
 )
+from tests.sealing import SEAL_KEYS
 from tests.workflows.plans import nominate
 from workflows.cycle import CycleWorkflow
 from workflows.messages import SubmitNominationsUpdate, UpdateResult
@@ -156,12 +159,14 @@ async def test_a_killed_worker_loses_no_fact_and_repeats_none(
     recorded_before = [e.type for e in cycle_facts(store)]
     first.kill()
 
-    # With no worker running, Thailand submits before the deadline, stamped with the
-    # time it was sent (as the CLI and the API stamp it): the call waits for a worker.
+    # With no worker running, Thailand submits before the deadline, sealed with the time
+    # ascn received it (as the services seal it): the call waits for a worker.
     sent_at = datetime.now(UTC)
     deadline = plan.steps[0].deadline
     assert sent_at < deadline
-    on_time = nominate("TH", "Bangkok").model_copy(update={"sent_at": sent_at})
+    on_time = Sealer(SEAL_KEYS, lambda: sent_at).seal(
+        YEAR, "submit_nominations", nominate("TH", "Bangkok")
+    )
     thailand = asyncio.create_task(
         submit_until_taken(handle, on_time, update_id=f"th-{unique}", within=120)
     )
@@ -179,8 +184,8 @@ async def test_a_killed_worker_loses_no_fact_and_repeats_none(
     await asyncio.wait_for(handle.result(), timeout=30)
 
     assert recorded_before == ["CycleOpened", "StepOpened"]
-    # Sent before the deadline, taken by a worker only after it: it is judged by when
-    # it was sent, so it is on time (no LateSubmissionRecorded), and recorded as of then.
+    # Received before the deadline, taken by a worker only after it: it is judged by when
+    # ascn received it, so it is on time (no LateSubmissionRecorded), recorded as of then.
     assert taken_after > deadline
     assert submitted.recorded == ("NominationsSubmitted",)
     (thai,) = store.read_stream(nominations_stream("TH"))
