@@ -9,7 +9,7 @@ from temporalio import activity
 
 from activities.errors import domain_errors_are_final
 from activities.logging import activity_logger
-from activities.recording import Recorded, event_id
+from activities.recording import AppendedFacts, event_id
 from domain.actors import Actor
 from domain.events import REGISTRY
 from domain.ledger import NominationLedger
@@ -48,7 +48,7 @@ class CycleActivities:
 
     @activity.defn(name="record_cycle_fact")
     @domain_errors_are_final
-    def record_fact(self, request: RecordFactRequest) -> Recorded:
+    def record_fact(self, request: RecordFactRequest) -> AppendedFacts:
         fact = REGISTRY.decode(request.type, request.schema_version, request.data)
         new = to_new_event(
             fact,
@@ -62,7 +62,7 @@ class CycleActivities:
             "recorded", stream=stream, position=result.positions[0],
             already_recorded=result.already_recorded,
         )  # fmt: skip
-        return Recorded(
+        return AppendedFacts(
             stream_id=stream,
             types=(request.type,),
             positions=result.positions,

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from temporalio import activity
 
 from activities.errors import domain_errors_are_final
-from activities.recording import Recorded, record_decision
+from activities.recording import AppendedFacts, record_decision
 from domain.actors import Actor
 from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
 from domain.events import DomainEvent
@@ -52,7 +52,7 @@ class NominationActivities:
 
     @activity.defn(name="submit_nominations")
     @domain_errors_are_final
-    def submit_nominations(self, request: SubmitNominationsRequest) -> Recorded:
+    def submit_nominations(self, request: SubmitNominationsRequest) -> AppendedFacts:
         command = request.command
         return self._record(
             request,
@@ -64,7 +64,7 @@ class NominationActivities:
 
     @activity.defn(name="declare_nil_return")
     @domain_errors_are_final
-    def declare_nil_return(self, request: DeclareNilReturnRequest) -> Recorded:
+    def declare_nil_return(self, request: DeclareNilReturnRequest) -> AppendedFacts:
         command = request.command
         return self._record(
             request,
@@ -76,7 +76,7 @@ class NominationActivities:
 
     @activity.defn(name="grant_exception")
     @domain_errors_are_final
-    def grant_exception(self, request: GrantExceptionRequest) -> Recorded:
+    def grant_exception(self, request: GrantExceptionRequest) -> AppendedFacts:
         command = request.command
         return self._record(
             request,
@@ -88,7 +88,7 @@ class NominationActivities:
 
     def _record(
         self, request: _Request, member_state: str, actor: Actor, at: datetime, rule: Rule
-    ) -> Recorded:
+    ) -> AppendedFacts:
         def decide(history: Sequence[DomainEvent]) -> list[DomainEvent]:
             return rule(NominationLedger.from_events(member_state, history))
 

@@ -30,7 +30,7 @@ def event_id(idempotency_key: str, index: int) -> uuid.UUID:
     return uuid.uuid5(EVENT_ID_NAMESPACE, f"{idempotency_key}#{index}")
 
 
-class Recorded(BaseModel):
+class AppendedFacts(BaseModel):
     """What a request recorded: event types and their global positions."""
 
     model_config = ConfigDict(frozen=True)
@@ -52,7 +52,7 @@ def record_decision(
     decide: Decide,
     actor: Actor,
     occurred_at: datetime,
-) -> Recorded:
+) -> AppendedFacts:
     """Run ``decide`` on the stream's events and append its events exactly once."""
     version = 0
     for _ in range(MAX_ATTEMPTS):
@@ -70,7 +70,9 @@ def record_decision(
         ]  # fmt: skip
         version = history[-1].version if history else 0
         if not new_events:
-            return Recorded(stream_id=stream_id, types=(), positions=(), already_recorded=False)
+            return AppendedFacts(
+                stream_id=stream_id, types=(), positions=(), already_recorded=False
+            )
         try:
             result = store.append(stream_id, new_events, expected_version=version)
         except ConcurrencyError:
@@ -78,7 +80,7 @@ def record_decision(
             # after a short random pause so that racing writers spread out.
             time.sleep(random.uniform(0.001, 0.02))  # noqa: S311 (not security)
             continue
-        return Recorded(
+        return AppendedFacts(
             stream_id=stream_id,
             types=tuple(event.type for event in new_events),
             positions=result.positions,
@@ -87,14 +89,14 @@ def record_decision(
     raise ConcurrencyError(stream_id, version, store.stream_version(stream_id))
 
 
-def _earlier(store: EventStore, stream_id: str, idempotency_key: str) -> Recorded | None:
+def _earlier(store: EventStore, stream_id: str, idempotency_key: str) -> AppendedFacts | None:
     first = store.read_event(event_id(idempotency_key, 0))
     if first is None:
         return None
     events = store.read_stream(stream_id, from_version=first.version)
     ids = {event_id(idempotency_key, index) for index in range(len(events))}
     mine = [e for e in events if e.event_id in ids]
-    return Recorded(
+    return AppendedFacts(
         stream_id=stream_id,
         types=tuple(e.type for e in mine),
         positions=tuple(e.position for e in mine),

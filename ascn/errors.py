@@ -18,7 +18,7 @@ class UsageError(Exception):
     """A problem the user can fix; its message says how."""
 
 
-def describe(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
     if isinstance(error, ValidationError):
         settings = error.title == "Settings"
         problems = "; ".join(

@@ -42,7 +42,7 @@ def _who(people: Iterable[str]) -> str:
     return ", ".join(people) or "no one"
 
 
-def describe(fact: DomainEvent, zone: ZoneInfo) -> str:
+def narrate(fact: DomainEvent, zone: ZoneInfo) -> str:
     if isinstance(fact, CycleOpened):
         return (
             f"cycle {fact.year} opens ({fact.template}): "
@@ -99,7 +99,7 @@ def print_timeline(store: EventStore, console: Console, plan: CyclePlan) -> None
     console.print(f"[bold]ASCN cycle {plan.year}[/bold]  (dates in {plan.zone}; * capital)")
     for event in cycle_events(store, plan.year, plan.member_states):
         when = event.occurred_at.astimezone(zone).strftime(DATE)
-        line = f"  {when}  {describe(to_domain(event), zone)}  [dim]{event.actor}[/dim]"
+        line = f"  {when}  {narrate(to_domain(event), zone)}  [dim]{event.actor}[/dim]"
         console.print(line, soft_wrap=True)
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.errors import InvalidActor
-from domain.values import describe
+from domain.values import line_of
 
 FIXED_ROLES = ("admin", "asec", "system")
 """The roles that act for no member state: admin, ASEC (with its IMD), the engine."""
@@ -70,7 +70,7 @@ class Actor(BaseModel):
         try:
             return cls(id=id_, role=role)
         except ValidationError as exc:
-            raise InvalidActor(f"actor label {label!r} is invalid: {describe(exc)}") from exc
+            raise InvalidActor(f"actor label {label!r} is invalid: {line_of(exc)}") from exc
 
     @classmethod
     def chair_team(cls, member_state: str, id: str) -> Actor:

@@ -34,7 +34,7 @@ from domain.reference_models import (
     ShepherdTerm,
 )
 from domain.rotation import next_in_rotation
-from domain.values import canonical_key, describe
+from domain.values import canonical_key, line_of
 
 __all__ = [
     "ChairAnchor",
@@ -76,7 +76,7 @@ class ReferenceData(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            raise InvalidReferenceData(f"invalid reference data: {describe(exc)}") from exc
+            raise InvalidReferenceData(f"invalid reference data: {line_of(exc)}") from exc
 
     def with_member_state(self, state: MemberState) -> ReferenceData:
         """A copy with one more member state (e.g. a newly admitted AMS)."""

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field, ValidationError
 from domain.actors import Actor
 from domain.errors import UnknownMemberState
 from domain.reference import ReferenceData
-from domain.values import describe
+from domain.values import line_of
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
@@ -38,7 +38,7 @@ def check_role(role: str) -> str:
     try:
         actor = Actor(id="someone", role=role)
     except ValidationError as error:
-        raise ValueError(describe(error).removeprefix("role: ")) from None
+        raise ValueError(line_of(error).removeprefix("role: ")) from None
     if actor.is_legacy:
         raise ValueError(
             f"role {role!r} must name its member state: {role}:<AMS> (the shepherd AMS, or "

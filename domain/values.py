@@ -37,7 +37,7 @@ def canonical_key(name: str) -> str:
     return name.strip().casefold()
 
 
-def describe(error: ValidationError) -> str:
+def line_of(error: ValidationError) -> str:
     """A validation error as one line: each problem, prefixed by where it is."""
     problems = []
     for item in error.errors():

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         NominationActivities,
         SubmitNominationsRequest,
     )
-    from activities.recording import Recorded
+    from activities.recording import AppendedFacts
     from domain.access import Action
     from domain.actors import Actor
     from domain.calendar import CyclePlan, PlannedStep
@@ -55,7 +55,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import (
         ApproveStepUpdate,
         CycleInput,
-        CycleState,
+        CycleMemory,
         CycleStatus,
         DeclareNilReturnUpdate,
         ExtendDeadlineUpdate,
@@ -92,7 +92,7 @@ class CycleWorkflow:
     def __init__(self, cycle: CycleInput) -> None:
         self.input = cycle
         self.plan: CyclePlan = cycle.plan
-        self.state: CycleState = cycle.state or CycleState(
+        self.state: CycleMemory = cycle.state or CycleMemory(
             deadlines={s.step: s.deadline for s in cycle.plan.steps}
         )
         self.progress = Progress(self.plan, self.state)
@@ -277,7 +277,7 @@ class CycleWorkflow:
         self,
         update: NominationUpdate,
         rule: Callable[[NominationLedger], list[DomainEvent]],
-        activity: Callable[[NominationActivities, Any], Recorded],
+        activity: Callable[[NominationActivities, Any], AppendedFacts],
         request: BaseModel,
     ) -> UpdateResult:
         """Decide on the ledger as the activity will, record it, then apply it here."""

@@ -22,7 +22,7 @@ from domain.seal import Seal
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
-class CycleState(BaseModel):
+class CycleMemory(BaseModel):
     """Everything the workflow knows; carried over on continue-as-new."""
 
     next_step: int = 0
@@ -56,7 +56,7 @@ class CycleInput(BaseModel):
     continue_as_new_after: int = Field(default=4_000, ge=1)
     # Upsert year, current step and overdue count (see workflows/search.py).
     search_attributes: bool = False
-    state: CycleState | None = None
+    state: CycleMemory | None = None
 
 
 class SealedUpdate(BaseModel):

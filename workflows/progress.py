@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.calendar import CyclePlan, PlannedStep
-from workflows.messages import CycleState, CycleStatus, StepState, StepStatus
+from workflows.messages import CycleMemory, CycleStatus, StepState, StepStatus
 
 NOMINATION_STEP = "nomination_deadline"
 
@@ -18,7 +18,7 @@ Due = tuple[str, datetime, str | None]
 
 
 class Progress:
-    def __init__(self, plan: CyclePlan, state: CycleState) -> None:
+    def __init__(self, plan: CyclePlan, state: CycleMemory) -> None:
         self.plan = plan
         self.state = state
 

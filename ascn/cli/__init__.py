@@ -9,7 +9,7 @@ import typer
 
 from ascn.cli import acting, cycles, mail, running, store, users
 from ascn.cli.client import ApiError
-from ascn.errors import describe
+from ascn.errors import one_line
 
 app = typer.Typer(
     help="ASEAN Smart Cities Network: the yearly reporting chain.",
@@ -34,5 +34,5 @@ def main() -> None:
         sys.exit(1)
     except Exception as error:  # the user gets one line, never a traceback
         logging.getLogger("ascn.cli").debug("command failed", exc_info=error)
-        typer.echo(f"error: {describe(error)}", err=True)
+        typer.echo(f"error: {one_line(error)}", err=True)
         sys.exit(2)

@@ -17,7 +17,7 @@ from domain.errors import (
     UnsupportedSchemaVersion,
 )
 from domain.events.base import DomainEvent
-from domain.values import describe
+from domain.values import line_of
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns the data of version n into the data of version n + 1."""
@@ -105,7 +105,7 @@ class EventRegistry:
             return cls.model_validate(upgraded)
         except ValidationError as exc:
             raise InvalidEventData(
-                f"{type} v{schema_version} data does not validate as v{current}: {describe(exc)}"
+                f"{type} v{schema_version} data does not validate as v{current}: {line_of(exc)}"
             ) from exc
 
     def decode_encoded(self, encoded: EncodedEvent) -> DomainEvent:
