@@ -21,6 +21,7 @@ from ascn.settings import Settings
 from domain.actors import Actor
 from domain.calendar import end_of_day
 from domain.reference import ReferenceData
+from eventstore.lag import ReadLag
 from eventstore.readmodels.cycles import CycleView
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import SubmitNominationsUpdate, UpdateResult
@@ -133,3 +134,13 @@ def print_status(console: Console, view: CycleView) -> None:
             )
     else:
         console.print("no one is overdue")
+
+
+def print_lag(console: Console, lag: ReadLag) -> None:
+    """Only when the read models trail the store: what was read may lack recent facts."""
+    if lag.behind:
+        console.print(
+            f"[yellow]read models at position {lag.projected_position} of {lag.store_head}"
+            f"[/yellow] ({lag.behind} event(s) not projected yet; is `ascn project` running?)",
+            soft_wrap=True,
+        )

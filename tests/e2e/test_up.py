@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +69,19 @@ class Stack:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
 
+    def caught_up(self, path: str, token: str) -> dict[str, object]:
+        """The status once the projector inside `ascn up` has applied every stored event."""
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            try:
+                status, body = self.get(path, token)
+            except urllib.error.HTTPError as error:  # 404 until the cycle is projected
+                status, body = error.code, None
+            if status == 200 and isinstance(body, dict) and body["behind"] == 0:
+                return body
+            assert time.monotonic() < deadline, f"never caught up: {status} {body}"
+            time.sleep(0.5)
+
     def temporal_listening(self) -> bool:
         with socket.socket() as probe:
             return probe.connect_ex(("127.0.0.1", self.temporal)) == 0
@@ -107,10 +121,9 @@ def test_up_serves_stops_cleanly_and_resumes_after_kill_9(stack: Stack) -> None:
     assert not stack.temporal_listening()  # the dev server died with its parent
 
     stack.up()
-    status, body = stack.get("/v1/cycles/2027", token)
-    assert status == 200
-    assert isinstance(body, dict)
+    body = stack.caught_up("/v1/cycles/2027", token)
     assert (body["year"], body["chair"]) == (2027, "SG")
+    assert body["projected_position"] == body["store_head"] > 0
     assert stack.ascn("cycle", "start", "--year", "2027").returncode != 0  # still running
 
     assert stack.stop(signal.SIGINT) == 0
