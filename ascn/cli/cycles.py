@@ -50,9 +50,13 @@ def read_status(db: str | None, year: int) -> tuple[CycleStatusView | None, Read
         return view, view.lag if view else lag_of(built.engine, [CycleProjection.name])
 
 
-def no_cycle(year: int, lag: ReadLag, hint: str) -> UsageError:
-    pending = f"; {lag.behind} event(s) are not projected yet" if lag.behind else ""
-    return UsageError(f"no cycle {year} in this store{pending} ({hint})")
+def no_cycle(year: int, lag: ReadLag) -> UsageError:
+    if lag.behind:
+        return UsageError(
+            f"no cycle {year} in the read models; {lag.behind} event(s) are not projected yet "
+            "(is `ascn project` running?)"
+        )
+    return UsageError(f"no cycle {year} in this store (start one: ascn cycle start --year {year})")
 
 
 @app.command()
@@ -60,7 +64,7 @@ def status(year: Year, db: DbOption = None) -> None:
     """The cycle's steps, deadlines and who is overdue, from the read models."""
     view, lag = read_status(db, year)
     if view is None:
-        raise no_cycle(year, lag, f"start one: ascn cycle start --year {year}")
+        raise no_cycle(year, lag)
     print_status(out, view)
     print_lag(out, lag)
 
@@ -100,7 +104,7 @@ def calendar(
     """The cycle's deadlines as an iCalendar feed (one event per step, with alarms)."""
     view, lag = read_status(db, year)
     if view is None:
-        raise no_cycle(year, lag, "is `ascn project` running?")
+        raise no_cycle(year, lag)
     if member_state is not None:
         ReferenceData.load().member_state(member_state)
     body = cycle_calendar(view, now=datetime.now(UTC), member_state=member_state)
