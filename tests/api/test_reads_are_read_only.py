@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 import structlog
-from click.testing import Result
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from api import tables as _api_tables  # noqa: F401  (registers the tables the dump reads)
 from api.app import create_app

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,7 @@ class Stack:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
 
-    def caught_up(self, path: str, token: str) -> dict[str, object]:
+    def caught_up(self, path: str, token: str) -> dict[str, Any]:
         """The status once the projector inside `ascn up` has applied every stored event."""
         deadline = time.monotonic() + STARTUP_S
         while True:
