@@ -1,4 +1,9 @@
-"""Where a cycle stands, as the status route shows it: the cycle read model."""
+"""Where a cycle stands, as the status route shows it: the cycle read model.
+
+Reads only read. The projector keeps the read models up to date; a status says
+how far behind the store it was when read (``projected_position``, ``store_head``,
+``behind``), and the other reads say it in ``Ascn-*`` headers.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,29 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from eventstore.readmodels.cycles import CycleView, cycle_view
-from eventstore.readmodels.registry import catch_up_all
+from eventstore.lag import ReadLag
+from eventstore.readmodels.cycles import CycleStatusView, cycle_status_view
 
 
 class StatusReader(Protocol):
-    def cycle_status(self, year: int) -> CycleView | None:
-        """The year's cycle; None if the store knows no cycle of that year."""
+    def cycle_status(self, year: int) -> CycleStatusView | None:
+        """The year's cycle; None if the read models know no cycle of that year."""
         ...
 
 
 class ReadModelStatus:
-    """The cycle read model, caught up with the store before each read."""
+    """The cycle read model as the projector left it."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def cycle_status(self, year: int) -> CycleView | None:
-        catch_up_all(self._engine)
-        return cycle_view(self._engine, year)
+    def cycle_status(self, year: int) -> CycleStatusView | None:
+        return cycle_status_view(self._engine, year)
+
+
+def lag_headers(lag: ReadLag) -> dict[str, str]:
+    return {
+        "Ascn-Projected-Position": str(lag.projected_position),
+        "Ascn-Store-Head": str(lag.store_head),
+        "Ascn-Behind": str(lag.behind),
+    }

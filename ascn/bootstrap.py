@@ -21,6 +21,7 @@ from temporalio.client import Client
 from ascn.logging import configure_logging
 from ascn.payload_codec import AesGcmCodec, encrypted_converter
 from ascn.settings import Settings
+from domain.contacts import Contacts
 from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
 from eventstore.store import EventStore
@@ -40,7 +41,8 @@ class Services:
     engine: Engine
     store: EventStore
     reference: ReferenceData
-    """Loaded once here and handed to whoever needs it."""
+    contacts: Contacts
+    """Both loaded once here and handed to whoever needs them."""
 
 
 def configure(settings: Settings) -> None:
@@ -54,7 +56,7 @@ def services(settings: Settings, *, create: bool = False) -> Iterator[Services]:
     try:
         yield Services(
             settings=settings, engine=engine, store=EventStore(engine),
-            reference=ReferenceData.load(),
+            reference=ReferenceData.load(), contacts=Contacts.load(),
         )  # fmt: skip
     finally:
         engine.dispose()

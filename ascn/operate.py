@@ -13,6 +13,7 @@ from rich.table import Table
 
 from api.models import Nominations
 from ascn.errors import UsageError
+from eventstore.lag import ReadLag
 from eventstore.readmodels.cycles import CycleView
 
 
@@ -87,3 +88,13 @@ def print_status(console: Console, view: CycleView) -> None:
             )
     else:
         console.print("no one is overdue")
+
+
+def print_lag(console: Console, lag: ReadLag) -> None:
+    """Only when the read models trail the store: what was read may lack recent facts."""
+    if lag.behind:
+        console.print(
+            f"[yellow]read models at position {lag.projected_position} of {lag.store_head}"
+            f"[/yellow] ({lag.behind} event(s) not projected yet; is `ascn project` running?)",
+            soft_wrap=True,
+        )

@@ -29,8 +29,7 @@ from domain.events import (
 )
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.codec import to_domain
-from eventstore.projections import ProjectionRunner
-from eventstore.readmodels.nominations import NominationsProjection, accepted_nominations
+from eventstore.readmodels.nominations import accepted_nominations
 from eventstore.records import RecordedEvent
 from eventstore.store import EventStore
 from eventstore.verify import verify_store
@@ -104,7 +103,6 @@ def print_timeline(store: EventStore, console: Console, plan: CyclePlan) -> None
 
 
 def print_summary(built: Services, console: Console, year: int) -> bool:
-    ProjectionRunner(built.engine, NominationsProjection()).catch_up()
     accepted = accepted_nominations(built.engine, year)
     table = Table(title=f"Accepted nominations {year}: {len(accepted)} cities")
     for column in ("AMS", "city", "capital", "late", "exception"):

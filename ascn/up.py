@@ -1,8 +1,10 @@
 """`ascn up`: the whole stack on the embedded defaults, in one process tree.
 
 The Temporal dev server (state in .ascn/temporal.db) runs as a child process; the
-worker, the HTTP API and the mail dispatcher run in this process. Ctrl-C (or SIGTERM) stops the API,
-drains the worker and stops the server. Starting again resumes every cycle.
+worker, the HTTP API, the projector (the read models and the mail outbox) and the
+mail dispatcher run in this process. Ctrl-C (or SIGTERM) stops the API, lets the
+projector finish its pass, drains the worker and stops the server. Starting again
+resumes every cycle.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from ascn.bootstrap import (
     services,
 )
 from ascn.devserver import dev_server
+from ascn.projections import app_projector
 from ascn.settings import Settings
 from eventstore import migrate
+from eventstore.projector import DEFAULT_INTERVAL_S
 from mail.dispatch import dispatch
 from workers.worker import create_worker
 
@@ -45,6 +49,7 @@ class Ports:
 
 
 MAIL_INTERVAL_S = 60.0
+PROJECT_INTERVAL_S = DEFAULT_INTERVAL_S
 
 
 def mail_target(settings: Settings) -> str:
@@ -56,7 +61,8 @@ async def send_mail_every(interval: float, built: Services, settings: Settings) 
     transport = mail_transport(settings)
     while True:
         await asyncio.to_thread(
-            asyncio.run, dispatch(built.engine, transport, sender=settings.mail_from)
+            asyncio.run,
+            dispatch(built.engine, transport, sender=settings.mail_from, contacts=built.contacts),
         )
         await asyncio.sleep(interval)
 
@@ -108,6 +114,11 @@ async def run_up(
             )  # fmt: skip
             async with worker:
                 serving = asyncio.create_task(api.serve())
+                projecting = asyncio.create_task(
+                    app_projector(built.engine, built.contacts).run_async(
+                        stop, interval=PROJECT_INTERVAL_S
+                    )
+                )
                 mailing = asyncio.create_task(send_mail_every(MAIL_INTERVAL_S, built, settings))
                 announce(f"Temporal    {server.address}  (state in {server.database})")
                 announce(f"Temporal UI {server.ui}")
@@ -115,6 +126,7 @@ async def run_up(
                 announce(f"HTTP API    http://{ports.host}:{ports.api}  (OpenAPI at /docs)")
                 announce(f"codec       http://{ports.host}:{ports.api}/codec  (admin token)")
                 announce(f"event store {built.engine.url.render_as_string(hide_password=True)}")
+                announce(f"projector   every {PROJECT_INTERVAL_S:g} s (read models, mail outbox)")
                 announce(f"mail        every {MAIL_INTERVAL_S:.0f} s to {mail_target(settings)}")
                 announce("Ctrl-C stops everything; starting again resumes where it left off.")
                 await asyncio.wait(
@@ -122,6 +134,8 @@ async def run_up(
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 api.should_exit = True
+                stop.set()
                 mailing.cancel()
                 await serving
+                await projecting
     announce("stopped")

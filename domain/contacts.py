@@ -7,6 +7,7 @@ placeholders; an operation replaces it with its own (``Contacts.from_file``).
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 from pathlib import Path
@@ -33,9 +34,8 @@ class Contacts(BaseModel):
 
     @classmethod
     def load(cls) -> Contacts:
-        """The packaged placeholders (``domain/data/contacts.json``)."""
-        text = resources.files("domain").joinpath("data/contacts.json").read_text("utf-8")
-        return cls.from_dict(json.loads(text))
+        """The packaged placeholders (``domain/data/contacts.json``), read once."""
+        return _packaged()
 
     @classmethod
     def from_file(cls, path: Path) -> Contacts:
@@ -53,3 +53,9 @@ class Contacts(BaseModel):
 def party_of(recipient: str) -> str:
     """``nr:MY/aziz`` -> ``nr:MY``; a bare party label is returned as is."""
     return recipient.partition("/")[0]
+
+
+@functools.cache
+def _packaged() -> Contacts:
+    text = resources.files("domain").joinpath("data/contacts.json").read_text("utf-8")
+    return Contacts.from_dict(json.loads(text))

@@ -8,6 +8,8 @@ PostgreSQL: psycopg 3; appends serialize on an advisory lock (see ``store.py``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +91,14 @@ def _create_sqlite_engine(url: URL, *, echo: bool, must_exist: bool) -> Engine:
 
 def is_postgresql(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection in one read transaction, so that what it reads is one consistent
+    snapshot (SQLite: the WAL snapshot; PostgreSQL: REPEATABLE READ)."""
+    with engine.connect() as conn:
+        if is_postgresql(conn):
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn

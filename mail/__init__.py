@@ -1,1 +1,1 @@
-"""E-mail reminders and calendar feeds of the yearly cycle."""
+"""E-mail reminders and escalations of the yearly cycle: rules, outbox queue, dispatch."""

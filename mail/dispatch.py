@@ -1,7 +1,7 @@
 """Sending the queued mails of the outbox, and recording what became of them.
 
-``dispatch`` first catches the outbox projection up (so every ReminderSent and
-StepEscalated recorded so far has its rows), then sends each due queued row:
+The projector queues the mails (``mail.outbox``); ``dispatch`` only sends each
+due queued row:
 
 * delivered: ``MailDelivered`` is appended to ``outbox-<year>`` with an event id
   derived from the row's message id (a retry records it once), then the row is
@@ -23,44 +23,36 @@ can drop the duplicate. A delivered row is never sent again.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine
 
 from domain.actors import Actor
 from domain.contacts import Contacts
 from domain.events import DomainEvent, MailDelivered, MailFailed
 from eventstore.codec import to_new_event
-from eventstore.projections import ProjectionRunner
-from eventstore.readmodels.outbox import OutboxProjection, outbox_stream
-from eventstore.readmodels.schema import outbox
 from eventstore.store import EventStore
+from mail.outbox import due_rows, mark, waiting
 from mail.render import Item, render
+from mail.rules import backoff, digest_message_id, digest_subject, outbox_stream
 from mail.transport import DeliveryError, Transport
 
 MAILER = Actor(id="mailer", role="system")
 EVENT_ID_NAMESPACE = uuid.UUID("0b6f8a0e-51c1-4f7e-9d8c-6d1f2e7a2018")
-MAX_BACKOFF = timedelta(hours=1)
 
 
 def event_id_for(message_id: str, outcome: str) -> uuid.UUID:
     return uuid.uuid5(EVENT_ID_NAMESPACE, f"{message_id}#{outcome}")
 
 
-def backoff(attempts: int) -> timedelta:
-    """1, 2, 4... minutes after the n-th failed attempt, at most an hour."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
-
-
 @dataclass
 class DispatchReport:
     queued: int = 0
-    """Rows the projection queued in this run."""
+    """Mails waiting in the queue (due or not) when the pass began."""
     sent: list[str] = field(default_factory=list)
     """Message-IDs handed to the transport and accepted."""
     retrying: list[str] = field(default_factory=list)
@@ -75,12 +67,9 @@ async def dispatch(
     contacts: Contacts | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> DispatchReport:
-    """Queue what the store calls for, then send every due queued mail once."""
+    """Send every due queued mail once (the projector queues them)."""
     contacts = contacts or Contacts.load()
-    report = DispatchReport()
-    before = _count(engine)
-    ProjectionRunner(engine, OutboxProjection(contacts)).catch_up()
-    report.queued = _count(engine) - before
+    report = DispatchReport(queued=waiting(engine))
     store = EventStore(engine)
     now = clock()
     for group in _due_groups(engine, now):
@@ -88,19 +77,9 @@ async def dispatch(
     return report
 
 
-def _count(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return len(conn.execute(select(outbox.c.message_id)).all())
-
-
 def _due_groups(engine: Engine, now: datetime) -> list[list[dict[str, Any]]]:
-    query = (
-        select(outbox)
-        .where(and_(outbox.c.state == "queued", outbox.c.next_attempt_at <= now))
-        .order_by(outbox.c.created_position, outbox.c.recipient)
-    )
-    with engine.connect() as conn:
-        rows = [row._asdict() for row in conn.execute(query)]
+    """One group per immediate mail; one per daily recipient, its digest."""
+    rows = due_rows(engine, now)
     groups: list[list[dict[str, Any]]] = []
     digests: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -131,9 +110,8 @@ async def _send_group(
     if len(pending) == 1:
         mail_id, subject = first["message_id"], first["subject"]
     else:
-        ids = "|".join(sorted(row["message_id"] for row in pending))
-        mail_id = f"<{hashlib.sha256(ids.encode('utf-8')).hexdigest()[:32]}@ascn>"
-        subject = f"[ASCN] Daily digest: {len(pending)} reminders and escalations"
+        mail_id = digest_message_id(row["message_id"] for row in pending)
+        subject = digest_subject(len(pending))
     contact = contacts.get(first["recipient"])
     message = render(
         message_id=mail_id,
@@ -153,13 +131,13 @@ async def _send_group(
     report.sent.append(mail_id)
     for row in pending:
         _record(store, row, MailDelivered, now, message_id=mail_id, outcome="delivered")
-        _mark(engine, row["message_id"], state="delivered", attempts=row["attempts"] + 1)
+        mark(engine, row["message_id"], state="delivered", attempts=row["attempts"] + 1)
 
 
 def _already_delivered(engine: Engine, store: EventStore, row: dict[str, Any]) -> bool:
     if store.read_event(event_id_for(row["message_id"], "delivered")) is None:
         return False
-    _mark(engine, row["message_id"], state="delivered", attempts=row["attempts"])
+    mark(engine, row["message_id"], state="delivered", attempts=row["attempts"])
     return True
 
 
@@ -177,10 +155,10 @@ def _failed(
             store, row, MailFailed, now, message_id=row["message_id"], outcome="failed",
             reason=error.reason[:500] or "refused", permanent=True,
         )  # fmt: skip
-        _mark(engine, row["message_id"], state="failed", attempts=attempts, error=error.reason)
+        mark(engine, row["message_id"], state="failed", attempts=attempts, error=error.reason)
         report.failed.append(row["message_id"])
         return
-    _mark(
+    mark(
         engine, row["message_id"], state="queued", attempts=attempts, error=error.reason,
         next_attempt_at=now + backoff(attempts),
     )  # fmt: skip
@@ -224,22 +202,6 @@ def _record(
         actor=MAILER,
     )
     store.append(outbox_stream(row["year"]), [new], expected_version=None)
-
-
-def _mark(
-    engine: Engine,
-    message_id: str,
-    *,
-    state: str,
-    attempts: int,
-    error: str | None = None,
-    next_attempt_at: datetime | None = None,
-) -> None:
-    values: dict[str, Any] = {"state": state, "attempts": attempts, "last_error": error}
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
-    with engine.begin() as conn:
-        conn.execute(update(outbox).where(outbox.c.message_id == message_id).values(**values))
 
 
 def _local(deadline: datetime | None, offset_minutes: int | None) -> datetime | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from api import tables as _api_tables  # noqa: F401  (registers tables)
+from eventstore.readmodels import accounts_tables as _api_tables  # noqa: F401  (registers tables)
 from eventstore.readmodels import schema as _readmodel_tables  # noqa: F401  (registers tables)
 from eventstore.schema import metadata
 

@@ -1,13 +1,13 @@
 """Users and their tokens: one function per use case, each for an admin only.
 
-Each takes a typed command and the acting user, asks the access policy first, and
-returns a typed result or raises a domain error (``services.errors``, NotAuthorised).
+Each takes a typed command and the acting user, asks the access policy first, and returns a
+typed result or raises a domain error (``services.errors``, NotAuthorised).
 
 Every change is an event in the ``users`` stream, naming who made it; the tables
-``api_users`` and ``api_tokens`` follow the stream (``api.users``). They cannot be
-written in one transaction with the events: ``EventStore.append`` runs a transaction of
-its own on a driver connection of its own (``eventstore/appender.py``), which cannot
-join ours. So a change goes in three steps:
+``api_users`` and ``api_tokens`` follow the stream (``eventstore.readmodels.accounts``).
+They cannot be written in one transaction with the events: ``EventStore.append`` runs a
+transaction of its own on a driver connection of its own (``eventstore/appender.py``), which
+cannot join ours. So a change goes in three steps:
 
 1. decide, against the tables with every recorded event applied (``caught_up``);
 2. append the events, expecting the stream at the version those tables show. Their ids
@@ -17,9 +17,9 @@ join ours. So a change goes in three steps:
    event is ever applied twice.
 
 A crash between 2 and 3 leaves the tables behind the stream (a revoked token would still
-work) until the next users command, which first applies what is missing: simply retrying
-the command repairs the tables, then finds the change made (disabling twice is a no-op,
-a second revoke is "already revoked", a second add "already exists").
+work) until the next users command, which first applies what is missing: simply retrying the
+command repairs the tables, then finds the change made (disabling twice is a no-op, a second
+revoke is "already revoked", a second add "already exists").
 """
 
 from __future__ import annotations
@@ -34,18 +34,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from api.users import TokenInfo as TokenInfo
-from api.users import User as User
-from api.users import UserInfo as UserInfo
-from api.users import (
-    all_users,
-    catch_up,
-    caught_up,
-    find_token,
-    find_user,
-    live_user,
-    token_hash,
-)
 from domain.access import Action, authorize
 from domain.actors import Actor
 from domain.events import (
@@ -61,6 +49,18 @@ from domain.users import KnownName, Role, UserName
 from eventstore.codec import to_new_event
 from eventstore.errors import ConcurrencyError, EventIdConflict
 from eventstore.hashing import canonical_json
+from eventstore.readmodels.accounts import TokenInfo as TokenInfo
+from eventstore.readmodels.accounts import User as User
+from eventstore.readmodels.accounts import UserInfo as UserInfo
+from eventstore.readmodels.accounts import (
+    all_users,
+    catch_up,
+    caught_up,
+    find_token,
+    find_user,
+    live_user,
+    token_hash,
+)
 from eventstore.store import EventStore, utc_now
 from services.errors import TokenAlreadyRevoked, UnknownToken, UnknownUser, UserError, UserExists
 
@@ -150,7 +150,9 @@ def add_user(directory: Directory, command: AddUser, actor: Actor) -> UserInfo:
 def list_users(directory: Directory, _: ListUsers, actor: Actor) -> tuple[UserInfo, ...]:
     """Every user with their tokens' ids and times (never the tokens)."""
     authorize(actor, Action.MANAGE_USERS)
-    with caught_up(directory.engine) as (conn, _version):
+    # A read only reads: what the tables show (a change whose events a crash left
+    # unapplied shows once the next users command has applied them).
+    with directory.engine.connect() as conn:
         return tuple(all_users(conn))
 
 

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response
 from api.auth import may
 from api.context import Context
 from api.problems import problem_responses
+from api.status import lag_headers
 from domain.access import Action
 from domain.actors import Actor
 from domain.errors import UnknownMemberState
-from domain.reference import ReferenceData
-from eventstore.readmodels.cycles import CycleView
-from mail.calendar import cycle_calendar
+from eventstore.readmodels.cycles import CycleStatusView
+from feeds.ical import cycle_calendar
 
 router = APIRouter(prefix="/v1/cycles", tags=["calendar"])
 
@@ -30,23 +30,23 @@ FEED_RESPONSES = {
 }
 
 
-def _view(context: Context, year: int) -> CycleView:
+def _view(context: Context, year: int) -> CycleStatusView:
     view = context.status.cycle_status(year)
     if view is None:
         raise HTTPException(404, f"no cycle is known for {year}")
     return view
 
 
-def _feed(body: bytes, filename: str) -> Response:
-    headers = {"Content-Disposition": f'inline; filename="{filename}"'}
+def _feed(body: bytes, filename: str, view: CycleStatusView) -> Response:
+    headers = {"Content-Disposition": f'inline; filename="{filename}"', **lag_headers(view.lag)}
     return Response(body, media_type=CALENDAR, headers=headers)
 
 
 @router.get("/{year}/calendar.ics", response_class=Response, responses=FEED_RESPONSES)
 def cycle_feed(year: YearPath, _: Reader, context: Context) -> Response:
     """Every step deadline of the cycle, one event each (UID ``<year>-<step>@ascn``)."""
-    body = cycle_calendar(_view(context, year), now=context.clock())
-    return _feed(body, f"ascn-{year}.ics")
+    view = _view(context, year)
+    return _feed(cycle_calendar(view, now=context.clock()), f"ascn-{year}.ics", view)
 
 
 @router.get(
@@ -57,8 +57,9 @@ def member_state_feed(
 ) -> Response:
     """The deadlines a member state's National Representative owes in the cycle."""
     try:
-        ReferenceData.load().member_state(member_state)
+        context.cycles.reference.member_state(member_state)
     except UnknownMemberState as error:
         raise HTTPException(404, str(error)) from None
-    body = cycle_calendar(_view(context, year), now=context.clock(), member_state=member_state)
-    return _feed(body, f"ascn-{year}-{member_state}.ics")
+    view = _view(context, year)
+    body = cycle_calendar(view, now=context.clock(), member_state=member_state)
+    return _feed(body, f"ascn-{year}-{member_state}.ics", view)

@@ -20,7 +20,7 @@ from api.models import (
 from api.problems import problem_responses
 from domain.access import Action
 from domain.actors import Actor
-from eventstore.readmodels.cycles import CycleView
+from eventstore.readmodels.cycles import CycleStatusView
 from services import cycles
 from services.commands import (
     AllowException,
@@ -73,9 +73,12 @@ async def start_cycle(body: StartCycleBody, actor: Starter, context: Context) ->
     )  # fmt: skip
 
 
-@router.get("/{year}", response_model=CycleView, responses=problem_responses(401, 403, 404, 422))
-def cycle_status(year: YearPath, _: Reader, context: Context) -> CycleView:
-    """Where the year's cycle stands: its steps, deadlines and who is overdue."""
+@router.get(
+    "/{year}", response_model=CycleStatusView, responses=problem_responses(401, 403, 404, 422)
+)
+def cycle_status(year: YearPath, _: Reader, context: Context) -> CycleStatusView:
+    """Where the year's cycle stands: its steps, deadlines and who is overdue, as the
+    read models show it, and how many stored events they do not reflect yet (``behind``)."""
     status = context.status.cycle_status(year)
     if status is None:
         raise HTTPException(404, f"no cycle is known for {year}")

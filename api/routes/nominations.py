@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from api.auth import may
 from api.context import Context
 from api.models import NilReturn, Nominations, Recorded
 from api.problems import problem_responses
 from api.routes.cycles import BODY_PROBLEMS, IdempotencyKey, YearPath, recorded
+from api.status import lag_headers
 from domain.access import Action, reads_every_member_state
 from domain.actors import Actor
-from eventstore.projections import ProjectionRunner
-from eventstore.readmodels.nominations import (
-    AcceptedNomination,
-    NominationsProjection,
-    accepted_nominations,
-)
+from eventstore.readmodels.nominations import AcceptedNomination, accepted_nominations_and_lag
 from services import cycles
 from services.commands import FileNilReturn, Nominate
 
@@ -60,10 +56,13 @@ async def declare_nil_return(
     response_model=list[AcceptedNomination],
     responses=problem_responses(401, 403, 422),
 )
-def list_nominations(year: YearPath, actor: Reader, context: Context) -> list[AcceptedNomination]:
-    """The year's accepted nominations; an NR sees only their own member state's."""
-    ProjectionRunner(context.engine, NominationsProjection()).catch_up()
-    rows = accepted_nominations(context.engine, year)
+def list_nominations(
+    year: YearPath, actor: Reader, context: Context, response: Response
+) -> list[AcceptedNomination]:
+    """The year's accepted nominations; an NR sees only their own member state's. The
+    ``Ascn-Behind`` header counts the stored events the list does not reflect yet."""
+    rows, lag = accepted_nominations_and_lag(context.engine, year)
+    response.headers.update(lag_headers(lag))
     if reads_every_member_state(actor):
         return rows
     return [row for row in rows if row.member_state == actor.member_state]

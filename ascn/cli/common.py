@@ -17,6 +17,7 @@ DbOption = Annotated[
 ]
 Year = Annotated[int, typer.Option(help="Cycle year.")]
 out = Console()
+err = Console(stderr=True)
 log = structlog.get_logger("ascn.cli")
 
 

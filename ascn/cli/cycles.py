@@ -12,14 +12,14 @@ import typer
 
 from ascn.bootstrap import connect_client, services
 from ascn.cli.acting import signed_in
-from ascn.cli.common import DbOption, Year, group, load, out
+from ascn.cli.common import DbOption, Year, err, group, load, out
 from ascn.cycles import SCHEDULE_ID, create_yearly_schedule
 from ascn.errors import UsageError
-from ascn.operate import print_status
+from ascn.operate import print_lag, print_status
 from domain.reference import ReferenceData
-from eventstore.readmodels.cycles import cycle_view
-from eventstore.readmodels.registry import catch_up_all
-from mail.calendar import cycle_calendar
+from eventstore.lag import ReadLag, lag_of
+from eventstore.readmodels.cycles import CycleProjection, CycleStatusView, cycle_status_view
+from feeds.ical import cycle_calendar
 
 app = typer.Typer()
 cycle_app = group("Start and follow yearly cycles.")
@@ -40,17 +40,30 @@ def cycle_start(
     )
 
 
+def read_status(db: str | None, year: int) -> tuple[CycleStatusView | None, ReadLag]:
+    """The year's cycle as the read models show it; they are never caught up here."""
+    with services(load(db)) as built:
+        view = cycle_status_view(built.engine, year)
+        return view, view.lag if view else lag_of(built.engine, [CycleProjection.name])
+
+
+def no_cycle(year: int, lag: ReadLag) -> UsageError:
+    if lag.behind:
+        return UsageError(
+            f"no cycle {year} in the read models; {lag.behind} event(s) are not projected yet "
+            "(is `ascn project` running?)"
+        )
+    return UsageError(f"no cycle {year} in this store (start one: ascn cycle start --year {year})")
+
+
 @app.command()
 def status(year: Year, db: DbOption = None) -> None:
     """The cycle's steps, deadlines and who is overdue, from the read models."""
-    with services(load(db)) as built:
-        catch_up_all(built.engine)
-        view = cycle_view(built.engine, year)
+    view, lag = read_status(db, year)
     if view is None:
-        raise UsageError(
-            f"no cycle {year} in this store (start one: ascn cycle start --year {year})"
-        )
+        raise no_cycle(year, lag)
     print_status(out, view)
+    print_lag(out, lag)
 
 
 @app.command()
@@ -86,14 +99,13 @@ def calendar(
     db: DbOption = None,
 ) -> None:
     """The cycle's deadlines as an iCalendar feed (one event per step, with alarms)."""
-    with services(load(db)) as built:
-        catch_up_all(built.engine)
-        view = cycle_view(built.engine, year)
+    view, lag = read_status(db, year)
     if view is None:
-        raise UsageError(f"no cycle {year} in this store")
+        raise no_cycle(year, lag)
     if member_state is not None:
-        ReferenceData.load().member_state(member_state)
+        ReferenceData.load().member_state(member_state)  # cached: read once a process
     body = cycle_calendar(view, now=datetime.now(UTC), member_state=member_state)
+    print_lag(err, lag)
     if out_file is None:
         sys.stdout.buffer.write(body)
     else:

@@ -10,7 +10,10 @@ import typer
 
 from ascn.bootstrap import mail_transport, services
 from ascn.cli.common import DbOption, group, load, out
+from ascn.operate import print_lag
+from eventstore.lag import lag_of
 from mail.dispatch import dispatch
+from mail.outbox import OutboxProjection
 
 mail_app = group("E-mail reminders and escalations.")
 
@@ -21,16 +24,24 @@ def mail_dispatch(
     interval: Annotated[float, typer.Option(min=1, help="Seconds between passes.")] = 60,
     db: DbOption = None,
 ) -> None:
-    """Queue the mails the cycle's reminders and escalations call for, and send them."""
+    """Send the queued reminder and escalation mails that are due (the projector queues them)."""
     settings = load(db)
     transport = mail_transport(settings)
     with services(settings) as built:
         while True:
-            report = asyncio.run(dispatch(built.engine, transport, sender=settings.mail_from))
+            # As the queue stood when the pass began: the mail events the pass itself
+            # records are not the projector's delay.
+            lag = lag_of(built.engine, [OutboxProjection.name])
+            report = asyncio.run(
+                dispatch(
+                    built.engine, transport, sender=settings.mail_from, contacts=built.contacts
+                )
+            )
             out.print(
                 f"queued {report.queued}, sent {len(report.sent)}, "
                 f"retrying {len(report.retrying)}, failed {len(report.failed)}"
             )
+            print_lag(out, lag)
             if once:
                 return
             time.sleep(interval)

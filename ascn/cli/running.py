@@ -1,18 +1,21 @@
-"""Operator commands that run parts of the stack: the worker, `ascn up`, the demo."""
+"""Operator commands that run parts of the stack: the worker, the projector, `ascn up`,
+the demo."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ascn.bootstrap import configure, serve_worker, services
-from ascn.cli.common import load, out
+from ascn.cli.common import DbOption, load, log, out
+from ascn.projections import app_projector
 from ascn.settings import load_settings
 from ascn.up import Ports, run_up
-from domain.reference import ReferenceData
 
 app = typer.Typer()
 
@@ -24,13 +27,38 @@ def worker() -> None:
 
 
 @app.command()
+def project(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    interval: Annotated[float, typer.Option(min=0.05, help="Seconds between passes.")] = 1.0,
+    db: DbOption = None,
+) -> None:
+    """Keep every read model and the mail outbox up to date, until Ctrl-C or SIGTERM."""
+    with services(load(db)) as built:
+        projector = app_projector(built.engine, built.contacts)
+        if once:
+            applied = projector.run_once()
+            head, positions = projector.positions()
+            done = ", ".join(f"{name} +{count}" for name, count in applied.items())
+            out.print(f"projected: {done}", soft_wrap=True)
+            out.print(f"read models at position {min(positions.values())} of {head}")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        log.info("projector started", projections=projector.names, interval=interval)
+        projector.run(stop, interval=interval)
+        log.info("projector stopped")
+
+
+@app.command()
 def up(
     data_dir: Annotated[Path, typer.Option(help="Where the embedded state lives.")] = Path(".ascn"),
     api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
     temporal_port: Annotated[int, typer.Option(help="Temporal frontend port.")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal web UI port.")] = 8233,
 ) -> None:
-    """Start the whole stack on the embedded defaults: Temporal, the worker, the HTTP API."""
+    """Start the whole stack on the embedded defaults: Temporal, the worker, the HTTP API,
+    the projector and the mail dispatcher."""
     settings = load()
     ports = Ports(temporal=temporal_port, temporal_ui=ui_port, api=api_port)
     asyncio.run(run_up(settings, data_dir, ports, out.print))
@@ -48,6 +76,6 @@ def demo(
 
     with services(load_settings(db_url=db, log_level=log_level.upper()), create=True) as built:
         configure(built.settings)
-        intact = asyncio.run(run_demo(built, ReferenceData.load(), out))
+        intact = asyncio.run(run_demo(built, built.reference, out))
     if not intact:
         raise typer.Exit(1)

@@ -11,11 +11,11 @@ import typer
 from rich.table import Table
 
 from ascn.bootstrap import services
-from ascn.cli.common import DbOption, group, load, log, out
+from ascn.cli.common import DbOption, err, group, load, log, out
+from ascn.operate import print_lag
 from eventstore import migrate as migrations
 from eventstore.export import export_events
-from eventstore.projections import ProjectionRunner
-from eventstore.readmodels.nominations import NominationsProjection, accepted_nominations
+from eventstore.readmodels.nominations import accepted_nominations_and_lag
 from eventstore.verify import verify_store
 
 app = typer.Typer()
@@ -71,8 +71,8 @@ def nominations(
 ) -> None:
     """List the accepted nominations of a year: AMS, city, capital, exceptions."""
     with services(load(db)) as built:
-        ProjectionRunner(built.engine, NominationsProjection()).catch_up()
-        accepted = accepted_nominations(built.engine, year)
+        accepted, lag = accepted_nominations_and_lag(built.engine, year)
+    print_lag(err, lag)
     if as_json:
         typer.echo(json.dumps([row.model_dump(mode="json") for row in accepted], indent=2))
         return

@@ -18,7 +18,7 @@ from api.app import create_app
 from domain.actors import Actor
 from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
-from eventstore.readmodels.cycles import CycleView, StepView
+from eventstore.readmodels.cycles import CycleStatusView, StepView
 from eventstore.schema import metadata
 from eventstore.store import EventStore
 from services import users
@@ -116,23 +116,23 @@ class FakeGateway:
         return await self._update("waive_step", year, update, update_id)
 
 
-def sample_view(year: int) -> CycleView:
+def sample_view(year: int) -> CycleStatusView:
     step = StepView(
         step="nomination_deadline", state="open", settled_by=None, opened_at=NOW,
         deadline=NOW, extensions=0, approved_by=None, completed_at=None, outstanding=(),
         escalations=(), reminders_sent=1, noted=(),
     )  # fmt: skip
-    return CycleView(
+    return CycleStatusView(
         year=year, chair="PH", shepherd="ID", template="recurring", state="open",
         current_step="nomination_deadline", opened_at=NOW, completed_at=None, position=1,
-        steps=(step,), overdue=(),
+        steps=(step,), overdue=(), projected_position=1, store_head=1, behind=0,
     )  # fmt: skip
 
 
 class FakeStatus:
     """A cycle view for every year but 1999."""
 
-    def cycle_status(self, year: int) -> CycleView | None:
+    def cycle_status(self, year: int) -> CycleStatusView | None:
         return None if year == 1999 else sample_view(year)
 
 

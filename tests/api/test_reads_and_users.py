@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
 from activities.nominations import NominationActivities, SubmitNominationsRequest
+from ascn.projections import catch_up_all
 from domain.reference import ReferenceData
 from eventstore.schema import events
 from eventstore.store import EventStore
@@ -23,6 +24,7 @@ def nominated(api_engine: Engine) -> None:
         ("my", submit("MY", ["Kuala Lumpur", "Kuching"])),
     ]:
         recorder.submit_nominations(SubmitNominationsRequest(idempotency_key=key, command=command))
+    catch_up_all(api_engine)  # the projector's part: reads never catch up
 
 
 def test_events_page_by_position(client: TestClient, tokens: dict[str, str]) -> None:

@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from ascn import embedded
+from ascn.projections import catch_up_all
 from domain.planning import plan_cycle
 from domain.reference import ReferenceData
 from domain.streams import cycle_stream, nominations_stream
@@ -130,6 +131,7 @@ async def test_a_cycle_driven_through_the_api_records_who_did_what(
         not_theirs = await http.post(
             f"/v1/cycles/{year}/steps/nomination_deadline/approve", headers=next_chair
         )
+        catch_up_all(engine)  # the projector's pass: reads never catch up themselves
         status = await http.get(f"/v1/cycles/{year}", headers=nr_sg)
         listed = await http.get(f"/v1/cycles/{year}/nominations", headers=nr_sg)
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.engine import Connection
 
-from api.tables import api_tokens, api_users
-from api.users import caught_up
 from domain.actors import Actor
 from eventstore import migrate
+from eventstore.readmodels.accounts import caught_up
+from eventstore.readmodels.accounts_tables import api_tokens, api_users
 from eventstore.schema import projection_checkpoints
 from eventstore.store import EventStore
 from services import users

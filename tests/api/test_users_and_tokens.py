@@ -11,9 +11,9 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
-from api.tables import api_tokens
 from domain.actors import Actor
 from domain.errors import NotAuthorised
+from eventstore.readmodels.accounts_tables import api_tokens
 from eventstore.store import EventStore
 from services import users
 from services.errors import TokenAlreadyRevoked, UnknownToken, UnknownUser, UserExists

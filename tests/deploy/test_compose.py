@@ -29,7 +29,7 @@ from workflows import search
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
-APP_SERVICES = ("migrate", "worker", "mail")
+APP_SERVICES = ("migrate", "worker", "projector", "mail")
 POSTGRES_PORT = 5432
 
 Service = dict[str, Any]
@@ -270,6 +270,15 @@ def test_the_mail_dispatcher_runs_after_the_migration_with_the_app_environment()
     assert "--once" not in mail["command"]
     assert depends_on(mail) == {"migrate": "service_completed_successfully"}
     assert environment(mail) == environment(service("worker"))
+
+
+def test_the_projector_keeps_the_read_models_up_after_the_migration() -> None:
+    projector = service("projector")
+    assert projector["command"] == ["ascn", "project"]
+    assert projector["image"] == service("worker")["image"]
+    assert projector["restart"] == "unless-stopped"
+    assert depends_on(projector) == {"migrate": "service_completed_successfully"}
+    assert environment(projector) == environment(service("worker"))
 
 
 def test_postgresql_reports_healthy_only_once_it_accepts_tcp() -> None:

@@ -9,10 +9,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,6 +84,19 @@ class Stack:
         signed_in = self.ascn("login", "--url", url, "--token", token)
         assert signed_in.returncode == 0, signed_in.stderr
 
+    def caught_up(self, path: str, token: str) -> dict[str, Any]:
+        """The status once the projector inside `ascn up` has applied every stored event."""
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            try:
+                status, body = self.get(path, token)
+            except urllib.error.HTTPError as error:  # 404 until the cycle is projected
+                status, body = error.code, None
+            if status == 200 and isinstance(body, dict) and body["behind"] == 0:
+                return body
+            assert time.monotonic() < deadline, f"never caught up: {status} {body}"
+            time.sleep(0.5)
+
     def temporal_listening(self) -> bool:
         with socket.socket() as probe:
             return probe.connect_ex(("127.0.0.1", self.temporal)) == 0
@@ -126,10 +141,9 @@ def test_up_serves_stops_cleanly_and_resumes_after_kill_9(stack: Stack) -> None:
     assert not stack.temporal_listening()  # the dev server died with its parent
 
     stack.up()
-    status, body = stack.get(f"/v1/cycles/{year}", token)
-    assert status == 200
-    assert isinstance(body, dict)
+    body = stack.caught_up(f"/v1/cycles/{year}", token)
     assert (body["year"], body["chair"]) == (year, ReferenceData.load().chair_for(year).code)
+    assert body["projected_position"] == body["store_head"] > 0
     assert stack.ascn("cycle", "start", "--year", str(year)).returncode != 0  # still running
 
     assert stack.stop(signal.SIGINT) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
+from ascn.projections import catch_up_all
 from domain.actors import Actor
 from domain.events import (
     CycleOpened,
@@ -27,7 +28,8 @@ from domain.events import (
 from domain.streams import cycle_stream
 from eventstore.codec import to_new_event
 from eventstore.store import EventStore
-from mail.transport import SmtpTransport
+from mail.dispatch import DispatchReport, dispatch
+from mail.transport import SmtpTransport, Transport
 
 YEAR = 2027
 DEADLINE = datetime(
@@ -141,3 +143,11 @@ def cycle(engine: Engine) -> Cycle:
 
 def later(days: float) -> datetime:
     return datetime(2027, 2, 14, 1, 0, tzinfo=UTC) + timedelta(days=days)
+
+
+async def project_and_dispatch(
+    engine: Engine, transport: Transport, *, clock: Callable[[], datetime]
+) -> DispatchReport:
+    """A projector pass (it queues what the store calls for), then a dispatcher pass."""
+    catch_up_all(engine)
+    return await dispatch(engine, transport, sender=SENDER, clock=clock)

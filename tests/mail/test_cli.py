@@ -1,4 +1,4 @@
-"""``ascn mail dispatch`` and ``ascn calendar`` on the embedded defaults."""
+"""``ascn project``, ``ascn mail dispatch`` and ``ascn calendar`` on the embedded defaults."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def ascn(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def test_dispatch_writes_eml_files_and_calendar_writes_a_feed(tmp_path: Path) -> None:
+def test_the_projector_queues_dispatch_writes_eml_files_and_calendar_writes_a_feed(
+    tmp_path: Path,
+) -> None:
     url = f"sqlite:///{tmp_path / 'ascn.db'}"
     engine = create_store_engine(url, must_exist=False)
     migrate.upgrade(engine)
@@ -33,14 +35,25 @@ def test_dispatch_writes_eml_files_and_calendar_writes_a_feed(tmp_path: Path) ->
     cycle.reminder("T-14", "nr:MY", "nr:SG")
     engine.dispose()
 
+    unprojected = ascn("mail", "dispatch", "--once", "--db", url, cwd=tmp_path)
+    projected = ascn("project", "--once", "--db", url, cwd=tmp_path)
     first = ascn("mail", "dispatch", "--once", "--db", url, cwd=tmp_path)
     second = ascn("mail", "dispatch", "--once", "--db", url, cwd=tmp_path)
     feed = ascn("calendar", "--year", "2027", "--member-state", "MY", "--out", "my.ics",
                 "--db", url, cwd=tmp_path)  # fmt: skip
 
+    assert unprojected.returncode == 0, unprojected.stderr
+    assert "queued 0, sent 0" in unprojected.stdout
+    assert "read models at position 0 of 3" in unprojected.stdout
+    assert projected.returncode == 0, projected.stderr
+    assert "projected: nominations +3, cycles +3, outbox +3" in projected.stdout
+    assert "read models at position 3 of 3" in projected.stdout
     assert first.returncode == 0, first.stderr
     assert "queued 2, sent 2" in first.stdout
     assert "queued 0, sent 0" in second.stdout
+    assert "not projected yet" not in first.stdout
+    # The two MailDelivered events the first pass recorded await the projector's next pass.
+    assert "read models at position 3 of 5" in second.stdout
     assert len(list((tmp_path / ".ascn" / "outbox").glob("*.eml"))) == 2
     assert feed.returncode == 0, feed.stderr
     calendar = Calendar.from_ical((tmp_path / "my.ics").read_bytes())

@@ -11,11 +11,20 @@ from sqlalchemy import Engine
 from ascn.operate import print_failed_mail
 from domain.events import MailDelivered, MailFailed, StepEscalated
 from eventstore.codec import to_domain
-from eventstore.readmodels.outbox import message_id, outbox_rows, outbox_stream
 from eventstore.store import EventStore
 from mail.dispatch import dispatch
+from mail.outbox import outbox_rows
+from mail.rules import message_id, outbox_stream
 from mail.transport import FileTransport
-from tests.mail.conftest import DEADLINE, SENDER, YEAR, Cycle, SmtpServer, later
+from tests.mail.conftest import (
+    DEADLINE,
+    SENDER,
+    YEAR,
+    Cycle,
+    SmtpServer,
+    later,
+    project_and_dispatch,
+)
 
 
 def outbox_events(engine: Engine) -> list[object]:
@@ -28,7 +37,7 @@ async def test_a_reminder_goes_to_the_laggards_only_in_their_words(
     cycle.opened()
     cycle.reminder("T-14", "nr:MY", "nr:TH")
 
-    report = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(0))
+    report = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(0))
 
     assert len(report.sent) == 2
     by_to = {str(m["To"]): m for m in smtp.messages}
@@ -62,9 +71,9 @@ async def test_a_second_dispatch_sends_nothing(
 ) -> None:
     cycle.opened()
     cycle.reminder("T-7", "nr:MY")
-    await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(0))
+    await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(0))
 
-    again = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(1))
+    again = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(1))
 
     assert again.sent == []
     assert again.queued == 0
@@ -78,12 +87,12 @@ async def test_the_same_reminder_recorded_twice_queues_one_mail_until_the_deadli
     cycle.opened()
     cycle.reminder("T-7", "nr:MY")
     cycle.reminder("T-7", "nr:MY")
-    await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(0))
+    await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(0))
     assert len(smtp.messages) == 1
 
     cycle.extended(DEADLINE + timedelta(days=7))
     cycle.reminder("T-7", "nr:MY")
-    await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(1))
+    await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(1))
 
     assert len(smtp.messages) == 2
     assert "due 2027-03-07" in str(smtp.messages[1]["Subject"])
@@ -97,7 +106,7 @@ async def test_an_outage_ends_with_each_mail_delivered_exactly_once(
     cycle.reminder("T-1", "nr:MY", "nr:VN")
     smtp.stop()
 
-    down = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(0))
+    down = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(0))
 
     assert down.sent == []
     assert len(down.retrying) == 2
@@ -105,14 +114,14 @@ async def test_an_outage_ends_with_each_mail_delivered_exactly_once(
     assert {r["state"] for r in rows} == {"queued"}
     assert {r["attempts"] for r in rows} == {1}
     assert all(r["last_error"] for r in rows)
-    too_soon = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(0))
+    too_soon = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(0))
     assert too_soon.retrying == []  # backing off: not yet due again
 
     smtp.start()
-    up = await dispatch(
-        engine, smtp.transport(), sender=SENDER, clock=lambda: later(0) + timedelta(minutes=5)
+    up = await project_and_dispatch(
+        engine, smtp.transport(), clock=lambda: later(0) + timedelta(minutes=5)
     )
-    again = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(1))
+    again = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(1))
 
     assert len(up.sent) == 2
     assert again.sent == []
@@ -128,8 +137,8 @@ async def test_a_refused_mailbox_records_mail_failed_and_shows_failed(
     cycle.opened()
     cycle.reminder("T-14", "nr:LA", "nr:MY")
 
-    report = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(0))
-    again = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(1))
+    report = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(0))
+    again = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(1))
 
     assert len(report.failed) == 1
     assert len(report.sent) == 1
@@ -153,7 +162,7 @@ async def test_an_escalation_goes_to_the_next_rung_and_names_who_is_late(
     cycle.opened()
     cycle.escalated("deadline", "shepherd:SG", "nr:MY", "nr:TH")
 
-    await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(15))
+    await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(15))
 
     (mail,) = smtp.messages
     assert mail["To"] == '"ASCN shepherd (SG)" <shepherd.sg@ascn.example>'
@@ -171,11 +180,11 @@ async def test_a_daily_recipient_gets_one_digest_the_next_day(
     cycle.opened(step="scgw", deadline=DEADLINE + timedelta(days=60))
     cycle.reminder("T-14", "asec", step="scgw")  # asec shares the IMD address: also daily
 
-    same_day = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(0.1))
+    same_day = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(0.1))
     assert same_day.sent == []
     assert same_day.queued == 2
 
-    next_day = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(1))
+    next_day = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(1))
 
     assert len(next_day.sent) == 2  # one digest per party label (jcm_report, asec)
     subjects = sorted(str(m["Subject"]) for m in smtp.messages)
@@ -196,7 +205,7 @@ async def test_a_digest_lists_each_item(engine: Engine, cycle: Cycle, smtp: Smtp
         )
     )  # fmt: skip
 
-    await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(2))
+    await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(2))
 
     (digest,) = smtp.messages
     assert digest["Subject"] == "[ASCN] Daily digest: 2 reminders and escalations"
@@ -212,8 +221,8 @@ async def test_the_file_transport_writes_eml_files(
     cycle.opened()
     cycle.reminder("T-14", "nr:MY")
 
-    report = await dispatch(
-        engine, FileTransport(tmp_path / "outbox"), sender=SENDER, clock=lambda: later(0)
+    report = await project_and_dispatch(
+        engine, FileTransport(tmp_path / "outbox"), clock=lambda: later(0)
     )
 
     (sent,) = report.sent
@@ -222,3 +231,17 @@ async def test_the_file_transport_writes_eml_files(
     content = written.read_text()
     assert f"Message-ID: {sent}" in content
     assert "To: National Representative of MY" in content
+
+
+async def test_the_dispatcher_sends_only_what_the_projector_queued(
+    engine: Engine, cycle: Cycle, smtp: SmtpServer
+) -> None:
+    cycle.opened()
+    cycle.reminder("T-14", "nr:MY")
+
+    unprojected = await dispatch(engine, smtp.transport(), sender=SENDER, clock=lambda: later(0))
+
+    assert (unprojected.queued, unprojected.sent) == (0, [])
+    assert outbox_rows(engine, YEAR) == []
+    projected = await project_and_dispatch(engine, smtp.transport(), clock=lambda: later(0))
+    assert (projected.queued, len(projected.sent)) == (1, 1)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection
 
+from ascn.projections import all_projections, catch_up_all
 from domain.actors import Actor
 from domain.events import (
     CityNomination,
@@ -44,7 +45,6 @@ from eventstore.readmodels.cycles import (
     overdue_items,
 )
 from eventstore.readmodels.nominations import accepted_nominations
-from eventstore.readmodels.registry import all_projections, catch_up_all
 from eventstore.store import EventStore
 
 SYSTEM = Actor(id="cycle", role="system")

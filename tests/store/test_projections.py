@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, select, update
@@ -32,19 +32,25 @@ class CountPerStream:
 
     name = "count-per-stream"
 
-    def __init__(self, crash_at_position: int | None = None) -> None:
+    def __init__(
+        self, crash_at_position: int | None = None, event_types: frozenset[str] | None = None
+    ) -> None:
         self.crash_at_position = crash_at_position
+        self.event_types = event_types
+        self.batches: list[list[int]] = []
 
-    def apply(self, conn: Connection, event: RecordedEvent) -> None:
-        if event.position == self.crash_at_position:
-            raise Crash(f"crash while applying position {event.position}")
-        changed = conn.execute(
-            update(counts)
-            .where(counts.c.stream_id == event.stream_id)
-            .values(applied=counts.c.applied + 1)
-        ).rowcount
-        if not changed:
-            conn.execute(counts.insert().values(stream_id=event.stream_id, applied=1))
+    def apply_batch(self, conn: Connection, events: Sequence[RecordedEvent]) -> None:
+        self.batches.append([event.position for event in events])
+        for event in events:
+            if event.position == self.crash_at_position:
+                raise Crash(f"crash while applying position {event.position}")
+            changed = conn.execute(
+                update(counts)
+                .where(counts.c.stream_id == event.stream_id)
+                .values(applied=counts.c.applied + 1)
+            ).rowcount
+            if not changed:
+                conn.execute(counts.insert().values(stream_id=event.stream_id, applied=1))
 
 
 @pytest.fixture
@@ -114,3 +120,20 @@ def test_two_runners_of_one_projection_do_not_double_apply(counting_engine: Engi
     with counting_engine.connect() as conn:
         total = conn.execute(select(func.sum(counts.c.applied))).scalar()
     assert total == 50
+
+
+def test_a_projection_sees_only_its_event_types_and_passes_over_the_rest(
+    counting_engine: Engine,
+) -> None:
+    store = EventStore(counting_engine)
+    store.append("a", events(4), expected_version=0)
+    others = store.append("b", events(2, type="Other"), expected_version=0).positions
+    store.append("a", events(1), expected_version=4)
+    projection = CountPerStream(event_types=frozenset({"Other"}))
+    runner = ProjectionRunner(counting_engine, projection, batch_size=3)
+
+    assert runner.catch_up() == 7
+    assert applied(counting_engine) == {"b": 2}
+    assert runner.checkpoint() == store.last_position()
+    # Batches of 3 events: only the second holds an "Other"; the others are not handed over.
+    assert projection.batches == [list(others)]

@@ -20,7 +20,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Row
 
-from api.tables import api_tokens, api_users
 from domain.actors import Actor
 from domain.events import (
     DomainEvent,
@@ -33,6 +32,7 @@ from domain.events import (
 from domain.events.users import USERS_STREAM
 from eventstore.codec import to_domain
 from eventstore.engine import WRITE_OPTION, is_postgresql
+from eventstore.readmodels.accounts_tables import api_tokens, api_users
 from eventstore.schema import events, projection_checkpoints
 from eventstore.store import to_recorded
 

@@ -1,8 +1,9 @@
 """The API's own tables: its users and their bearer tokens (only a token's SHA-256).
 
-They hold what the events of the ``users`` stream say (``api.users`` applies them), in
-the shape a request's token lookup needs. They live in the store's ``metadata`` so
-that ``alembic check`` compares them too; migrations 0003 and 0005 create them.
+They hold what the events of the ``users`` stream say (``eventstore.readmodels.accounts``
+applies them), in the shape a request's token lookup needs. They live in the store's
+``metadata`` so that ``alembic check`` compares them too; migrations 0003 and 0005 create
+them.
 """
 
 from __future__ import annotations

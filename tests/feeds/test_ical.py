@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from eventstore.projections import ProjectionRunner
 from eventstore.readmodels.cycles import CycleProjection, CycleView, cycle_view
-from mail.calendar import cycle_calendar
+from feeds.ical import cycle_calendar
 from tests.mail.conftest import DEADLINE, YEAR, Cycle
 
 NOW = datetime(2027, 2, 20, tzinfo=UTC)

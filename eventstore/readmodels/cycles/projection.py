@@ -1,0 +1,224 @@
+"""The cycle read models, projected from the event store.
+
+Three tables: the cycle (``rm_cycles``), its steps (``rm_steps``) and who is
+overdue on which step (``rm_overdue``). An escalation makes each party it names
+overdue on the step; a nomination (or nil return) from a member state clears its
+``nr:<AMS>`` on the nomination step; approving, waiving or completing a step
+clears the step. What was still owed at completion stays on the step, for the
+JCM report.
+
+A batch loads the rows of the years it names, applies each event to them in
+memory through ``HANDLERS`` (event type -> handler), and writes back what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from domain.events import (
+    CycleCompleted,
+    CycleOpened,
+    DeadlineExtended,
+    NilReturnDeclared,
+    NominationsSubmitted,
+    Noted,
+    ReminderSent,
+    StepApproved,
+    StepCompleted,
+    StepEscalated,
+    StepOpened,
+    StepWaived,
+)
+from eventstore.codec import to_domain
+from eventstore.readmodels.handlers import Handler, on
+from eventstore.readmodels.rows import Row, TableRows
+from eventstore.readmodels.schema import cycles, overdue, steps
+from eventstore.records import RecordedEvent
+
+NAME = "cycles"
+NOMINATION_STEP = "nomination_deadline"
+"""The step a member state discharges by submitting (or declaring a nil return)."""
+
+
+class CycleRows:
+    """The cycle, step and overdue rows of the years one batch names."""
+
+    def __init__(self, conn: Connection, years: set[int]) -> None:
+        self.cycles = TableRows(cycles)
+        self.steps = TableRows(steps)
+        self.overdue = TableRows(overdue)
+        for rows in (self.cycles, self.steps, self.overdue):
+            rows.load(conn, rows.table.c.year.in_(sorted(years)))
+
+    def flush(self, conn: Connection) -> None:
+        for rows in (self.cycles, self.steps, self.overdue):
+            rows.flush(conn)
+
+    def step(self, year: int, step: str, event: RecordedEvent) -> Row:
+        """The step's row, created pending if no event named it yet; now at ``event``."""
+        row = self.steps.get(year, step) or self.steps.put(
+            {
+                "year": year, "step": step, "state": "pending", "settled_by": None,
+                "opened_at": None, "deadline": None, "extensions": 0, "approved_by": None,
+                "completed_at": None, "outstanding": [], "escalations": [],
+                "reminders_sent": 0, "noted": [], "order_position": event.position,
+            }
+        )  # fmt: skip
+        row["position"] = event.position
+        return row
+
+    def cycle_moved(self, year: int, event: RecordedEvent, **values: Any) -> None:
+        """Every cycle event moves its year's row to its position (if the cycle opened)."""
+        row = self.cycles.get(year)
+        if row is not None:
+            row.update(position=event.position, **values)
+
+    def clear_overdue(self, year: int, step: str, party: str | None = None) -> None:
+        parties = (
+            [party]
+            if party is not None
+            else [r["party"] for r in self.overdue.prefixed(year, step)]
+        )
+        for name in parties:
+            self.overdue.remove(year, step, name)
+
+    def last_opened(self, year: int, *, open_only: bool) -> str | None:
+        """The step opened last (of those not completed, if ``open_only``)."""
+        candidates = [
+            row
+            for row in self.steps.prefixed(year)
+            if not open_only or (row["state"] != "completed" and row["opened_at"] is not None)
+        ]
+        latest = max(candidates, key=lambda row: row["order_position"], default=None)
+        return None if latest is None else str(latest["step"])
+
+
+def _cycle_opened(rows: CycleRows, fact: CycleOpened, event: RecordedEvent) -> None:
+    rows.cycles.put(
+        {
+            "year": fact.year, "chair": fact.chair, "shepherd": fact.shepherd,
+            "template": fact.template, "state": "open", "current_step": None,
+            "opened_at": event.occurred_at, "completed_at": None, "position": event.position,
+        }
+    )  # fmt: skip
+
+
+def _step_opened(rows: CycleRows, fact: StepOpened, event: RecordedEvent) -> None:
+    step = rows.step(fact.year, fact.step, event)
+    if step["state"] == "pending":  # approved or waived ahead of opening: it stays so
+        step["state"] = "open"
+    step.update(opened_at=event.occurred_at, deadline=fact.deadline, order_position=event.position)
+    rows.cycle_moved(fact.year, event, current_step=fact.step)
+
+
+def _reminder_sent(rows: CycleRows, fact: ReminderSent, event: RecordedEvent) -> None:
+    rows.step(fact.year, fact.step, event)["reminders_sent"] += 1
+    rows.cycle_moved(fact.year, event)
+
+
+def _deadline_extended(rows: CycleRows, fact: DeadlineExtended, event: RecordedEvent) -> None:
+    step = rows.step(fact.year, fact.step, event)
+    step.update(deadline=fact.new_deadline, extensions=step["extensions"] + 1)
+    rows.cycle_moved(fact.year, event)
+
+
+def _step_escalated(rows: CycleRows, fact: StepEscalated, event: RecordedEvent) -> None:
+    step = rows.step(fact.year, fact.step, event)
+    step["escalations"] = [*step["escalations"], fact.rung]
+    for party in dict.fromkeys(fact.outstanding):
+        known = rows.overdue.get(fact.year, fact.step, party)
+        if known is not None:  # overdue since the first escalation that named it
+            known.update(rung=fact.rung, position=event.position)
+            continue
+        rows.overdue.put(
+            {
+                "year": fact.year, "step": fact.step, "party": party, "rung": fact.rung,
+                "since": event.occurred_at, "position": event.position,
+            }
+        )  # fmt: skip
+    rows.cycle_moved(fact.year, event)
+
+
+def _settled(rows: CycleRows, year: int, name: str, settled: str, event: RecordedEvent) -> Row:
+    step = rows.step(year, name, event)
+    if step["state"] != "completed":
+        step["state"] = settled
+    rows.clear_overdue(year, name)
+    rows.cycle_moved(year, event)
+    return step
+
+
+def _step_approved(rows: CycleRows, fact: StepApproved, event: RecordedEvent) -> None:
+    _settled(rows, fact.year, fact.step, "approved", event)["approved_by"] = event.actor
+
+
+def _step_waived(rows: CycleRows, fact: StepWaived, event: RecordedEvent) -> None:
+    _settled(rows, fact.year, fact.step, "waived", event)
+
+
+def _step_completed(rows: CycleRows, fact: StepCompleted, event: RecordedEvent) -> None:
+    step = rows.step(fact.year, fact.step, event)
+    if step["state"] in ("approved", "waived"):
+        step["settled_by"] = step["state"]
+    step.update(
+        state="completed", completed_at=event.occurred_at, outstanding=list(fact.outstanding)
+    )
+    rows.clear_overdue(fact.year, fact.step)
+    rows.cycle_moved(fact.year, event, current_step=rows.last_opened(fact.year, open_only=True))
+
+
+def _noted(rows: CycleRows, fact: Noted, event: RecordedEvent) -> None:
+    """A body noted the report of the step at hand: the current step (the workflow
+    records Noted just before completing it), else the step opened last."""
+    cycle = rows.cycles.get(fact.year)
+    name = cycle["current_step"] if cycle is not None else None
+    name = name or rows.last_opened(fact.year, open_only=False)
+    if name is not None:
+        step = rows.step(fact.year, name, event)
+        step["noted"] = [*step["noted"], f"{fact.decision} by {fact.body}"]
+    rows.cycle_moved(fact.year, event)
+
+
+def _cycle_completed(rows: CycleRows, fact: CycleCompleted, event: RecordedEvent) -> None:
+    rows.cycle_moved(
+        fact.year, event, state="completed", completed_at=event.occurred_at, current_step=None
+    )
+
+
+def _discharged(
+    rows: CycleRows, fact: NominationsSubmitted | NilReturnDeclared, _event: RecordedEvent
+) -> None:
+    rows.clear_overdue(fact.year, NOMINATION_STEP, f"nr:{fact.member_state}")
+
+
+HANDLERS: dict[str, Handler[CycleRows]] = dict(
+    [
+        on(CycleOpened, _cycle_opened),
+        on(StepOpened, _step_opened),
+        on(ReminderSent, _reminder_sent),
+        on(DeadlineExtended, _deadline_extended),
+        on(StepEscalated, _step_escalated),
+        on(StepApproved, _step_approved),
+        on(StepWaived, _step_waived),
+        on(StepCompleted, _step_completed),
+        on(Noted, _noted),
+        on(CycleCompleted, _cycle_completed),
+        on(NominationsSubmitted, _discharged),
+        on(NilReturnDeclared, _discharged),
+    ]
+)
+
+
+class CycleProjection:
+    name = NAME
+    event_types: frozenset[str] | None = frozenset(HANDLERS)
+
+    def apply_batch(self, conn: Connection, events: Sequence[RecordedEvent]) -> None:
+        facts = [(to_domain(event), event) for event in events]
+        rows = CycleRows(conn, {getattr(fact, "year") for fact, _ in facts})  # noqa: B009
+        for fact, event in facts:
+            HANDLERS[event.type](rows, fact, event)
+        rows.flush(conn)

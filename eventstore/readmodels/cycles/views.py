@@ -1,0 +1,173 @@
+"""Where each yearly cycle stands, as read from the cycle read models.
+
+The queries read ``rm_cycles``, ``rm_steps`` and ``rm_overdue`` only, by primary
+key or a prefix of it, so their cost does not grow with the store. They never
+catch the read models up: the projector does, and a status says how far behind
+it is (``CycleStatusView``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine, Row, select
+from sqlalchemy.engine import Connection
+
+from eventstore.engine import reading
+from eventstore.lag import ReadLag, read_lag
+from eventstore.readmodels.cycles.projection import NAME
+from eventstore.readmodels.schema import cycles, overdue, steps
+
+CycleState = Literal["open", "completed"]
+StepState = Literal["pending", "open", "approved", "waived", "completed"]
+Settlement = Literal["approved", "waived"]
+
+
+class OverdueItem(BaseModel):
+    """A party that still owes something on a step whose deadline escalated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    step: str
+    party: str
+    rung: str
+    """The latest escalation rung that named the party."""
+    since: datetime
+    """When an escalation first named the party."""
+
+
+class StepView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    step: str
+    state: StepState
+    settled_by: Settlement | None
+    """Once completed: whether the step had been approved or waived."""
+    opened_at: datetime | None
+    deadline: datetime | None
+    extensions: int
+    approved_by: str | None
+    """The actor label of the approval."""
+    completed_at: datetime | None
+    outstanding: tuple[str, ...]
+    """Who still owed something when the step completed (for the JCM report)."""
+    escalations: tuple[str, ...]
+    reminders_sent: int
+    noted: tuple[str, ...]
+    """E.g. ``endorsed by ACC``."""
+
+
+class CycleSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    chair: str
+    shepherd: str
+    template: str
+    state: CycleState
+    current_step: str | None
+    """The last opened step not yet completed."""
+    opened_at: datetime
+    completed_at: datetime | None
+    position: int
+    """The global position of the last cycle event applied to this year."""
+
+
+class CycleView(CycleSummary):
+    steps: tuple[StepView, ...]
+    """In the order they opened."""
+    overdue: tuple[OverdueItem, ...]
+
+
+class CycleStatusView(CycleView):
+    """A cycle as the read models show it, and how far they trail the store."""
+
+    projected_position: int
+    """The store position the cycle read models reflect."""
+    store_head: int
+    """The store's last position when the status was read."""
+    behind: int
+    """Events stored but not yet projected: the status may lack them."""
+
+    @property
+    def lag(self) -> ReadLag:
+        return ReadLag(
+            projected_position=self.projected_position,
+            store_head=self.store_head,
+            behind=self.behind,
+        )
+
+
+def cycle_view(engine: Engine, year: int) -> CycleView | None:
+    with reading(engine) as conn:
+        fields = _view_fields(conn, year)
+    return None if fields is None else CycleView(**fields)
+
+
+def cycle_status_view(engine: Engine, year: int) -> CycleStatusView | None:
+    """The year's cycle and the lag of its read models, from one snapshot."""
+    with reading(engine) as conn:
+        fields = _view_fields(conn, year)
+        lag = read_lag(conn, [NAME])
+    return None if fields is None else CycleStatusView(**fields, **lag.model_dump())
+
+
+def list_cycles(engine: Engine) -> list[CycleSummary]:
+    with reading(engine) as conn:
+        rows = conn.execute(select(cycles).order_by(cycles.c.year))
+        return [CycleSummary(**_summary_fields(row)) for row in rows]
+
+
+def overdue_items(engine: Engine, year: int) -> list[OverdueItem]:
+    with reading(engine) as conn:
+        return _overdue_items(conn, year)
+
+
+def _view_fields(conn: Connection, year: int) -> dict[str, Any] | None:
+    row = conn.execute(select(cycles).where(cycles.c.year == year)).first()
+    if row is None:
+        return None
+    step_rows = conn.execute(
+        select(steps).where(steps.c.year == year).order_by(steps.c.order_position)
+    ).all()
+    return {
+        **_summary_fields(row),
+        "steps": tuple(_step_view(step) for step in step_rows),
+        "overdue": tuple(_overdue_items(conn, year)),
+    }
+
+
+def _summary_fields(row: Row[Any]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in CycleSummary.model_fields}
+
+
+def _step_view(row: Row[Any]) -> StepView:
+    return StepView(
+        step=row.step,
+        state=row.state,
+        settled_by=row.settled_by,
+        opened_at=row.opened_at,
+        deadline=row.deadline,
+        extensions=row.extensions,
+        approved_by=row.approved_by,
+        completed_at=row.completed_at,
+        outstanding=tuple(row.outstanding),
+        escalations=tuple(row.escalations),
+        reminders_sent=row.reminders_sent,
+        noted=tuple(row.noted),
+    )
+
+
+def _overdue_items(conn: Connection, year: int) -> list[OverdueItem]:
+    rows = conn.execute(
+        select(overdue)
+        .where(overdue.c.year == year)
+        .order_by(overdue.c.since, overdue.c.step, overdue.c.party)
+    )
+    return [
+        OverdueItem(year=row.year, step=row.step, party=row.party, rung=row.rung, since=row.since)
+        for row in rows
+    ]
