@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from ascn.cli import acting, cycles, mail, running, store, users
+from ascn.cli import acting, cycles, keys, mail, running, store, users
 from ascn.cli.client import ApiError
 from ascn.errors import one_line
 
@@ -24,6 +24,7 @@ app.add_typer(cycles.cycle_app, name="cycle")
 app.add_typer(users.users_app, name="users")
 app.add_typer(mail.mail_app, name="mail")
 app.add_typer(acting.exceptions_app, name="exceptions")
+app.add_typer(keys.keys_app, name="keys")
 
 
 def main() -> None:

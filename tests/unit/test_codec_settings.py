@@ -24,3 +24,15 @@ def test_the_environment_names_the_origins(monkeypatch: pytest.MonkeyPatch) -> N
 def test_something_that_is_not_an_origin_is_refused(origin: str) -> None:
     with pytest.raises(ValidationError, match="is not an origin"):
         Settings(codec_cors_origins=origin)
+
+
+def test_ascn_keys_new_prints_a_key_the_settings_accept() -> None:
+    from typer.testing import CliRunner
+
+    from ascn.cli import app
+    from ascn.settings import parse_keyring
+
+    printed = CliRunner().invoke(app, ["keys", "new", "--id", "seal-2027"]).stdout.strip()
+    keyring = parse_keyring(printed)
+    assert list(keyring) == ["seal-2027"]
+    assert len(keyring["seal-2027"]) == 32
