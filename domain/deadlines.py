@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -30,8 +30,8 @@ from domain.errors import DomainError
 DEFAULT_EXTENSION_HORIZON = timedelta(days=365)
 """How far past the end of its year (or of its last planned deadline, if later) a cycle's
 deadlines may be extended: a year, so a report may slip into the next year, not beyond."""
-FURTHEST_WEST = "Etc/GMT+12"
-"""The zone whose days end last (UTC-12): a bound computed there holds in every zone."""
+FURTHEST_WEST = timezone(timedelta(hours=-12))
+"""Where days end last: a bound computed at UTC-12 holds in every zone."""
 
 _PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AWARE = TypeAdapter(AwareDatetime)
@@ -81,6 +81,23 @@ def latest_deadline(year: int, zone: str, last_planned: datetime, horizon: timed
     its year in its zone, or after its last planned deadline if that is later."""
     end_of_year = end_of_day(date(year, 12, 31), zone)
     return shifted(max(end_of_year, last_planned), horizon)
+
+
+def check_within_year(year: int, step: str, deadline: datetime | date) -> None:
+    """What the services can check without the cycle: no cycle of ``year`` planned from
+    a calendar (whose deadlines lie in its year, with the default horizon) allows a
+    deadline past this, in any zone. The cycle then checks its own window exactly."""
+    end_of_year = datetime.combine(date(year, 12, 31), time.max, tzinfo=FURTHEST_WEST)
+    latest = shifted(end_of_year, DEFAULT_EXTENSION_HORIZON)
+    if isinstance(deadline, datetime):
+        beyond = deadline > latest
+    else:
+        beyond = datetime.combine(deadline, time.max, tzinfo=FURTHEST_WEST) > latest
+    if beyond:
+        raise ExtensionRefused(
+            f"the new deadline {deadline.isoformat()} of {step} is beyond the latest one a "
+            f"{year} cycle allows, {latest.date().isoformat()}"
+        )
 
 
 def check_extension(
