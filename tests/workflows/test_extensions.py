@@ -135,3 +135,15 @@ async def test_a_deadline_given_in_another_offset_is_kept_in_the_calendars_zone(
     ((_, stored, _),) = extended(store)
     assert stored == in_new_york.astimezone(SINGAPORE).isoformat()
     assert stored.endswith("+08:00")
+
+
+def test_a_seal_made_before_move_later_steps_existed_still_matches() -> None:
+    """Services not yet upgraded seal an extension without the field: the cycle, which
+    reads it as False, must check the seal over the same payload."""
+    sent = {"actor": CHAIR_TEAM.model_dump(mode="json"), "step": NOMINATIONS,
+            "new_deadline": "2027-03-10T23:59:59+07:00", "reason": "the SOM moved"}  # fmt: skip
+    received = ExtendDeadlineUpdate.model_validate(sent)
+
+    assert received.sealed_payload() == sent
+    moved = received.model_copy(update={"move_later_steps": True})
+    assert moved.sealed_payload() == {**sent, "move_later_steps": True}
