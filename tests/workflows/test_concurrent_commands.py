@@ -282,3 +282,33 @@ async def test_different_extensions_at_once_end_where_the_workflow_says(
     for answer in answers:
         assert answer.refusal is None or "must be after the current one" in answer.refusal
     assert max(a.seconds for a in answers) < ANSWER_WITHIN
+
+
+async def test_returns_racing_the_approval_of_nominations_are_counted_as_recorded(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    """Returns taken before the approval are recorded before the step completes; those
+    after it are refused. The step's outstanding list matches the store either way."""
+    handle, _ = await start(env, worker)
+    approval = partial(
+        handle.execute_update, CycleWorkflow.approve_step,
+        ApproveStepUpdate(actor=TEAM[0], step="nomination_deadline"),
+    )  # fmt: skip
+    returns = [
+        partial(handle.execute_update, CycleWorkflow.submit_nominations, nominate(code, city))
+        for code, city in (("SG", "Singapore"), ("MY", "Kuala Lumpur"), ("MM", "Nay Pyi Taw"))
+    ]
+
+    answers = await all_at_once([*returns[:2], approval, returns[2]])
+
+    assert answers[2].refusal is None
+    for answer in answers:
+        assert answer.refusal is None or "nominations for 2018 are closed" in answer.refusal
+    assert max(a.seconds for a in answers) < ANSWER_WITHIN
+    status = await status_when(handle, lambda s: s.steps[0].state == "completed")
+    recorded = {code for code in ("SG", "MY", "MM") if facts(store, nominations_stream(code))}
+    (completed,) = [e.data for e in store.read_stream(cycle_stream(2018))
+                    if e.type == "StepCompleted"]  # fmt: skip
+    assert completed["outstanding"] == [f"nr:{c}" for c in ("SG", "MY", "MM")
+                                        if c not in recorded]  # fmt: skip
+    assert status.steps[0].state == "completed"
