@@ -99,14 +99,31 @@ class CycleCore:
         return self.ledgers.setdefault(member_state, asyncio.Lock())
 
     @asynccontextmanager
-    async def one_at_a_time(self, lock: asyncio.Lock) -> AsyncIterator[None]:
-        """Hold ``lock``; a history recorded before locks ran such handlers side by side,
-        so it goes on without waiting when the lock is taken and the run is that old."""
+    async def one_at_a_time(
+        self, lock: asyncio.Lock, *, within: timedelta | None = RECORD_WITHIN
+    ) -> AsyncIterator[None]:
+        """Hold ``lock``, waiting for it at most ``within`` (None: as long as it takes,
+        for the cycle's own facts). A person's command behind one the store cannot take
+        is answered then, rather than kept waiting for the store. A history recorded
+        before locks ran such handlers side by side: it goes on without waiting."""
         if lock.locked() and not self.new_rules():
             yield
             return
-        async with lock:
+        if within is None or not lock.locked():
+            await lock.acquire()
+        else:
+            try:
+                await asyncio.wait_for(lock.acquire(), within.total_seconds())
+            except TimeoutError:
+                raise ApplicationError(
+                    f"not done: the commands before it have waited {within} for the event "
+                    "store; nothing was recorded, send it again later",
+                    type="StoreUnavailable",
+                ) from None
+        try:
             yield
+        finally:
+            lock.release()
 
     def recheck(self, check: Callable[[], Any]) -> None:
         """A validator's check again, under the lock: what passed it may have been
@@ -169,7 +186,9 @@ class CycleCore:
         is tried again later, but the cycle never fails for it.
         """
         encoded = REGISTRY.encode(fact)
-        async with self.one_at_a_time(self.stream):
+        async with self.one_at_a_time(
+            self.stream, within=None if actor == SYSTEM else RECORD_WITHIN
+        ):
             while True:
                 request = RecordFactRequest(
                     idempotency_key=f"{workflow.info().workflow_id}/{key}",
