@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from temporalio import activity
 
-from activities.errors import domain_errors_are_final
+from activities.errors import refusals_are_final
 from activities.logging import activity_logger
 from activities.recording import AppendedFacts, event_id
 from domain.actors import Actor
@@ -47,7 +47,7 @@ class CycleActivities:
         self._store = store
 
     @activity.defn(name="record_cycle_fact")
-    @domain_errors_are_final
+    @refusals_are_final
     def record_fact(self, request: RecordFactRequest) -> AppendedFacts:
         fact = REGISTRY.decode(request.type, request.schema_version, request.data)
         new = to_new_event(

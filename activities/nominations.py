@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from temporalio import activity
 
-from activities.errors import domain_errors_are_final
+from activities.errors import refusals_are_final
 from activities.recording import AppendedFacts, record_decision
 from domain.actors import Actor
 from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
@@ -51,7 +51,7 @@ class NominationActivities:
         self._reference = reference
 
     @activity.defn(name="submit_nominations")
-    @domain_errors_are_final
+    @refusals_are_final
     def submit_nominations(self, request: SubmitNominationsRequest) -> AppendedFacts:
         command = request.command
         return self._record(
@@ -63,7 +63,7 @@ class NominationActivities:
         )
 
     @activity.defn(name="declare_nil_return")
-    @domain_errors_are_final
+    @refusals_are_final
     def declare_nil_return(self, request: DeclareNilReturnRequest) -> AppendedFacts:
         command = request.command
         return self._record(
@@ -75,7 +75,7 @@ class NominationActivities:
         )
 
     @activity.defn(name="grant_exception")
-    @domain_errors_are_final
+    @refusals_are_final
     def grant_exception(self, request: GrantExceptionRequest) -> AppendedFacts:
         command = request.command
         return self._record(

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from temporalio import activity
 
-from activities.errors import domain_errors_are_final
+from activities.errors import refusals_are_final
 from domain.calendar import CyclePlan
 from domain.errors import DomainError
 from domain.planning import plan_cycle
@@ -69,7 +69,7 @@ class PlanningActivities:
         self._store = store
 
     @activity.defn(name="plan_cycle")
-    @domain_errors_are_final
+    @refusals_are_final
     def plan_cycle(self, request: PlanRequest) -> PlannedCycle:
         year = request.resolved_year()
         refuse_a_year_that_ran(self._store, year)

@@ -20,9 +20,10 @@ from pydantic import (
 )
 
 from domain.commands import NominatedCity
+from domain.deadlines import DeadlineInput
 from domain.events import ExceptionRule, Person
 from domain.users import Role, UserName
-from domain.values import MemberStateCode, NonEmptyStr, Year
+from domain.values import MAX_CITIES_UNDER_EXCEPTION, MemberStateCode, NonEmptyStr, Year
 
 _BODY = ConfigDict(extra="forbid")
 
@@ -104,15 +105,20 @@ class ExceptionGrant(BaseModel):
     member_state: MemberStateCode
     exception_id: Annotated[NonEmptyStr, Field(max_length=100, pattern=ONE_LINE)]
     rule: ExceptionRule
-    max_cities: Annotated[int, Field(ge=1, le=50)] | None = None
+    max_cities: Annotated[int, Field(ge=1, le=MAX_CITIES_UNDER_EXCEPTION)] | None = None
     reason: Reason
 
 
 class Extension(BaseModel):
     model_config = _BODY
 
-    new_deadline: AwareDatetime
+    new_deadline: DeadlineInput
+    """A date and time with its offset, or a date (YYYY-MM-DD): the end of that day in
+    the cycle's time zone. Either way the cycle keeps it in its own zone."""
     reason: Reason
+    move_later_steps: bool = False
+    """Also move later steps due before the new deadline to it (each recorded as its own
+    extension, with this reason); without it such an extension is refused."""
 
 
 class Waiver(BaseModel):

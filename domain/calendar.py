@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.deadlines import DEFAULT_EXTENSION_HORIZON, end_of_day, latest_deadline
 from domain.events.cycle import NotedDecision
 from domain.reference import ReferenceData
 from domain.values import NonEmptyStr, Year
@@ -97,6 +98,9 @@ class CyclePlan(BaseModel):
     reminders: tuple[Reminder, ...] = DEFAULT_REMINDERS
     ladder: tuple[EscalationRung, ...] = DEFAULT_LADDER
     steps: tuple[PlannedStep, ...] = Field(min_length=1)
+    extension_horizon: timedelta = Field(default=DEFAULT_EXTENSION_HORIZON, ge=timedelta(0))
+    """How far past the end of the year (or its last planned deadline, if later) an
+    extension may move a deadline; see ``latest_deadline``."""
 
     @model_validator(mode="after")
     def _unique_steps_in_order(self) -> CyclePlan:
@@ -115,6 +119,11 @@ class CyclePlan(BaseModel):
         known = ", ".join(s.step for s in self.steps)
         raise KeyError(f"no step {name!r} in the {self.year} cycle; steps: {known}")
 
+    def extension_limit(self) -> datetime:
+        """The latest deadline an extension may set in this cycle."""
+        last_planned = max(s.deadline for s in self.steps)
+        return latest_deadline(self.year, self.zone, last_planned, self.extension_horizon)
+
 
 class CycleCalendar(BaseModel):
     """A year's calendar in dates. ``plan`` resolves it against the reference data."""
@@ -127,6 +136,7 @@ class CycleCalendar(BaseModel):
     reminders: tuple[Reminder, ...] = DEFAULT_REMINDERS
     ladder: tuple[EscalationRung, ...] = DEFAULT_LADDER
     steps: tuple[StepDates, ...] = Field(min_length=1)
+    extension_horizon: timedelta = Field(default=DEFAULT_EXTENSION_HORIZON, ge=timedelta(0))
 
     @field_validator("zone")
     @classmethod
@@ -149,6 +159,7 @@ class CycleCalendar(BaseModel):
             member_states=tuple(m.code for m in reference.members_on(first)),
             reminders=self.reminders,
             ladder=self.ladder,
+            extension_horizon=self.extension_horizon,
             steps=tuple(
                 PlannedStep(
                     step=s.step,
@@ -162,11 +173,6 @@ class CycleCalendar(BaseModel):
                 for s in self.steps
             ),
         )
-
-
-def end_of_day(day: date, zone: str) -> datetime:
-    """A deadline "on" a day: the last instant of that day in the calendar's zone."""
-    return datetime.combine(day, time.max, tzinfo=ZoneInfo(zone))
 
 
 def _step(

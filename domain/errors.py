@@ -126,3 +126,7 @@ class InvalidExceptionLimit(NominationError):
 
 class DuplicateException(NominationError):
     """An exception id is already used in the member state's ledger."""
+
+
+class RepeatedReturn(NominationError):
+    """A return identical to the one standing for the year: it would change nothing."""

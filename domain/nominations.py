@@ -11,6 +11,7 @@ grants an explicit exception, and the rule itself stays as it is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
@@ -23,6 +24,7 @@ from domain.errors import (
     NoCitiesNominated,
     NotAMember,
     NothingToCarryForward,
+    RepeatedReturn,
     TooManyCities,
     WrongLedger,
 )
@@ -36,13 +38,14 @@ from domain.events.nominations import (
 )
 from domain.ledger import NominationLedger
 from domain.reference import ReferenceData
-from domain.values import MAX_CITIES_PER_MEMBER_STATE
+from domain.values import MAX_CITIES_PER_MEMBER_STATE, MAX_CITIES_UNDER_EXCEPTION
 
 __all__ = [
     "MAX_CITIES_PER_MEMBER_STATE",
     "NominationLedger",
     "declare_nil_return",
     "grant_exception",
+    "refuse_repeat",
     "submit_nominations",
 ]
 
@@ -120,6 +123,25 @@ def grant_exception(
     return [granted]
 
 
+def refuse_repeat(ledger: NominationLedger, decided: Sequence[DomainEvent]) -> None:
+    """Refuse a return that only repeats the one standing for its year (the same cities,
+    CSCOs and NR, or "no change" again): recording it again would change nothing, and two
+    copies sent at once must not both count. A changed return replaces the standing one."""
+    for event in decided:
+        if not isinstance(event, NominationsSubmitted | NilReturnDeclared):
+            continue
+        if ledger.decision_for(event.year) != event:
+            return
+        code, year = event.member_state, event.year
+        if isinstance(event, NilReturnDeclared):
+            raise RepeatedReturn(
+                f"{code} already declared no change for {year}; nothing was recorded"
+            )
+        raise RepeatedReturn(
+            f"{code} already submitted these nominations for {year}; nothing was recorded"
+        )
+
+
 # -- checks ------------------------------------------------------------------
 
 
@@ -146,6 +168,12 @@ def _check_limit(cmd: GrantException) -> None:
         raise InvalidExceptionLimit(
             f"a max_cities exception for {cmd.member_state} in {cmd.year} must allow more "
             f"than {limit} cities; got max_cities={cmd.max_cities}"
+        )
+    beyond = cmd.max_cities is not None and cmd.max_cities > MAX_CITIES_UNDER_EXCEPTION
+    if cmd.rule == "max_cities" and beyond:
+        raise InvalidExceptionLimit(
+            f"a max_cities exception for {cmd.member_state} in {cmd.year} may allow at most "
+            f"{MAX_CITIES_UNDER_EXCEPTION} cities; got max_cities={cmd.max_cities}"
         )
     if cmd.rule == "capital_required" and cmd.max_cities is not None:
         raise InvalidExceptionLimit(

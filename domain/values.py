@@ -9,6 +9,8 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 
 MAX_CITIES_PER_MEMBER_STATE = 3
 """The concept note's rule: up to three cities per AMS, its capital among them."""
+MAX_CITIES_UNDER_EXCEPTION = 50
+"""The most cities an exception may allow (what one submission may carry)."""
 
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """A string that is not empty once surrounding whitespace is stripped."""

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.commands import NominatedCity
+from domain.deadlines import DeadlineInput
 from domain.events import ExceptionRule, Person
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
@@ -54,8 +55,11 @@ class ApproveStep(CycleCommand):
 
 class ExtendDeadline(CycleCommand):
     step: StepName
-    new_deadline: AwareDatetime
+    # An instant, or a date: the end of that day in the cycle's zone (the cycle knows it).
+    new_deadline: DeadlineInput
     reason: NonEmptyStr
+    # Also move the later steps due before the new deadline (else the cycle refuses it).
+    move_later_steps: bool = False
 
 
 class WaiveStep(CycleCommand):

@@ -15,6 +15,7 @@ from typing import TypeVar
 from activities.planning import refuse_a_year_that_ran
 from domain.access import Action, Scope, authorize
 from domain.actors import Actor
+from domain.deadlines import check_within_year
 from domain.errors import DomainError
 from domain.planning import plan_cycle
 from domain.reference import ReferenceData
@@ -125,8 +126,14 @@ async def approve_step(command: ApproveStep, actor: Actor, deps: CycleDeps) -> O
 
 async def extend_deadline(command: ExtendDeadline, actor: Actor, deps: CycleDeps) -> Outcome:
     authorize(actor, Action.EXTEND_DEADLINE, scope_of(deps, command.year))
+    # The cycle checks the deadline's whole window; the year's outer bound is known here.
+    check_within_year(command.year, command.step, command.new_deadline)
     update = ExtendDeadlineUpdate(
-        actor=actor, step=command.step, new_deadline=command.new_deadline, reason=command.reason
+        actor=actor,
+        step=command.step,
+        new_deadline=command.new_deadline,
+        reason=command.reason,
+        move_later_steps=command.move_later_steps,
     )
     return await _send(command, deps, "extend_deadline", update, deps.gateway.extend_deadline)
 

@@ -16,7 +16,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -36,6 +36,13 @@ from workflows.messages import (
 )
 
 UpdateT = TypeVar("UpdateT", bound=BaseModel)
+
+
+def refusal_of(cause: BaseException) -> str:
+    """The cycle's own words: an activity's refusal, not "Activity task failed"."""
+    if isinstance(cause, ActivityError) and cause.cause is not None:
+        cause = cause.cause
+    return cause.message if isinstance(cause, ApplicationError) else str(cause)
 
 
 class CycleGateway(Protocol):
@@ -134,10 +141,7 @@ class TemporalCycleGateway:
         try:
             return await handle.execute_update(method, update, id=update_id)
         except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            raise Refused(
-                cause.message if isinstance(cause, ApplicationError) else str(cause)
-            ) from None
+            raise Refused(refusal_of(error.cause)) from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise CycleUnavailable(f"{workflow_id(year)} did not answer in time") from None
         except RPCError as error:

@@ -14,12 +14,28 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from domain.actors import Actor
 from domain.calendar import CyclePlan
 from domain.commands import NominatedCity
+from domain.deadlines import DeadlineInput
 from domain.events import ExceptionRule, Person
 from domain.ledger import NominationLedger
 from domain.reference import ReferenceData
 from domain.seal import Seal
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class StepDecision(BaseModel):
+    """Who settled or last moved a step, and when (the cycle's time). Kept from the
+    moment the decision is taken, before its fact is recorded, so that a command
+    racing it is refused with this, rather than recorded too."""
+
+    model_config = _FROZEN
+
+    kind: Literal["approved", "waived", "extended"]
+    by: str
+    at: AwareDatetime
+
+    def describe(self, step: str) -> str:
+        return f"{step} is already {self.kind} by {self.by} at {self.at.isoformat()}"
 
 
 class CycleMemory(BaseModel):
@@ -41,6 +57,10 @@ class CycleMemory(BaseModel):
     started: bool = False
     # Nonces of the sealed updates accepted so far: a replayed update is refused.
     nonces: list[str] = Field(default_factory=list)
+    # The approval or waiver of each step, from the moment it was decided.
+    decided: dict[str, StepDecision] = Field(default_factory=dict)
+    # The latest extension of each step's deadline.
+    extended: dict[str, StepDecision] = Field(default_factory=dict)
 
 
 class CycleInput(BaseModel):
@@ -101,8 +121,18 @@ class ApproveStepUpdate(SealedUpdate):
 
 class ExtendDeadlineUpdate(SealedUpdate):
     step: str
-    new_deadline: AwareDatetime
+    # An instant (kept in the calendar's zone), or a date: the end of that day there.
+    new_deadline: DeadlineInput
     reason: str
+    # Later steps due before the new deadline move to it too (else it is refused).
+    move_later_steps: bool = False
+
+    def sealed_payload(self) -> dict[str, Any]:
+        """Left out while False, so that seals made before the field existed still match."""
+        payload = super().sealed_payload()
+        if not self.move_later_steps:
+            del payload["move_later_steps"]
+        return payload
 
 
 class WaiveStepUpdate(SealedUpdate):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.calendar import CyclePlan, PlannedStep
+from domain.deadlines import shifted
 from workflows.messages import CycleMemory, CycleStatus, StepState, StepStatus
 
 NOMINATION_STEP = "nomination_deadline"
@@ -55,22 +56,33 @@ class Progress:
         return "jcm_report"
 
     def schedule(self, step: str) -> list[Due]:
-        """Reminders and escalation rungs of the step's current deadline, in time order."""
+        """Reminders and escalation rungs of the step's current deadline, in time order.
+        Times stop at the ends of the calendar: a plan's dates, however extreme, cannot
+        make this overflow (which would fail every workflow task of the cycle)."""
         deadline = self.deadline(step)
-        reminders: list[Due] = [(r.rung, deadline - r.before, None) for r in self.plan.reminders]
-        ladder: list[Due] = [(e.rung, deadline + e.after, e.to) for e in self.plan.ladder]
+        reminders: list[Due] = [
+            (r.rung, shifted(deadline, -r.before), None) for r in self.plan.reminders
+        ]
+        ladder: list[Due] = [(e.rung, shifted(deadline, e.after), e.to) for e in self.plan.ladder]
         return sorted([*reminders, *ladder], key=lambda item: item[1])
 
-    def due(self, step: str, until: datetime) -> list[Due]:
+    def due(self, step: str, until: datetime, *, once_per_rung: bool = True) -> list[Due]:
         """What is due by ``until``: reminders since the last look (a reminder whose time
         passed before the step opened is stale and skipped), and every escalation rung of
-        the current deadline not yet sent, even one due before the step opened."""
+        the current deadline not yet sent, even one due before the step opened.
+
+        ``once_per_rung``: a rung already escalated for this step stays escalated, and is
+        not sent again when an extension moves the deadline: the party it went to already
+        holds the step. (False: each deadline's rungs go out anew, as cycles recorded
+        before this rule did.)
+        """
         since = self.state.processed_until[step]
+        escalated = self.state.escalated.get(step, []) if once_per_rung else []
         return [
             (rung, at, target)
             for rung, at, target in self.schedule(step)
             if at <= until and (since < at if target is None else self.fire_key(step, rung)
-                                not in self.state.fired)
+                                not in self.state.fired and rung not in escalated)
         ]  # fmt: skip
 
     def fire_key(self, step: str, rung: str) -> str:

@@ -99,9 +99,13 @@ async def extend_deadline(
     year: YearPath, step: StepPath, body: Extension, actor: Extender, context: Context,
     idempotency_key: IdempotencyKey = None,
 ) -> Recorded:  # fmt: skip
+    """Move a step's deadline. A date is the end of that day in the cycle's time zone; an
+    instant is kept in that zone too. Refused (409) if not after the current deadline,
+    already past, beyond a year after the cycle's year, or after a later step's deadline
+    (unless ``move_later_steps``)."""
     command = ExtendDeadline(
         year=year, step=step, new_deadline=body.new_deadline, reason=body.reason,
-        request_id=idempotency_key,
+        move_later_steps=body.move_later_steps, request_id=idempotency_key,
     )  # fmt: skip
     return recorded(await cycles.extend_deadline(command, actor, context.cycles))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -113,16 +113,27 @@ def extend(
     year: Year,
     step: Step,
     to: Annotated[
-        str, typer.Option(help="New deadline: a date (end of that day) or ISO datetime.")
+        str,
+        typer.Option(
+            help="New deadline: a date (the end of that day in the cycle's time "
+            "zone) or an ISO datetime with its offset."
+        ),
     ],
     reason: Reason,
+    move_later_steps: Annotated[
+        bool, typer.Option(help="Also move later steps due before the new deadline.")
+    ] = False,
 ) -> None:
     """Extend a step's deadline (the Chair's team): moves the timers, records who and why."""
+    deadline = _deadline(to)
+    body = {"new_deadline": deadline.isoformat(), "reason": reason,
+            "move_later_steps": move_later_steps}  # fmt: skip
     with signed_in() as api:
-        deadline = _deadline(api, year, step, to)
-        body = {"new_deadline": deadline.isoformat(), "reason": reason}
         _done(api.post(f"/v1/cycles/{year}/steps/{step}/extend", body))
-    out.print(f"{step} now due {deadline.isoformat()}")
+    if isinstance(deadline, datetime):
+        out.print(f"{step} now due {deadline.isoformat()}")
+    else:
+        out.print(f"{step} now due at the end of {deadline.isoformat()} in the cycle's zone")
 
 
 @app.command()
@@ -150,23 +161,15 @@ def grant(
         _done(api.post(f"/v1/cycles/{year}/exceptions", body))
 
 
-def _deadline(api: ApiClient, year: int, step: str, value: str) -> datetime:
-    """A date is the end of that day where the step's deadline lies (ASEAN zones keep no
-    summer time, so the deadline's offset is the zone's); a datetime carries its own."""
+def _deadline(value: str) -> date | datetime:
+    """A date goes to the cycle as it is: it is the end of that day in the cycle's zone,
+    which the cycle knows. A datetime must carry its offset."""
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
-        else:
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                raise UsageError(f"--to {value!r} needs a time zone offset, or give a date")
-            return moment
+            return date.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise UsageError(f"--to {value!r} is not a date (YYYY-MM-DD) or an ISO datetime") from None
-    view = api.get(f"/v1/cycles/{year}")
-    for planned in view["steps"]:
-        if planned["step"] == step and planned.get("deadline"):
-            offset = datetime.fromisoformat(planned["deadline"]).utcoffset()
-            assert offset is not None
-            return datetime.combine(day, datetime.max.time(), tzinfo=timezone(offset))
-    raise UsageError(f"step {step} of {year} has no deadline yet; give --to as an ISO datetime")
+    if moment.tzinfo is None:
+        raise UsageError(f"--to {value!r} needs a time zone offset, or give a date")
+    return moment

@@ -33,11 +33,20 @@ from temporalio.worker import (
     WorkflowReplayResult,
 )
 
+from workflows.core import ONE_EFFECT_PATCH
 from workflows.cycle import CycleWorkflow, workflow_id
 
 HISTORIES = Path(__file__).parent / "histories"
 # (activity, idempotency key, fact type): what one scheduled activity records, or asks.
 Scheduled = tuple[str, str | None, str | None]
+
+
+def history_concurrent() -> WorkflowHistory:
+    """A short cycle recorded with the rules behind ``one-effect-per-command``: commands
+    sent at once, refused under the lock (tests/replay/record_concurrent_history.py)."""
+    return WorkflowHistory.from_json(
+        workflow_id(2018), (HISTORIES / "cycle-concurrent.json").read_text()
+    )
 
 
 def history_2018() -> WorkflowHistory:
@@ -144,3 +153,27 @@ async def test_replaying_it_schedules_the_same_facts_in_the_same_order() -> None
         f"({len(noted.seen)} against {len(expected)} activities; replay failure: "
         f"{str(result.replay_failure)[:300] or 'none'})"
     )
+
+
+async def test_a_cycle_recorded_with_commands_sent_at_once_replays_its_patched_branch() -> None:
+    history = history_concurrent()
+    markers = [
+        event.marker_recorded_event_attributes
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert len(markers) == 1
+    assert ONE_EFFECT_PATCH.encode() in markers[0].SerializeToString()
+    refused = [
+        event.workflow_execution_update_completed_event_attributes.outcome.failure.message
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED
+        and event.workflow_execution_update_completed_event_attributes.outcome.HasField("failure")
+    ]
+    assert "SG already submitted these nominations for 2018; nothing was recorded" in refused
+    noted = ScheduledActivities()
+
+    result = await replay(history, noted)
+
+    assert result.replay_failure is None, result.replay_failure
+    assert noted.seen == scheduled_in(history)

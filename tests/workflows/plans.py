@@ -50,3 +50,10 @@ def nominate(code: str, *cities: str, by: Actor | None = None) -> SubmitNominati
             for c in cities
         ),
     )
+
+
+def three_step_plan(now: datetime) -> CyclePlan:
+    """Nominations (days 1 to 20), the annual meeting (30 to 40) and the summit (50 to 60)."""
+    plan = two_step_plan(now)
+    summit = step("summit", "chair_of_ascn", now + 50 * DAY, now + 60 * DAY)
+    return plan.model_copy(update={"steps": (*plan.steps, summit)})
