@@ -11,6 +11,7 @@ else ``urn:ascn:problem:<kind>``:
   422, because the same request may succeed once the state changes (an exception is
   granted, a step opens), and because it keeps "fix your JSON" (422) apart from
   "the cycle said no" (409). Nothing was recorded.
+* ``unknown-step`` (404): the cycle's plan has no step of that name.
 * ``no-cycle`` (404), ``conflict`` (409: a user name taken, a token already revoked),
   ``cycle-unavailable`` (503). An unknown user or token is a plain 404; too many bad
   tokens from one client a 429 with ``Retry-After``.
@@ -35,6 +36,7 @@ from services.errors import (
     CycleNotFound,
     CycleUnavailable,
     Refused,
+    UnknownStep,
     UnknownToken,
     UnknownUser,
     UserError,
@@ -119,6 +121,11 @@ async def _refused(_: Request, error: Exception) -> ProblemResponse:
     return problem(409, error.message, kind="refused", title="Refused by the cycle")
 
 
+async def _unknown_step(_: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, UnknownStep)
+    return problem(404, error.message, kind="unknown-step", title="No such step")
+
+
 async def _domain_error(_: Request, error: Exception) -> ProblemResponse:
     """The access policy's refusal is a 403; any other domain rule refused the command."""
     if isinstance(error, NotAuthorised):
@@ -153,6 +160,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(UnknownStep, _unknown_step)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(CycleNotFound, _no_cycle)
     app.add_exception_handler(CycleUnavailable, _unavailable)

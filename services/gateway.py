@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.actors import Actor
-from services.errors import CycleNotFound, CycleUnavailable, Refused
+from services.errors import CycleNotFound, CycleUnavailable, Refused, UnknownStep
 from workflows import search
 from workflows.cycle import CYCLE_ID_REUSE, CycleWorkflow, workflow_id
 from workflows.messages import (
@@ -135,9 +135,12 @@ class TemporalCycleGateway:
             return await handle.execute_update(method, update, id=update_id)
         except WorkflowUpdateFailedError as error:
             cause = error.cause
-            raise Refused(
-                cause.message if isinstance(cause, ApplicationError) else str(cause)
-            ) from None
+            if not isinstance(cause, ApplicationError):
+                raise Refused(str(cause)) from None
+            # The validators type what callers tell apart (workflows/guards.py).
+            if cause.type == "UnknownStep":
+                raise UnknownStep(cause.message) from None
+            raise Refused(cause.message) from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise CycleUnavailable(f"{workflow_id(year)} did not answer in time") from None
         except RPCError as error:

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from domain.access import Action, Scope, refusal
 from domain.calendar import PlannedStep
 from domain.errors import DomainError
+from domain.opening import when_it_opens
 from domain.seal import InvalidSeal, check_seal
 from workflows import keyring
 from workflows.messages import SealedUpdate
@@ -68,7 +70,7 @@ def known_step(progress: Progress, name: str) -> PlannedStep:
     try:
         return progress.plan.step(name)
     except KeyError as error:
-        raise ApplicationError(str(error.args[0])) from None
+        raise ApplicationError(str(error.args[0]), type="UnknownStep") from None
 
 
 def not_settled(progress: Progress, name: str) -> None:
@@ -94,7 +96,8 @@ def nominations_open(progress: Progress, member_state: str) -> None:
     in_cycle(progress, member_state)
     year = progress.plan.year
     if NOMINATION_STEP not in progress.state.opened:
-        raise ApplicationError(f"nominations for {year} are not open yet")
+        opens = when_it_opens(progress.plan.step(NOMINATION_STEP), workflow.now())
+        raise ApplicationError(f"nominations for {year} are not open yet: {opens}")
     if NOMINATION_STEP in progress.state.completed or progress.settled(NOMINATION_STEP):
         raise ApplicationError(f"nominations for {year} are closed")
 

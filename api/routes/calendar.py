@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response
 from api.auth import may
 from api.context import Context
 from api.problems import problem_responses
-from api.status import lag_headers
+from api.status import known_cycle, lag_headers
 from domain.access import Action
 from domain.actors import Actor
 from domain.errors import UnknownMemberState
@@ -30,13 +30,6 @@ FEED_RESPONSES = {
 }
 
 
-def _view(context: Context, year: int) -> CycleStatusView:
-    view = context.status.cycle_status(year)
-    if view is None:
-        raise HTTPException(404, f"no cycle is known for {year}")
-    return view
-
-
 def _feed(body: bytes, filename: str, view: CycleStatusView) -> Response:
     headers = {"Content-Disposition": f'inline; filename="{filename}"', **lag_headers(view.lag)}
     return Response(body, media_type=CALENDAR, headers=headers)
@@ -45,7 +38,7 @@ def _feed(body: bytes, filename: str, view: CycleStatusView) -> Response:
 @router.get("/{year}/calendar.ics", response_class=Response, responses=FEED_RESPONSES)
 def cycle_feed(year: YearPath, _: Reader, context: Context) -> Response:
     """Every step deadline of the cycle, one event each (UID ``<year>-<step>@ascn``)."""
-    view = _view(context, year)
+    view = known_cycle(context.status, year)
     return _feed(cycle_calendar(view, now=context.clock()), f"ascn-{year}.ics", view)
 
 
@@ -60,6 +53,6 @@ def member_state_feed(
         context.cycles.reference.member_state(member_state)
     except UnknownMemberState as error:
         raise HTTPException(404, str(error)) from None
-    view = _view(context, year)
+    view = known_cycle(context.status, year)
     body = cycle_calendar(view, now=context.clock(), member_state=member_state)
     return _feed(body, f"ascn-{year}-{member_state}.ics", view)

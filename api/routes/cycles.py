@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path
+from fastapi import APIRouter, Depends, Header, Path
 
 from api.auth import may
 from api.context import Context
@@ -18,6 +18,7 @@ from api.models import (
     Waiver,
 )
 from api.problems import problem_responses
+from api.status import known_cycle
 from domain.access import Action
 from domain.actors import Actor
 from eventstore.readmodels.cycles import CycleStatusView
@@ -79,10 +80,7 @@ async def start_cycle(body: StartCycleBody, actor: Starter, context: Context) ->
 def cycle_status(year: YearPath, _: Reader, context: Context) -> CycleStatusView:
     """Where the year's cycle stands: its steps, deadlines and who is overdue, as the
     read models show it, and how many stored events they do not reflect yet (``behind``)."""
-    status = context.status.cycle_status(year)
-    if status is None:
-        raise HTTPException(404, f"no cycle is known for {year}")
-    return status
+    return known_cycle(context.status, year)
 
 
 @router.post("/{year}/steps/{step}/approve", response_model=Recorded, responses=WRITE_PROBLEMS)

@@ -11,7 +11,7 @@ from api.context import Context
 from api.models import NilReturn, Nominations, Recorded
 from api.problems import problem_responses
 from api.routes.cycles import BODY_PROBLEMS, IdempotencyKey, YearPath, recorded
-from api.status import lag_headers
+from api.status import known_cycle, lag_headers
 from domain.access import Action, reads_every_member_state
 from domain.actors import Actor
 from eventstore.readmodels.nominations import AcceptedNomination, accepted_nominations_and_lag
@@ -54,13 +54,14 @@ async def declare_nil_return(
 @router.get(
     "/nominations",
     response_model=list[AcceptedNomination],
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def list_nominations(
     year: YearPath, actor: Reader, context: Context, response: Response
 ) -> list[AcceptedNomination]:
     """The year's accepted nominations; an NR sees only their own member state's. The
     ``Ascn-Behind`` header counts the stored events the list does not reflect yet."""
+    known_cycle(context.status, year)  # a year with no cycle is a 404, not an empty list
     rows, lag = accepted_nominations_and_lag(context.engine, year)
     response.headers.update(lag_headers(lag))
     if reads_every_member_state(actor):
