@@ -13,8 +13,10 @@ else ``urn:ascn:problem:<kind>``:
   "the cycle said no" (409). Nothing was recorded.
 * ``unknown-step`` (404): the cycle's plan has no step of that name.
 * ``no-cycle`` (404), ``conflict`` (409: a user name taken, a token already revoked),
-  ``cycle-unavailable`` (503). An unknown user or token is a plain 404; too many bad
-  tokens from one client a 429 with ``Retry-After``.
+  ``cycle-unavailable`` (503: Temporal did not answer), ``store-unavailable`` (503: the
+  database did not answer; every signed-in request needs it, for the token). Both 503s
+  carry ``Retry-After``. An unknown user or token is a plain 404; too many bad tokens
+  from one client a 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from api.auth import unauthorized_caller
@@ -43,6 +47,11 @@ from services.errors import (
 )
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_S = 5
+"""What a 503 tells clients to wait; the CLI waits that long before it tries again."""
+STORE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+"""What the database driver raises when the server is down, restarting or out of
+connections (on SQLite: locked past the busy timeout, or the file unreadable)."""
 URN = "urn:ascn:problem:"
 log = logging.getLogger("ascn.api")
 
@@ -108,7 +117,10 @@ async def _http_error(_: Request, error: Exception) -> ProblemResponse:
 
 async def _invalid(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, RequestValidationError)
-    challenge = await unauthorized_caller(request)
+    try:
+        challenge = await unauthorized_caller(request)
+    except STORE_DOWN as down:
+        return await _store_unavailable(request, down)
     if challenge is not None:
         return await _http_error(request, challenge)
     errors = field_problems(error)
@@ -139,7 +151,21 @@ async def _no_cycle(_: Request, error: Exception) -> ProblemResponse:
 
 async def _unavailable(_: Request, error: Exception) -> ProblemResponse:
     log.warning("cycle unavailable: %s", error)
-    return problem(503, str(error), kind="cycle-unavailable", title="The cycle did not answer")
+    return problem(
+        503, str(error), kind="cycle-unavailable", title="The cycle did not answer",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )  # fmt: skip
+
+
+async def _store_unavailable(_: Request, error: Exception) -> ProblemResponse:
+    """The database did not answer. Its own message (a host, a port, SQL) stays in the
+    log: callers learn that the store is down and when to try again."""
+    log.error("event store unavailable: %s", error)
+    return problem(
+        503, "the event store is unavailable; nothing was done, try again later",
+        kind="store-unavailable", title="The store did not answer",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )  # fmt: skip
 
 
 async def _user_error(_: Request, error: Exception) -> ProblemResponse:
@@ -164,6 +190,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(CycleNotFound, _no_cycle)
     app.add_exception_handler(CycleUnavailable, _unavailable)
+    for store_down in STORE_DOWN:
+        app.add_exception_handler(store_down, _store_unavailable)
     for user_error in (UserError, NotAuthorised):
         app.add_exception_handler(user_error, _user_error)
     app.add_exception_handler(Exception, _unexpected)
@@ -173,6 +201,7 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _HEADERS = {
     401: {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
     429: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}},
+    503: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}},
 }
 
 
@@ -180,10 +209,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for these error statuses, each a problem+json body.
 
     A route that answers 401 also answers 429 to a client that sent too many bad
-    tokens (``api.ratelimit``), so 429 comes with 401.
+    tokens (``api.ratelimit``), and 503 while the store that holds the tokens is down,
+    so both come with 401.
     """
     responses: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*statuses, *([429] if 401 in statuses else [])}):
+    for status in sorted({*statuses, *([429, 503] if 401 in statuses else [])}):
         entry: dict[str, Any] = {
             "description": HTTPStatus(status).phrase,
             "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
