@@ -4,7 +4,8 @@ Types: ``about:blank`` when the HTTP status says it all (401, 403, 404, 405...),
 else ``urn:ascn:problem:<kind>``:
 
 * ``invalid-request`` (422): the request does not fit the API's schema; ``errors``
-  names each field. Nothing was sent to the cycle.
+  names each field. Nothing was sent to the cycle. An ``Idempotency-Key`` already
+  used for another request is one too (field ``idempotency-key``).
 * ``refused`` (409): the request was well-formed, but the cycle's rules refused it
   in the cycle's current state (nominations closed, step already approved, a fourth
   city without an exception...). The detail is the workflow's own message. 409, not
@@ -45,6 +46,7 @@ from services.errors import (
     UnknownUser,
     UserError,
 )
+from services.idempotency import KeyReused
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_S = 5
@@ -128,6 +130,12 @@ async def _invalid(request: Request, error: Exception) -> ProblemResponse:
     return problem(422, detail, kind="invalid-request", title="Invalid request", errors=errors)
 
 
+async def _key_reused(_: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, KeyReused)
+    errors = [FieldProblem(field="idempotency-key", message=str(error))]
+    return problem(422, str(error), kind="invalid-request", title="Invalid request", errors=errors)
+
+
 async def _refused(_: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, Refused)
     return problem(409, error.message, kind="refused", title="Refused by the cycle")
@@ -185,6 +193,7 @@ async def _unexpected(_: Request, error: Exception) -> ProblemResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(KeyReused, _key_reused)
     app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(UnknownStep, _unknown_step)
     app.add_exception_handler(DomainError, _domain_error)

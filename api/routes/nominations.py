@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Response
 
 from api.auth import may
 from api.context import Context
+from api.idempotency import Idempotent
 from api.models import NilReturn, Nominations, Recorded
 from api.problems import problem_responses
-from api.routes.cycles import BODY_PROBLEMS, IdempotencyKey, YearPath, recorded
+from api.routes.cycles import BODY_PROBLEMS, YearPath, recorded
 from api.status import known_cycle, lag_headers
 from domain.access import Action, reads_every_member_state
 from domain.actors import Actor
@@ -27,28 +28,30 @@ Reader = Annotated[Actor, Depends(may(Action.READ_NOMINATIONS))]
 
 @router.post("/nominations", response_model=Recorded, responses=BODY_PROBLEMS)
 async def submit_nominations(
-    year: YearPath, body: Nominations, actor: NR, context: Context,
-    idempotency_key: IdempotencyKey = None,
-) -> Recorded:  # fmt: skip
+    year: YearPath, body: Nominations, actor: NR, context: Context, once: Idempotent
+) -> Recorded | Response:
     """The NR's cities and CSCOs for their member state; the latest submission counts."""
     command = Nominate(
         year=year,
         member_state=body.member_state,
         national_representative=body.national_representative.domain(),
         cities=tuple(city.domain() for city in body.cities),
-        request_id=idempotency_key,
+        request_id=once.key,
     )
-    return recorded(await cycles.nominate(command, actor, context.cycles))
+    return await once(
+        actor, body, lambda: recorded(cycles.nominate(command, actor, context.cycles))
+    )
 
 
 @router.post("/nil-returns", response_model=Recorded, responses=BODY_PROBLEMS)
 async def declare_nil_return(
-    year: YearPath, body: NilReturn, actor: NilReturner, context: Context,
-    idempotency_key: IdempotencyKey = None,
-) -> Recorded:  # fmt: skip
+    year: YearPath, body: NilReturn, actor: NilReturner, context: Context, once: Idempotent
+) -> Recorded | Response:
     """A nil return ("no change"): the last accepted nominations carry forward."""
-    command = FileNilReturn(year=year, member_state=body.member_state, request_id=idempotency_key)
-    return recorded(await cycles.file_nil_return(command, actor, context.cycles))
+    command = FileNilReturn(year=year, member_state=body.member_state, request_id=once.key)
+    return await once(
+        actor, body, lambda: recorded(cycles.file_nil_return(command, actor, context.cycles))
+    )
 
 
 @router.get(

@@ -186,14 +186,14 @@ def test_the_services_seal_the_receipt_time_and_ignore_a_claimed_sent_at(
     assert [c.city for c in submitted.cities] == ["Singapore"]
 
 
-def test_an_idempotency_key_becomes_the_update_id(
+def test_an_idempotency_key_becomes_the_update_id_within_its_actors(
     client: TestClient, gateway: FakeGateway, tokens: dict[str, str]
 ) -> None:
     headers = {**bearer(tokens["chair_team:SG"]), "Idempotency-Key": "approve-scgw-1"}
     client.post("/v1/cycles/2027/steps/scgw/approve", headers=headers)
     client.post("/v1/cycles/2027/steps/scgw/approve", headers=bearer(tokens["chair_team:SG"]))
 
-    assert gateway.update_ids == ["approve-scgw-1", None]
+    assert gateway.update_ids == ["chair_team:SG/sg-chair-team|approve-scgw-1", None]
 
 
 def test_an_nr_may_not_act_for_another_member_state(
