@@ -15,11 +15,12 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 from temporalio.converter import PayloadCodec
 
+from api.access_log import redact_feed_tokens_in_access_log
 from api.context import ApiContext
 from api.docs import DOCS, OPENAPI, install_docs
 from api.problems import add_problem_schema, install_problem_handlers
 from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
-from api.routes import calendar, nominations, store, users
+from api.routes import calendar, feeds, nominations, store, users
 from api.routes import cycles as cycle_routes
 from api.routes.codec import install_codec
 from api.security import HeadAsGet, SecurityHeaders, docs_policy
@@ -85,11 +86,13 @@ def create_app(
         bad_tokens=BadTokenLimiter(auth_failure_limit),
     )
     install_problem_handlers(app)
+    redact_feed_tokens_in_access_log()
     for router in (
         users.me_router,
         cycle_routes.router,
         calendar.router,
         nominations.router,
+        feeds.router,
         store.router,
         users.router,
     ):

@@ -41,6 +41,7 @@ from services.errors import (
     CycleNotFound,
     CycleUnavailable,
     Refused,
+    UnknownFeed,
     UnknownStep,
     UnknownToken,
     UnknownUser,
@@ -177,7 +178,7 @@ async def _store_unavailable(_: Request, error: Exception) -> ProblemResponse:
 
 
 async def _user_error(_: Request, error: Exception) -> ProblemResponse:
-    if isinstance(error, UnknownUser | UnknownToken):
+    if isinstance(error, UnknownUser | UnknownToken | UnknownFeed):
         return problem(404, str(error))
     if isinstance(error, NotAuthorised):
         return problem(403, str(error))

@@ -49,3 +49,11 @@ class UserExists(UserError):
 
 class TokenAlreadyRevoked(UserError):
     pass
+
+
+class UnknownFeed(UserError):
+    pass
+
+
+class FeedAlreadyRevoked(UserError):
+    pass
