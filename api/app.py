@@ -12,14 +12,18 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 from temporalio.converter import PayloadCodec
 
+from api.access_log import redact_feed_tokens_in_access_log
 from api.context import ApiContext
+from api.docs import DOCS, OPENAPI, install_docs
 from api.problems import add_problem_schema, install_problem_handlers
 from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
-from api.routes import calendar, nominations, store, users
+from api.routes import calendar, feeds, nominations, store, users
 from api.routes import cycles as cycle_routes
 from api.routes.codec import install_codec
+from api.security import HeadAsGet, SecurityHeaders, docs_policy
 from api.status import ReadModelStatus, StatusReader
 from eventstore.store import EventStore, utc_now
 from services.cycles import CycleDeps
@@ -36,6 +40,16 @@ detail is the cycle's own message, and nothing is recorded.
 """
 
 
+class AscnApi(FastAPI):
+    """FastAPI whose every response, a 500 included, carries the security headers, and
+    which answers HEAD wherever it answers GET (``api.security``)."""
+
+    csp: dict[str, str]
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return HeadAsGet(SecurityHeaders(super().build_middleware_stack(), self.csp))
+
+
 def create_app(
     *,
     engine: Engine,
@@ -46,6 +60,7 @@ def create_app(
     codec_origins: Sequence[str] = (),
     token_ttl: timedelta = DEFAULT_TOKEN_TTL,
     auth_failure_limit: str = DEFAULT_LIMIT,
+    production: bool = False,
 ) -> FastAPI:
     """The API over ``engine`` (users, tokens, read models) and the cycle services.
 
@@ -53,9 +68,14 @@ def create_app(
     ``status`` defaults to the cycle read model. ``token_ttl`` is how long a new token
     lives, ``auth_failure_limit`` how many bad tokens a client may send (e.g. "20/minute").
     With ``codec``, admins can decode and encode Temporal payloads at /codec (the web
-    UI's codec endpoint), from browsers on ``codec_origins``.
+    UI's codec endpoint), from browsers on ``codec_origins``. ``production`` turns the
+    docs page off and keeps the OpenAPI document for admins (``api.docs``).
     """
-    app = FastAPI(title="ascn", version="1", description=DESCRIPTION)
+    app = AscnApi(
+        title="ascn", version="1", description=DESCRIPTION, docs_url=None, redoc_url=None,
+        openapi_url=None if production else OPENAPI,
+    )  # fmt: skip
+    app.csp = {}
     app.state.ascn = ApiContext(
         engine=engine,
         store=EventStore(engine),
@@ -66,17 +86,22 @@ def create_app(
         bad_tokens=BadTokenLimiter(auth_failure_limit),
     )
     install_problem_handlers(app)
+    redact_feed_tokens_in_access_log()
     for router in (
         users.me_router,
         cycle_routes.router,
         calendar.router,
         nominations.router,
+        feeds.router,
         store.router,
         users.router,
     ):
         app.include_router(router)
     if codec is not None:
         install_codec(app, codec, codec_origins)
+    script = install_docs(app, production=production)
+    if script is not None:
+        app.csp[DOCS] = docs_policy(script)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -8,7 +8,7 @@ route; 429 for a client that sent too many bad tokens (``api.ratelimit``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,6 +18,18 @@ from api.context import ApiContext, Context, api_context
 from domain.access import Action, refusal
 from domain.actors import Actor
 from services.users import authenticate
+
+F = TypeVar("F", bound=Callable[..., object])
+BEARERLESS: set[object] = set()
+"""Endpoints that take no bearer token (the calendar feeds: their token is in the URL)."""
+
+
+def bearerless(endpoint: F) -> F:
+    """Mark a route's endpoint as taking no bearer token, so that a request to it that
+    does not fit its schema is a 422, not a 401 for the token it was never to send."""
+    BEARERLESS.add(endpoint)
+    return endpoint
+
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -69,6 +81,8 @@ async def unauthorized_caller(request: Request) -> HTTPException | None:
     asks this first, so that a caller without a valid token learns nothing about
     the body it sent.
     """
+    if request.scope.get("endpoint") in BEARERLESS:
+        return None
     credentials = await bearer(request)
     try:
         challenge = await run_in_threadpool(_challenge, request, api_context(request), credentials)

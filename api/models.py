@@ -105,8 +105,22 @@ class ExceptionGrant(BaseModel):
     member_state: MemberStateCode
     exception_id: Annotated[NonEmptyStr, Field(max_length=100, pattern=ONE_LINE)]
     rule: ExceptionRule
-    max_cities: Annotated[int, Field(ge=1, le=MAX_CITIES_UNDER_EXCEPTION)] | None = None
+    max_cities: Annotated[int, Field(ge=1, le=MAX_CITIES_UNDER_EXCEPTION)] | None = Field(
+        default=None, validate_default=True
+    )
+    """Required for ``max_cities``, refused for ``capital_required``."""
     reason: Reason
+
+    @field_validator("max_cities")
+    @classmethod
+    def _max_cities_fits_the_rule(cls, max_cities: int | None, info: ValidationInfo) -> int | None:
+        # A missing field is the request's fault (422), not the cycle's refusal (409).
+        rule = info.data.get("rule")
+        if rule == "max_cities" and max_cities is None:
+            raise ValueError("Field required when rule is max_cities")
+        if rule == "capital_required" and max_cities is not None:
+            raise ValueError("must be left out when rule is capital_required")
+        return max_cities
 
 
 class Extension(BaseModel):

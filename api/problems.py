@@ -4,16 +4,20 @@ Types: ``about:blank`` when the HTTP status says it all (401, 403, 404, 405...),
 else ``urn:ascn:problem:<kind>``:
 
 * ``invalid-request`` (422): the request does not fit the API's schema; ``errors``
-  names each field. Nothing was sent to the cycle.
+  names each field. Nothing was sent to the cycle. An ``Idempotency-Key`` already
+  used for another request is one too (field ``idempotency-key``).
 * ``refused`` (409): the request was well-formed, but the cycle's rules refused it
   in the cycle's current state (nominations closed, step already approved, a fourth
   city without an exception...). The detail is the workflow's own message. 409, not
   422, because the same request may succeed once the state changes (an exception is
   granted, a step opens), and because it keeps "fix your JSON" (422) apart from
   "the cycle said no" (409). Nothing was recorded.
+* ``unknown-step`` (404): the cycle's plan has no step of that name.
 * ``no-cycle`` (404), ``conflict`` (409: a user name taken, a token already revoked),
-  ``cycle-unavailable`` (503). An unknown user or token is a plain 404; too many bad
-  tokens from one client a 429 with ``Retry-After``.
+  ``cycle-unavailable`` (503: Temporal did not answer), ``store-unavailable`` (503: the
+  database did not answer; every signed-in request needs it, for the token). Both 503s
+  carry ``Retry-After``. An unknown user or token is a plain 404; too many bad tokens
+  from one client a 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from api.auth import unauthorized_caller
@@ -35,12 +41,20 @@ from services.errors import (
     CycleNotFound,
     CycleUnavailable,
     Refused,
+    UnknownFeed,
+    UnknownStep,
     UnknownToken,
     UnknownUser,
     UserError,
 )
+from services.idempotency import KeyReused
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_S = 5
+"""What a 503 tells clients to wait; the CLI waits that long before it tries again."""
+STORE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+"""What the database driver raises when the server is down, restarting or out of
+connections (on SQLite: locked past the busy timeout, or the file unreadable)."""
 URN = "urn:ascn:problem:"
 log = logging.getLogger("ascn.api")
 
@@ -106,7 +120,10 @@ async def _http_error(_: Request, error: Exception) -> ProblemResponse:
 
 async def _invalid(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, RequestValidationError)
-    challenge = await unauthorized_caller(request)
+    try:
+        challenge = await unauthorized_caller(request)
+    except STORE_DOWN as down:
+        return await _store_unavailable(request, down)
     if challenge is not None:
         return await _http_error(request, challenge)
     errors = field_problems(error)
@@ -114,9 +131,20 @@ async def _invalid(request: Request, error: Exception) -> ProblemResponse:
     return problem(422, detail, kind="invalid-request", title="Invalid request", errors=errors)
 
 
+async def _key_reused(_: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, KeyReused)
+    errors = [FieldProblem(field="idempotency-key", message=str(error))]
+    return problem(422, str(error), kind="invalid-request", title="Invalid request", errors=errors)
+
+
 async def _refused(_: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, Refused)
     return problem(409, error.message, kind="refused", title="Refused by the cycle")
+
+
+async def _unknown_step(_: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, UnknownStep)
+    return problem(404, error.message, kind="unknown-step", title="No such step")
 
 
 async def _domain_error(_: Request, error: Exception) -> ProblemResponse:
@@ -132,11 +160,25 @@ async def _no_cycle(_: Request, error: Exception) -> ProblemResponse:
 
 async def _unavailable(_: Request, error: Exception) -> ProblemResponse:
     log.warning("cycle unavailable: %s", error)
-    return problem(503, str(error), kind="cycle-unavailable", title="The cycle did not answer")
+    return problem(
+        503, str(error), kind="cycle-unavailable", title="The cycle did not answer",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )  # fmt: skip
+
+
+async def _store_unavailable(_: Request, error: Exception) -> ProblemResponse:
+    """The database did not answer. Its own message (a host, a port, SQL) stays in the
+    log: callers learn that the store is down and when to try again."""
+    log.error("event store unavailable: %s", error)
+    return problem(
+        503, "the event store is unavailable; nothing was done, try again later",
+        kind="store-unavailable", title="The store did not answer",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )  # fmt: skip
 
 
 async def _user_error(_: Request, error: Exception) -> ProblemResponse:
-    if isinstance(error, UnknownUser | UnknownToken):
+    if isinstance(error, UnknownUser | UnknownToken | UnknownFeed):
         return problem(404, str(error))
     if isinstance(error, NotAuthorised):
         return problem(403, str(error))
@@ -152,10 +194,14 @@ async def _unexpected(_: Request, error: Exception) -> ProblemResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(KeyReused, _key_reused)
     app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(UnknownStep, _unknown_step)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(CycleNotFound, _no_cycle)
     app.add_exception_handler(CycleUnavailable, _unavailable)
+    for store_down in STORE_DOWN:
+        app.add_exception_handler(store_down, _store_unavailable)
     for user_error in (UserError, NotAuthorised):
         app.add_exception_handler(user_error, _user_error)
     app.add_exception_handler(Exception, _unexpected)
@@ -165,6 +211,7 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _HEADERS = {
     401: {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
     429: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}},
+    503: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}},
 }
 
 
@@ -172,10 +219,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for these error statuses, each a problem+json body.
 
     A route that answers 401 also answers 429 to a client that sent too many bad
-    tokens (``api.ratelimit``), so 429 comes with 401.
+    tokens (``api.ratelimit``), and 503 while the store that holds the tokens is down,
+    so both come with 401.
     """
     responses: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*statuses, *([429] if 401 in statuses else [])}):
+    for status in sorted({*statuses, *([429, 503] if 401 in statuses else [])}):
         entry: dict[str, Any] = {
             "description": HTTPStatus(status).phrase,
             "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},

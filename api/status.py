@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from eventstore.lag import ReadLag
 from eventstore.readmodels.cycles import CycleStatusView, cycle_status_view
+from services.errors import CycleNotFound
 
 
 class StatusReader(Protocol):
@@ -29,6 +30,14 @@ class ReadModelStatus:
 
     def cycle_status(self, year: int) -> CycleStatusView | None:
         return cycle_status_view(self._engine, year)
+
+
+def known_cycle(status: StatusReader, year: int) -> CycleStatusView:
+    """The year's cycle, or the 404 every route gives for a year with no cycle."""
+    view = status.cycle_status(year)
+    if view is None:
+        raise CycleNotFound(year, f"no cycle is known for {year}")
+    return view
 
 
 def lag_headers(lag: ReadLag) -> dict[str, str]:

@@ -50,9 +50,13 @@ def configure(settings: Settings) -> None:
 
 
 @contextmanager
-def services(settings: Settings, *, create: bool = False) -> Iterator[Services]:
-    """``create``: make a new embedded database if there is none (migrate, demo)."""
-    engine = create_store_engine(settings.db_url, must_exist=not create)
+def services(
+    settings: Settings, *, create: bool = False, read_only: bool = False
+) -> Iterator[Services]:
+    """``create``: make a new embedded database if there is none (migrate, demo).
+    ``read_only``: the commands that only read the store (verify, export), so that they
+    work on a read-only copy."""
+    engine = create_store_engine(settings.db_url, must_exist=not create, read_only=read_only)
     try:
         yield Services(
             settings=settings, engine=engine, store=EventStore(engine),

@@ -105,6 +105,7 @@ async def run_up(
                 codec=payload_codec(settings), codec_origins=list(origins),
                 token_ttl=timedelta(days=settings.token_ttl_days),
                 auth_failure_limit=settings.auth_failure_limit,
+                production=settings.env == "production",
             )  # fmt: skip
             api = EmbeddedApiServer(
                 uvicorn.Config(

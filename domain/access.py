@@ -10,7 +10,9 @@ everything the cycle knows (the step's owner). Roles:
   year that AMS chairs, it approves, extends and waives steps and grants exceptions.
 * ``shepherd:<AMS>``: starts the cycles of the years it shepherds; reads everything.
 * ``asec``: ASEC and its IMD. Reads everything, and approves the steps it owes.
-* ``admin``: manages users and tokens; reads everything.
+* ``admin``: manages users and tokens; reads everything, the API's schema included.
+* Every person (any role above) may keep calendar feeds of their own, which answer
+  what that person may read.
 * ``system``: the engine itself, which acts inside the cycle and needs no permission.
   Legacy roles without a member state (facts from before) are granted nothing.
 """
@@ -38,6 +40,8 @@ class Action(StrEnum):
     READ_EVENTS = "read the event store"
     MANAGE_USERS = "manage users and tokens"
     DECODE_PAYLOADS = "use the payload codec"
+    READ_API_SCHEMA = "read the API's schema in production"
+    KEEP_FEEDS = "keep calendar feeds"
 
 
 class Scope(BaseModel):
@@ -69,16 +73,19 @@ _CHAIR_DECISIONS = {
     Action.WAIVE_STEP,
 }
 _NR_RETURNS = {Action.SUBMIT_NOMINATIONS, Action.DECLARE_NIL_RETURN}
+_ADMIN_ONLY = {Action.MANAGE_USERS, Action.DECODE_PAYLOADS, Action.READ_API_SCHEMA}
 
 
 def _allowed(actor: Actor, action: Action, scope: Scope) -> bool:
     kind, own = actor.kind, actor.member_state
     if actor.is_legacy or kind == "system":
         return False
+    if action is Action.KEEP_FEEDS:
+        return True
     if kind in ("admin", "asec", "shepherd") and action in _EVERYTHING_READ:
         return True
     if kind == "admin":
-        return action in (Action.MANAGE_USERS, Action.DECODE_PAYLOADS)
+        return action in _ADMIN_ONLY
     if kind == "asec":
         return action is Action.APPROVE_STEP and scope.owed_by in (None, "asec")
     if kind == "shepherd":
@@ -101,7 +108,7 @@ def _who_may(action: Action, scope: Scope) -> str:
         return f"only the Chair's team of that year's Chair (chair_team:{chair}){asec} may"
     if action in _CHAIR_DECISIONS:
         return f"only the Chair's team of that year's Chair (chair_team:{chair}) may"
-    if action in (Action.MANAGE_USERS, Action.DECODE_PAYLOADS):
+    if action in _ADMIN_ONLY:
         return "only an admin may"
     return "only the shepherd, ASEC and admins may"
 
@@ -129,3 +136,8 @@ def permits(actor: Actor, action: Action, scope: Scope = ANYWHERE) -> bool:
 def reads_every_member_state(actor: Actor) -> bool:
     """Whether ``actor`` sees every AMS's nominations (an NR sees only its own)."""
     return actor.kind != "nr"
+
+
+def reads_member_state(actor: Actor, member_state: str) -> bool:
+    """Whether ``actor`` sees what concerns ``member_state`` alone (an NR: its own)."""
+    return reads_every_member_state(actor) or actor.member_state == member_state

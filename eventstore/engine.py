@@ -4,14 +4,20 @@ SQLite: WAL with ``synchronous=FULL`` so that a committed append survives a powe
 cut, and ``BEGIN IMMEDIATE`` on write transactions so that two writers queue on the
 database lock instead of failing to upgrade a read lock half-way.
 PostgreSQL: psycopg 3; appends serialize on an advisory lock (see ``store.py``).
+
+A read-only SQLite engine (``read_only=True``: ``ascn verify``, ``ascn events export``)
+opens the file with ``mode=ro`` and sets no WAL pragma, which would be a write, so that
+a copy with mode 0444, or in a read-only folder, can still be checked.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
@@ -45,19 +51,26 @@ def parse_database_url(url: str | URL) -> URL:
     )
 
 
-def create_store_engine(url: str | URL, *, echo: bool = False, must_exist: bool = False) -> Engine:
-    """An engine for ``url``. ``must_exist`` refuses to create a new SQLite file."""
+def create_store_engine(
+    url: str | URL, *, echo: bool = False, must_exist: bool = False, read_only: bool = False
+) -> Engine:
+    """An engine for ``url``. ``must_exist`` refuses to create a new SQLite file;
+    ``read_only`` opens an existing SQLite file for reading only (PostgreSQL: the
+    role's own privileges decide)."""
     parsed = parse_database_url(url)
     if parsed.get_backend_name() == "postgresql":
         # No pre-ping: it would cost every append a round trip. A connection found
         # broken is invalidated, and the caller (an activity) retries.
         return create_engine(parsed, echo=echo)
-    return _create_sqlite_engine(parsed, echo=echo, must_exist=must_exist)
+    return _create_sqlite_engine(
+        parsed, echo=echo, must_exist=must_exist or read_only, read_only=read_only
+    )
 
 
-def _create_sqlite_engine(url: URL, *, echo: bool, must_exist: bool) -> Engine:
+def _create_sqlite_engine(url: URL, *, echo: bool, must_exist: bool, read_only: bool) -> Engine:
     database = url.database or ""
     in_memory = database in ("", ":memory:")
+    read_only = read_only and not in_memory
     kwargs: dict[str, Any] = {}
     if in_memory:
         kwargs["poolclass"] = StaticPool
@@ -66,7 +79,10 @@ def _create_sqlite_engine(url: URL, *, echo: bool, must_exist: bool) -> Engine:
         path = Path(database).expanduser()
         if must_exist and not path.exists():
             raise UnsupportedDatabase(f"no database at {path}; run `ascn migrate` to create one")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if read_only:
+            url = _read_only_url(url, path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -75,7 +91,8 @@ def _create_sqlite_engine(url: URL, *, echo: bool, must_exist: bool) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        if not in_memory:
+        if not in_memory and not read_only:
+            # A write: it creates the WAL files, which a read-only folder cannot hold.
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -87,6 +104,19 @@ def _create_sqlite_engine(url: URL, *, echo: bool, must_exist: bool) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
+
+
+def _read_only_url(url: URL, path: Path) -> URL:
+    """``mode=ro`` as an SQLite URI. In a folder we cannot write, SQLite cannot create
+    the WAL's shared-memory file and would refuse to open the database at all; with no
+    WAL files beside it, nothing can be writing to it either, so it is opened as
+    ``immutable`` (no locks, no shared memory). With WAL files present their content
+    counts, so they are read as they are."""
+    query = {"mode": "ro", "uri": "true"}
+    wal_files = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    if not os.access(path.parent, os.W_OK) and not any(f.exists() for f in wal_files):
+        query["immutable"] = "1"
+    return url.set(database=f"file:{quote(str(path.resolve()))}", query=query)
 
 
 def is_postgresql(engine: Engine | Connection) -> bool:

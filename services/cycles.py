@@ -144,6 +144,14 @@ async def waive_step(command: WaiveStep, actor: Actor, deps: CycleDeps) -> Outco
     return await _send(command, deps, "waive_step", update, deps.gateway.waive_step)
 
 
+def update_id(actor: Actor, request_id: str | None) -> str | None:
+    """The Temporal update id of a request: its id, within its actor's. Temporal answers
+    an update whose id it already ran with that first outcome, so two people who
+    happened to pick the same key must not share an id: the second would be told of
+    the first's command, and their own never run."""
+    return None if request_id is None else f"{actor.label}|{request_id}"
+
+
 async def _send(
     command: CycleCommand,
     deps: CycleDeps,
@@ -152,5 +160,5 @@ async def _send(
     call: Callable[[int, U, str | None], Awaitable[UpdateResult]],
 ) -> Outcome:
     sealed = deps.sealer.seal(command.year, name, update)
-    result = await call(command.year, sealed, command.request_id)
+    result = await call(command.year, sealed, update_id(update.actor, command.request_id))
     return Outcome(year=command.year, recorded=result.recorded)

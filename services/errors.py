@@ -14,11 +14,16 @@ class Refused(Exception):
         self.message = message
 
 
-class CycleNotFound(Exception):
-    """No cycle workflow runs for that year."""
+class UnknownStep(Refused):
+    """The cycle's plan has no step of that name: nothing to act on, ever (a 404, where
+    other refusals may pass once the cycle's state changes)."""
 
-    def __init__(self, year: int) -> None:
-        super().__init__(f"no cycle is running for {year} (workflow ascn-cycle-{year})")
+
+class CycleNotFound(Exception):
+    """No cycle workflow runs for that year (or, for a read, the read models know none)."""
+
+    def __init__(self, year: int, message: str | None = None) -> None:
+        super().__init__(message or f"no cycle is running for {year} (workflow ascn-cycle-{year})")
         self.year = year
 
 
@@ -43,4 +48,12 @@ class UserExists(UserError):
 
 
 class TokenAlreadyRevoked(UserError):
+    pass
+
+
+class UnknownFeed(UserError):
+    pass
+
+
+class FeedAlreadyRevoked(UserError):
     pass

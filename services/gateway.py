@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.actors import Actor
-from services.errors import CycleNotFound, CycleUnavailable, Refused
+from services.errors import CycleNotFound, CycleUnavailable, Refused, UnknownStep
 from workflows import search
 from workflows.cycle import CYCLE_ID_REUSE, CycleWorkflow, workflow_id
 from workflows.messages import (
@@ -141,7 +141,11 @@ class TemporalCycleGateway:
         try:
             return await handle.execute_update(method, update, id=update_id)
         except WorkflowUpdateFailedError as error:
-            raise Refused(refusal_of(error.cause)) from None
+            cause = error.cause
+            # The validators type what callers tell apart (workflows/guards.py).
+            if isinstance(cause, ApplicationError) and cause.type == "UnknownStep":
+                raise UnknownStep(cause.message) from None
+            raise Refused(refusal_of(cause)) from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise CycleUnavailable(f"{workflow_id(year)} did not answer in time") from None
         except RPCError as error:

@@ -143,7 +143,7 @@ def add_user(directory: Directory, command: AddUser, actor: Actor) -> UserInfo:
             raise UserExists(f"a user named {command.name!r} already exists")
         return [UserAdded(name=command.name, role=command.role)]
 
-    _record(directory, actor, decide)
+    record(directory, actor, decide)
     return _user(directory, command.name)
 
 
@@ -182,7 +182,7 @@ def revoke_token(directory: Directory, command: RevokeToken, actor: Actor) -> To
         old = _live_token(conn, command.token_id)
         return [TokenRevoked(token_id=old.token_id, user=old.user)]
 
-    _record(directory, actor, decide)
+    record(directory, actor, decide)
     with directory.engine.connect() as conn:
         return _known_token(conn, command.token_id)
 
@@ -212,7 +212,7 @@ def _set_disabled(directory: Directory, name: str, actor: Actor, *, disabled: bo
             return []  # nothing changes, so nothing is recorded
         return [UserDisabled(name=user.name) if disabled else UserEnabled(name=user.name)]
 
-    _record(directory, actor, decide)
+    record(directory, actor, decide)
     return _user(directory, name)
 
 
@@ -232,7 +232,7 @@ def _new_token(directory: Directory) -> tuple[str, Callable[[str], TokenIssued]]
 
 
 def _issued(directory: Directory, actor: Actor, decide: Decide, token: str) -> IssuedToken:
-    issued = _record(directory, actor, decide)[0]
+    issued = record(directory, actor, decide)[0]
     assert isinstance(issued, TokenIssued)
     user = _user(directory, issued.user)
     return IssuedToken(
@@ -241,7 +241,7 @@ def _issued(directory: Directory, actor: Actor, decide: Decide, token: str) -> I
     )  # fmt: skip
 
 
-def _record(directory: Directory, actor: Actor, decide: Decide) -> Sequence[DomainEvent]:
+def record(directory: Directory, actor: Actor, decide: Decide) -> Sequence[DomainEvent]:
     """Decide, append, apply (see the module's docstring); the events recorded."""
     occurred_at = directory.clock()
     for _ in range(ATTEMPTS):

@@ -17,7 +17,9 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.access import Action
+    from domain.calendar import PlannedStep
     from domain.events import DeadlineExtended, DomainEvent, StepApproved, StepWaived
+    from domain.opening import when_it_opens
     from workflows import guards
     from workflows.core import CycleCore
     from workflows.messages import (
@@ -41,9 +43,7 @@ class StepDecisions(CycleCore):
     def _validate_approval(self, update: ApproveStepUpdate) -> None:
         step = self.admit_on_step(update, "approve_step", Action.APPROVE_STEP)
         if step.step not in self.state.opened:
-            raise ApplicationError(
-                f"step {step.step} has not opened yet (it opens {step.opens_at.isoformat()})"
-            )
+            raise ApplicationError(f"step {step.step} has not opened yet: {self.opening(step)}")
         guards.not_settled(self.progress, step.step)
 
     @workflow.update
@@ -142,3 +142,14 @@ class StepDecisions(CycleCore):
             # that take the new rules do so.
             return (new, moved) if self.new_rules() else (given, moved)
         return new, moved
+
+    def opening(self, step: PlannedStep) -> str:
+        """When it opens, never a date already past: a step whose day has come waits for
+        the step before it to complete."""
+        if step.opens_at > self.now():
+            return when_it_opens(step, self.now())
+        waiting = [s for s in self.plan.steps if s.step not in self.state.completed]
+        before = waiting[0].step if waiting else None
+        if before is None or before == step.step:
+            return when_it_opens(step, self.now())
+        return f"it opens once {before} is completed"

@@ -20,6 +20,7 @@ from domain.errors import DomainError
 from domain.events import DomainEvent, Person
 from domain.ledger import NominationLedger
 from domain.nominations import refuse_repeat
+from domain.opening import when_it_opens
 from domain.seal import InvalidSeal, check_seal
 from domain.values import line_of
 from workflows import keyring
@@ -79,7 +80,7 @@ def known_step(progress: Progress, name: str) -> PlannedStep:
     try:
         return progress.plan.step(name)
     except KeyError as error:
-        raise ApplicationError(str(error.args[0])) from None
+        raise ApplicationError(str(error.args[0]), type="UnknownStep") from None
 
 
 def not_settled(progress: Progress, name: str) -> None:
@@ -155,11 +156,12 @@ def in_cycle(progress: Progress, member_state: str) -> None:
         )
 
 
-def nominations_open(progress: Progress, member_state: str) -> None:
+def nominations_open(progress: Progress, member_state: str, now: datetime) -> None:
     in_cycle(progress, member_state)
     year = progress.plan.year
     if NOMINATION_STEP not in progress.state.opened:
-        raise ApplicationError(f"nominations for {year} are not open yet")
+        opens = when_it_opens(progress.plan.step(NOMINATION_STEP), now)
+        raise ApplicationError(f"nominations for {year} are not open yet: {opens}")
     decision = progress.state.decided.get(NOMINATION_STEP)
     if decision is not None:
         raise ApplicationError(

@@ -111,7 +111,7 @@ class NominationDecisions(CycleCore):
         if isinstance(update, GrantExceptionUpdate):
             guards.in_cycle(self.progress, update.member_state)
         else:
-            guards.nominations_open(self.progress, update.member_state)
+            guards.nominations_open(self.progress, update.member_state, self.now())
         ledger = self.state.ledgers[update.member_state]
         decided = guards.decided_by(lambda: rule(ledger))
         if not isinstance(update, GrantExceptionUpdate):

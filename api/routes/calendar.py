@@ -1,19 +1,23 @@
-"""Calendar feeds of a cycle's deadlines (iCalendar), for whoever may read its status."""
+"""Calendar feeds of a cycle's deadlines (iCalendar), for whoever may read its status.
+
+The same feeds answer at ``/v1/feeds/<token>/...`` for calendar applications, which
+cannot send a bearer token (``api.routes.feeds``); both build them here.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response
 
 from api.auth import may
-from api.context import Context
+from api.context import ApiContext, Context
 from api.problems import problem_responses
-from api.status import lag_headers
+from api.status import known_cycle, lag_headers
 from domain.access import Action
 from domain.actors import Actor
 from domain.errors import UnknownMemberState
-from eventstore.readmodels.cycles import CycleStatusView
 from feeds.ical import cycle_calendar
 
 router = APIRouter(prefix="/v1/cycles", tags=["calendar"])
@@ -24,42 +28,53 @@ MemberStatePath = Annotated[
 ]
 Reader = Annotated[Actor, Depends(may(Action.READ_CYCLE))]
 CALENDAR = "text/calendar"
-FEED_RESPONSES = {
-    200: {"content": {CALENDAR: {"schema": {"type": "string"}}}, "description": "iCalendar"},
-    **problem_responses(401, 403, 404, 422),
-}
 
 
-def _view(context: Context, year: int) -> CycleStatusView:
-    view = context.status.cycle_status(year)
-    if view is None:
-        raise HTTPException(404, f"no cycle is known for {year}")
-    return view
+def feed_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    ical = {"content": {CALENDAR: {"schema": {"type": "string"}}}, "description": "iCalendar"}
+    return {200: ical, **problem_responses(*statuses)}
 
 
-def _feed(body: bytes, filename: str, view: CycleStatusView) -> Response:
-    headers = {"Content-Disposition": f'inline; filename="{filename}"', **lag_headers(view.lag)}
-    return Response(body, media_type=CALENDAR, headers=headers)
+def known_member_state(context: ApiContext, code: str) -> None:
+    try:
+        context.cycles.reference.member_state(code)
+    except UnknownMemberState as error:
+        raise HTTPException(404, str(error)) from None
 
 
-@router.get("/{year}/calendar.ics", response_class=Response, responses=FEED_RESPONSES)
-def cycle_feed(year: YearPath, _: Reader, context: Context) -> Response:
-    """Every step deadline of the cycle, one event each (UID ``<year>-<step>@ascn``)."""
-    view = _view(context, year)
-    return _feed(cycle_calendar(view, now=context.clock()), f"ascn-{year}.ics", view)
+def calendar_response(
+    context: ApiContext,
+    year: int,
+    member_state: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The year's feed, or only the steps ``member_state``'s NR owes; 404 for a year
+    with no cycle or an unknown member state."""
+    if member_state is not None:
+        known_member_state(context, member_state)
+    view = known_cycle(context.status, year)
+    body = cycle_calendar(view, now=context.clock(), member_state=member_state)
+    filename = f"ascn-{year}" + (f"-{member_state}" if member_state else "") + ".ics"
+    disposition = {"Content-Disposition": f'inline; filename="{filename}"'}
+    every = {**disposition, **lag_headers(view.lag), **(headers or {})}
+    return Response(body, media_type=CALENDAR, headers=every)
 
 
 @router.get(
-    "/{year}/calendar/{member_state}.ics", response_class=Response, responses=FEED_RESPONSES
-)
+    "/{year}/calendar.ics", response_class=Response,
+    responses=feed_responses(401, 403, 404, 422),
+)  # fmt: skip
+def cycle_feed(year: YearPath, _: Reader, context: Context) -> Response:
+    """Every step deadline of the cycle, one event each (UID ``<year>-<step>@ascn``)."""
+    return calendar_response(context, year)
+
+
+@router.get(
+    "/{year}/calendar/{member_state}.ics", response_class=Response,
+    responses=feed_responses(401, 403, 404, 422),
+)  # fmt: skip
 def member_state_feed(
     year: YearPath, member_state: MemberStatePath, _: Reader, context: Context
 ) -> Response:
     """The deadlines a member state's National Representative owes in the cycle."""
-    try:
-        context.cycles.reference.member_state(member_state)
-    except UnknownMemberState as error:
-        raise HTTPException(404, str(error)) from None
-    view = _view(context, year)
-    body = cycle_calendar(view, now=context.clock(), member_state=member_state)
-    return _feed(body, f"ascn-{year}-{member_state}.ics", view)
+    return calendar_response(context, year, member_state)

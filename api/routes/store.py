@@ -18,6 +18,8 @@ from eventstore.verify import verify_store
 
 router = APIRouter(prefix="/v1", tags=["store"])
 
+MAX_POSITION = 2**63 - 1
+"""Positions are 64-bit integers in both databases; a larger ``after`` is a 422."""
 Auditor = Annotated[Actor, Depends(may(Action.READ_EVENTS))]
 
 
@@ -31,7 +33,9 @@ class EventsPage(BaseModel):
 def read_events(
     _: Auditor,
     context: Context,
-    after: Annotated[int, Query(ge=0, description="The last position already read.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="The last position already read.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventsPage:
     """Every event in global position order, one page at a time."""

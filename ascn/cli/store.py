@@ -34,7 +34,7 @@ def migrate(db: DbOption = None) -> None:
 @app.command()
 def verify(db: DbOption = None) -> None:
     """Walk every stream's hash chain; exit 1 at the first broken link."""
-    with services(load(db)) as built:
+    with services(load(db), read_only=True) as built:
         report = verify_store(built.store)
     if report.broken is not None:
         typer.echo(f"TAMPERED: {report.broken}", err=True)
@@ -54,7 +54,7 @@ def export(
     ] = None,
 ) -> None:
     """Write events as JSON lines, one event a line, in global order."""
-    with services(load(db)) as built:
+    with services(load(db), read_only=True) as built:
         if output is None:
             export_events(built.store, sys.stdout, stream_id=stream)
             return

@@ -26,6 +26,8 @@ from domain.events.nominations import (
 )
 from domain.events.registry import REGISTRY, EncodedEvent, EventRegistry, Upcaster
 from domain.events.users import (
+    FeedIssued,
+    FeedRevoked,
     TokenIssued,
     TokenRevoked,
     UserAdded,
@@ -44,6 +46,8 @@ __all__ = [
     "EventRegistry",
     "ExceptionGranted",
     "ExceptionRule",
+    "FeedIssued",
+    "FeedRevoked",
     "LateSubmissionRecorded",
     "MailDelivered",
     "MailFailed",

@@ -1,4 +1,4 @@
-"""Events of the API's users and their tokens (one stream: ``users``).
+"""Events of the API's users, their tokens and calendar feeds (one stream: ``users``).
 
 Who made the change travels in the envelope's actor, as for every event. A token
 appears only as its public id and its SHA-256, never in plain: the store is
@@ -25,6 +25,9 @@ TOKEN_ID_PATTERN = r"^tok_[0-9a-f]{12}$"  # noqa: S105 (a token's public id, not
 TokenId = Annotated[str, StringConstraints(pattern=TOKEN_ID_PATTERN)]
 """The public name of a token (``tok_`` and 48 random bits), safe to show and log."""
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+FEED_ID_PATTERN = r"^feed_[0-9a-f]{12}$"
+FeedId = Annotated[str, StringConstraints(pattern=FEED_ID_PATTERN)]
+"""The public name of a calendar feed, safe to show and log (its token is not)."""
 
 
 @REGISTRY.register
@@ -58,4 +61,20 @@ class TokenIssued(DomainEvent):
 @REGISTRY.register
 class TokenRevoked(DomainEvent):
     token_id: TokenId
+    user: NonEmptyStr
+
+
+@REGISTRY.register
+class FeedIssued(DomainEvent):
+    """A calendar feed for ``user``: a token in a URL that reads the calendars the user
+    may read, and nothing else. It lives until revoked, or while its user is enabled."""
+
+    feed_id: FeedId
+    user: NonEmptyStr
+    token_sha256: Sha256
+
+
+@REGISTRY.register
+class FeedRevoked(DomainEvent):
+    feed_id: FeedId
     user: NonEmptyStr

@@ -23,6 +23,8 @@ from sqlalchemy.engine import Connection, Row
 from domain.actors import Actor
 from domain.events import (
     DomainEvent,
+    FeedIssued,
+    FeedRevoked,
     TokenIssued,
     TokenRevoked,
     UserAdded,
@@ -33,6 +35,7 @@ from domain.events.users import USERS_STREAM
 from eventstore.codec import to_domain
 from eventstore.engine import WRITE_OPTION, is_postgresql
 from eventstore.readmodels.accounts_tables import api_tokens, api_users
+from eventstore.readmodels.feeds import apply_feed
 from eventstore.schema import events, projection_checkpoints
 from eventstore.store import to_recorded
 
@@ -186,6 +189,8 @@ def apply(conn: Connection, event: DomainEvent, occurred_at: datetime) -> None:
             .where(api_tokens.c.token_id == event.token_id, api_tokens.c.revoked_at.is_(None))
             .values(revoked_at=occurred_at)
         )
+    elif isinstance(event, FeedIssued | FeedRevoked):
+        apply_feed(conn, event, occurred_at)
 
 
 def _lock_checkpoint(conn: Connection) -> int:

@@ -1,14 +1,15 @@
-"""The API's own tables: its users and their bearer tokens (only a token's SHA-256).
+"""The API's own tables: its users, their bearer tokens and calendar feeds (only each
+token's SHA-256), and the answers it gave to requests with an Idempotency-Key.
 
-They hold what the events of the ``users`` stream say (``eventstore.readmodels.accounts``
-applies them), in the shape a request's token lookup needs. They live in the store's
-``metadata`` so that ``alembic check`` compares them too; migrations 0003 and 0005 create
-them.
+Users, tokens and feeds hold what the events of the ``users`` stream say
+(``eventstore.readmodels.accounts`` applies them), in the shape a request's lookup
+needs. They live in the store's ``metadata`` so that ``alembic check`` compares them
+too; migrations 0003, 0005 and 0006 create them.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table
 
 from eventstore.schema import UTCDateTime, metadata
 
@@ -35,4 +36,33 @@ api_tokens = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+api_feeds = Table(
+    "api_feeds",
+    metadata,
+    # Hex SHA-256 of the feed token, which is 256 random bits, like a bearer token's.
+    Column("hash", String(64), primary_key=True),
+    # The feed's public name: listed, and used to revoke it.
+    Column("feed_id", String(20), nullable=False, unique=True),
+    Column("user_id", Integer(), ForeignKey("api_users.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+api_idempotency = Table(
+    "api_idempotency",
+    metadata,
+    # A key belongs to whoever sent it: the same key from two people is two requests.
+    Column("actor", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("route", String(300), nullable=False),
+    # SHA-256 of the method, the path and the canonical JSON body: what "the same
+    # request" means for a retry.
+    Column("request_sha256", String(64), nullable=False),
+    # Both None while the first request with the key is still being answered.
+    Column("status", Integer(), nullable=True),
+    Column("answer", JSON(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
 )

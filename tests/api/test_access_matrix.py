@@ -3,6 +3,9 @@
 The roles include ASEC and the Chair's team of another year (the Philippines chaired
 2026; the routes act on 2027, which Singapore chairs). An allowed call reaches the
 gateway once, as the caller's actor and sealed; a denied one (401 or 403) never does.
+A calendar feed's URL carries its token instead of a bearer header: each caller reads
+through a feed of its own, and the callers without a token through a feed that does
+not exist (404).
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from sqlalchemy import Engine
 
 from domain.actors import Actor
 from eventstore.store import EventStore
-from services import users
+from services import feeds, users
 from tests.api.conftest import NOW, SETUP, USERS, FakeGateway, bearer
 
 CALLERS = [*USERS, "no token", "bad token"]
 EVERYONE = set(USERS)
+NO_FEED = "not-a-feed-anyone-was-given"
 AUDITORS = {"shepherd:ID", "asec", "admin"}
 CHAIR_2027 = {"chair_team:SG"}
 CITY = {"city": "Kuala Lumpur", "csco": {"name": "CSCO KL", "email": "kl@example.org"}}
@@ -38,6 +42,8 @@ class Endpoint:
     body: dict[str, Any] | None = None
     gateway: str | None = None
     """The gateway method an allowed call reaches, if any."""
+    feed: bool = False
+    """Read through a feed URL (``{feed_token}``), with no bearer token."""
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -81,9 +87,17 @@ ENDPOINTS = [
     endpoint("POST", "/v1/users/{spare}/enable", {"admin"}),
     endpoint("POST", "/v1/tokens/{spare_token}/revoke", {"admin"}),
     endpoint("POST", "/v1/tokens/{spare_token}/rotate", {"admin"}, ok=201),
+    endpoint("POST", "/v1/feeds", EVERYONE, ok=201),
+    endpoint("GET", "/v1/feeds", EVERYONE),
+    endpoint("POST", "/v1/feeds/{own_feed}/revoke", EVERYONE),
+    endpoint("GET", "/v1/feeds/{feed_token}/cycles/2027.ics", EVERYONE, feed=True),
+    # An NR's feed reads its own member state's calendar only.
+    endpoint("GET", "/v1/feeds/{feed_token}/cycles/2027/MY.ics", EVERYONE - {"nr:SG"},
+             feed=True),
 ]  # fmt: skip
 """``{spare}`` is a user of each test's own, ``{spare_token}`` their token: what one test
-disables or revokes, no other test needs."""
+disables or revokes, no other test needs. ``{own_feed}`` is a feed of the caller's own,
+``{feed_token}`` the token of one."""
 
 
 @pytest.fixture
@@ -93,6 +107,13 @@ def spare(api_engine: Engine) -> dict[str, str]:
     users.add_user(directory, users.AddUser(name=name, role="asec"), SETUP)
     issued = users.issue_token(directory, users.IssueToken(name=name), SETUP)
     return {"spare": name, "spare_token": issued.token_id}
+
+
+def feed_of(api_engine: Engine, caller: str) -> feeds.IssuedFeed | None:
+    if caller not in USERS:
+        return None
+    directory = users.Directory(store=EventStore(api_engine), clock=lambda: NOW)
+    return feeds.issue_feed(directory, Actor(id=USERS[caller], role=caller))
 
 
 def headers_of(caller: str, tokens: dict[str, str]) -> dict[str, str]:
@@ -105,7 +126,7 @@ def headers_of(caller: str, tokens: dict[str, str]) -> dict[str, str]:
 
 def expected_status(caller: str, target: Endpoint) -> int:
     if caller in ("no token", "bad token"):
-        return 401
+        return 404 if target.feed else 401
     return target.ok if caller in target.allowed else 403
 
 
@@ -116,10 +137,16 @@ def test_access(
     gateway: FakeGateway,
     tokens: dict[str, str],
     spare: dict[str, str],
+    api_engine: Engine,
     caller: str,
     target: Endpoint,
 ) -> None:
-    path = target.path.format(**spare)
+    feed = feed_of(api_engine, caller) if "feed" in target.path else None
+    own = {
+        "own_feed": feed.feed_id if feed else "feed_0123456789ab",
+        "feed_token": feed.token if feed else NO_FEED,
+    }
+    path = target.path.format(**spare, **own)
     response = client.request(
         target.method, path, json=target.body, headers=headers_of(caller, tokens)
     )
@@ -129,9 +156,11 @@ def test_access(
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == response.status_code
         assert gateway.calls == []
-    if caller == "no token":
+    if target.feed:
+        assert "www-authenticate" not in response.headers
+    elif caller == "no token":
         assert response.headers["www-authenticate"] == "Bearer"
-    if caller == "bad token":
+    elif caller == "bad token":
         assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     if response.status_code < 400 and target.gateway is not None:
         (call,) = gateway.calls
@@ -151,5 +180,5 @@ def test_the_matrix_covers_every_route(app: FastAPI) -> None:
             e for e in ENDPOINTS if e.method == method and pattern.match(e.path.split("?")[0])
         ]
         assert len(matching) == 1, (method, pattern.pattern)
-    assert len(routes) == len(ENDPOINTS) == 21
-    assert len(CALLERS) * len(ENDPOINTS) == 189
+    assert len(routes) == len(ENDPOINTS) == 26
+    assert len(CALLERS) * len(ENDPOINTS) == 234

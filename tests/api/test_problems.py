@@ -66,7 +66,8 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
          {"member_state": "MY", "exception_id": "x", "rule": "any_rule", "reason": "r"},
          "rule", "'max_cities' or 'capital_required'"),
         ("chair_team:SG", "/v1/cycles/2027/exceptions",
-         {"member_state": "MY", "exception_id": "x\x00y", "rule": "max_cities", "reason": "r"},
+         {"member_state": "MY", "exception_id": "x\x00y", "rule": "max_cities",
+          "max_cities": 4, "reason": "r"},
          "exception_id", "should match pattern"),
         ("shepherd:ID", "/v1/cycles", {"year": 2027, "template": "inaugural-2018"},
          "template", "the inaugural-2018 template is for 2018, not 2027"),
@@ -185,14 +186,14 @@ def test_the_services_seal_the_receipt_time_and_ignore_a_claimed_sent_at(
     assert [c.city for c in submitted.cities] == ["Singapore"]
 
 
-def test_an_idempotency_key_becomes_the_update_id(
+def test_an_idempotency_key_becomes_the_update_id_within_its_actors(
     client: TestClient, gateway: FakeGateway, tokens: dict[str, str]
 ) -> None:
     headers = {**bearer(tokens["chair_team:SG"]), "Idempotency-Key": "approve-scgw-1"}
     client.post("/v1/cycles/2027/steps/scgw/approve", headers=headers)
     client.post("/v1/cycles/2027/steps/scgw/approve", headers=bearer(tokens["chair_team:SG"]))
 
-    assert gateway.update_ids == ["approve-scgw-1", None]
+    assert gateway.update_ids == ["chair_team:SG/sg-chair-team|approve-scgw-1", None]
 
 
 def test_an_nr_may_not_act_for_another_member_state(

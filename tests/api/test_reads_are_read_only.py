@@ -35,6 +35,7 @@ from eventstore.codec import to_new_event
 from eventstore.readmodels import accounts_tables as _api_tables  # noqa: F401  (registers the tables the dump reads)
 from eventstore.schema import metadata
 from eventstore.store import EventStore
+from services import feeds, users
 from tests.api.conftest import NOW, FakeGateway, bearer, fake_cycles, user_with_token
 
 YEAR = 2027
@@ -48,6 +49,9 @@ READS = {
     "/v1/events",
     "/v1/me",
     "/v1/users",
+    "/v1/feeds",
+    f"/v1/feeds/{{token}}/cycles/{YEAR}.ics",
+    f"/v1/feeds/{{token}}/cycles/{YEAR}/MY.ics",
 }
 ADMIN_READS = {"/v1/users"}
 
@@ -124,6 +128,8 @@ def test_every_read_writes_nothing_and_reports_the_lag(
     engine: Engine, database_url: str, recorder: Recorder, token: str, client: TestClient
 ) -> None:
     admin = user_with_token(engine, "root", "admin")
+    directory = users.Directory(store=recorder.store, clock=lambda: NOW)
+    feed = feeds.issue_feed(directory, Actor(id="sam", role="shepherd:ID")).token
     deadline = datetime(2027, 2, 28, 17, tzinfo=UTC)
     recorder.cycle(CycleOpened(year=YEAR, chair="PH", shepherd="SG", template="recurring"))
     recorder.cycle(StepOpened(year=YEAR, step=STEP, deadline=deadline))
@@ -143,7 +149,9 @@ def test_every_read_writes_nothing_and_reports_the_lag(
     before = dump(engine)
 
     responses = {
-        path: client.get(path, headers=bearer(admin if path in ADMIN_READS else token))
+        path: client.get(
+            path.replace("{token}", feed), headers=bearer(admin if path in ADMIN_READS else token)
+        )
         for path in sorted(READS)
     }
     status_text = output("status", "--year", str(YEAR), "--db", database_url)

@@ -164,3 +164,38 @@ async def test_a_cycle_driven_through_the_api_records_who_did_what(
     assert decided[0] == ("CycleOpened", "system/ascn-engine")
     described = await env.client.get_workflow_handle(workflow_id(year)).describe()
     assert await described.memo_value("started_by") == f"shepherd:{shepherd_of}/the-shepherd"
+
+
+async def test_the_cycles_refusals_get_their_own_status_codes(
+    env: WorkflowEnvironment, worker: Worker, engine: Engine
+) -> None:
+    clock = MovableClock(await env.get_current_time())
+    year = clock.now.year + 1
+    shepherd = bearer_of(
+        engine, "the-shepherd", f"shepherd:{REFERENCE.shepherd_for(year).code}", clock.now
+    )
+    chair = bearer_of(
+        engine, "the-chair-team", f"chair_team:{REFERENCE.chair_for(year).code}", clock.now
+    )
+    nr_sg = bearer_of(engine, "nr-sg", "nr:SG", clock.now)
+    cycles = CycleDeps(
+        gateway=TemporalCycleGateway(env.client, worker.task_queue),
+        sealer=Sealer(SEAL_KEYS, clock), reference=REFERENCE, store=EventStore(engine),
+    )  # fmt: skip
+    transport = httpx.ASGITransport(app=create_app(engine=engine, cycles=cycles, clock=clock))
+    opens = plan_cycle(REFERENCE, year, "recurring").steps[0].opens_at
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://ascn") as http:
+        started = await http.post("/v1/cycles", json={"year": year}, headers=shepherd)
+        unknown = await http.post(f"/v1/cycles/{year}/steps/x/approve", headers=chair)
+        early = await http.post(f"/v1/cycles/{year}/nominations", json=singapore(), headers=nr_sg)
+
+    assert started.status_code == 201, started.text
+    assert (unknown.status_code, unknown.json()["type"]) == (404, "urn:ascn:problem:unknown-step")
+    assert f"no step 'x' in the {year} cycle" in unknown.json()["detail"]
+    # Before they open, nominations are refused saying when they open: a date ahead.
+    assert opens > clock.now
+    assert early.status_code == 409
+    assert early.json()["detail"] == (
+        f"nominations for {year} are not open yet: it opens at {opens.isoformat()}"
+    )

@@ -25,6 +25,8 @@ from domain.events import (
     DomainEvent,
     EventRegistry,
     ExceptionGranted,
+    FeedIssued,
+    FeedRevoked,
     LateSubmissionRecorded,
     MailDelivered,
     MailFailed,
@@ -110,13 +112,15 @@ EXAMPLES: list[DomainEvent] = [
         token_sha256="ab" * 32,
     ),
     TokenRevoked(token_id="tok_0123456789ab", user="nr-my"),
+    FeedIssued(feed_id="feed_0123456789ab", user="nr-my", token_sha256="cd" * 32),
+    FeedRevoked(feed_id="feed_0123456789ab", user="nr-my"),
 ]
 
 
 def test_there_is_an_example_of_every_registered_event_type() -> None:
     registered = {cls.event_type for cls in REGISTRY.event_types()}
     assert {e.event_type for e in EXAMPLES} == registered
-    assert len(registered) == 21
+    assert len(registered) == 23
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.event_type)
