@@ -94,7 +94,9 @@ overdue = Table(
 
 # One row per mail the cycle's reminders and escalations call for. ``message_id``
 # is deterministic (year, step, rung, deadline, recipient), so a mail is queued
-# at most once; state: queued, delivered, failed.
+# at most once; state: queued, delivered, failed. A row for a daily recipient names
+# its digest (``digest_id``, the digest's Message-ID) when it is queued, so a digest
+# keeps its id and its items however often it has to be sent.
 outbox = Table(
     "rm_outbox",
     metadata,
@@ -116,4 +118,5 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime(), nullable=False),
     Column("last_error", Text(), nullable=True),
     Column("created_position", BigInteger(), nullable=False),
+    Column("digest_id", String(80), nullable=True, index=True),
 )
