@@ -186,7 +186,7 @@ def bare_shape(plan: CyclePlan, recorded: Profile) -> BareShape:
     """The bare workflow shaped after one recorded cycle.
 
     Where the activities run: before the first approval, load the ledgers,
-    CycleOpened, StepOpened; before each later one, the previous step's Noted (if
+    CycleOpened, CyclePlanned, StepOpened; before each later one, the previous step's Noted (if
     noted) and StepCompleted, then StepOpened; at the end, the last step's Noted and
     StepCompleted, then CycleCompleted. The sizes come from the recorded history.
     """
@@ -194,7 +194,7 @@ def bare_shape(plan: CyclePlan, recorded: Profile) -> BareShape:
     def closing(step: PlannedStep) -> int:
         return 2 if step.noted_by else 1
 
-    before = (3, *(closing(step) + 1 for step in plan.steps[:-1]))
+    before = (4, *(closing(step) + 1 for step in plan.steps[:-1]))
     padding = tuple(
         (max(0, sent - encoded(Ballast(result=string_of(returned)))), string_of(returned))
         for sent, returned in recorded.activities

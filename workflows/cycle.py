@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.ledger import NominationLedger
     from domain.nominations import declare_nil_return, grant_exception, submit_nominations
+    from domain.planning import planned
     from workflows import guards, search
     from workflows.messages import (
         ApproveStepUpdate,
@@ -111,6 +112,10 @@ class CycleWorkflow:
                 CycleOpened(year=self.plan.year, chair=self.plan.chair,
                             shepherd=self.plan.shepherd, template=self.plan.template),
             )  # fmt: skip
+            # The whole plan on record from the first day, so the status and the calendar
+            # feeds show every step before it opens; cycles started before it replay without.
+            if workflow.patched("record-plan"):
+                await self._record("cycle-planned", planned(self.plan))
         while self.state.next_step < len(self.plan.steps):
             await self._run_step(self.plan.steps[self.state.next_step])
             self.state.next_step += 1
