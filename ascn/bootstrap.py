@@ -113,11 +113,12 @@ def cycle_deps(
     """The cycle use cases over this Temporal client: the only way to a cycle."""
     settings = built.settings
     return CycleDeps(
-        gateway=TemporalCycleGateway(client, settings.task_queue),
+        gateway=TemporalCycleGateway(
+            client, settings.task_queue, search_attributes=settings.search_attributes
+        ),
         sealer=Sealer(settings.seal_keyring, clock),
         reference=built.reference,
         store=built.store,
-        search_attributes=settings.search_attributes,
     )
 
 

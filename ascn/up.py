@@ -84,9 +84,9 @@ async def run_up(
     async with dev_server(
         data_dir, ip=ports.host, port=ports.temporal, ui_port=ports.temporal_ui
     ) as server:
-        settings = settings.model_copy(
-            update={"temporal_address": server.address, "search_attributes": True}
-        )
+        # The dev server registers the cycle's search attributes; every start (the API,
+        # a Schedule) finds them there, as it would on any namespace that has them.
+        settings = settings.model_copy(update={"temporal_address": server.address})
         client = await connect_client(settings)
         with (
             services(settings, create=True) as built,
