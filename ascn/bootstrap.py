@@ -29,6 +29,7 @@ from mail.transport import FileTransport, SmtpTransport, Transport
 from services.cycles import CycleDeps
 from services.gateway import TemporalCycleGateway
 from services.sealing import Sealer
+from workers.preflight import require_migrated, require_running_cycles_streams
 from workers.worker import create_worker
 
 # Activities are sync (SQLAlchemy): each holds one of these threads while it runs.
@@ -78,14 +79,17 @@ def payload_codec(settings: Settings) -> AesGcmCodec:
 
 
 async def serve_worker(settings: Settings, *, threads: int = WORKER_THREADS) -> None:
-    """Run the worker until SIGINT or SIGTERM, then drain it and stop."""
+    """Run the worker until SIGINT or SIGTERM, then drain it and stop. It refuses to start
+    on a store that is not migrated, or that lacks the facts of a running cycle."""
     log = structlog.get_logger("ascn.worker")
-    client = await connect_client(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     with services(settings) as built, ThreadPoolExecutor(max_workers=threads) as pool:
+        require_migrated(built.engine)
+        client = await connect_client(settings)
+        await require_running_cycles_streams(client, built.store)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
         worker = create_worker(
             client, built.store, built.reference, task_queue=settings.task_queue,
             executor=pool, max_concurrent_activities=threads,

@@ -1,6 +1,6 @@
 """The embedded Temporal dev server (`temporal server start-dev`) as a child process.
 
-It keeps its state in a file under .ascn/, so stopping and starting again, even
+It keeps its state in a file under the data folder, so stopping and starting again, even
 after a kill -9 of `ascn up`, resumes every running cycle. The child is asked to
 die with its parent (PR_SET_PDEATHSIG), so a killed `ascn up` leaves no server
 holding the port.
@@ -60,7 +60,7 @@ async def dev_server(
     process = _spawn(data_dir, database, ip=ip, port=port, ui_port=ui_port)
     server = DevServer(address=f"{ip}:{port}", ui=f"http://{ip}:{ui_port}", database=database)
     try:
-        await _wait_until_serving(server.address, process)
+        await _wait_until_serving(server.address, process, data_dir / "temporal.log")
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
@@ -85,13 +85,13 @@ def _spawn(
         )  # fmt: skip
 
 
-async def _wait_until_serving(address: str, process: subprocess.Popen[bytes]) -> None:
+async def _wait_until_serving(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT_S
     while True:
         if process.poll() is not None:
             raise UsageError(
                 f"the Temporal dev server exited (code {process.returncode}); "
-                f"is {address} already in use? See .ascn/temporal.log"
+                f"is {address} already in use? See {log}"
             )
         try:
             await Client.connect(address, data_converter=pydantic_data_converter)

@@ -12,6 +12,7 @@ from domain.errors import DomainError
 from eventstore.errors import EventStoreError
 from eventstore.migrate import SchemaDrift
 from services.errors import CycleNotFound, CycleUnavailable, Refused
+from workers.preflight import StoreNotReady
 
 
 class UsageError(Exception):
@@ -42,7 +43,12 @@ def one_line(error: BaseException) -> str:
         return f"refused: {cause.message if isinstance(cause, ApplicationError) else cause}"
     if isinstance(
         error,
-        EventStoreError | SchemaDrift | NoSuchModuleError | MissingServerBinary | UsageError,
+        EventStoreError
+        | SchemaDrift
+        | NoSuchModuleError
+        | MissingServerBinary
+        | UsageError
+        | StoreNotReady,
     ):
         return str(error)
     return f"unexpected {type(error).__name__}: {error}"

@@ -52,16 +52,19 @@ def project(
 
 @app.command()
 def up(
-    data_dir: Annotated[Path, typer.Option(help="Where the embedded state lives.")] = Path(".ascn"),
+    data_dir: Annotated[
+        Path, typer.Option(help="Where Temporal's state, the event store and the outbox live.")
+    ] = Path(".ascn"),
     api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
     temporal_port: Annotated[int, typer.Option(help="Temporal frontend port.")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal web UI port.")] = 8233,
 ) -> None:
     """Start the whole stack on the embedded defaults: Temporal, the worker, the HTTP API,
-    the projector and the mail dispatcher."""
+    the projector and the mail dispatcher. Temporal's state, the event store and the
+    outbox live under --data-dir unless ASCN_DB_URL or ASCN_OUTBOX_DIR say otherwise."""
     settings = load()
     ports = Ports(temporal=temporal_port, temporal_ui=ui_port, api=api_port)
-    asyncio.run(run_up(settings, data_dir, ports, out.print))
+    asyncio.run(run_up(settings, data_dir.resolve(), ports, out.print))
 
 
 @app.command()
