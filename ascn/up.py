@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
+from temporalio.runtime import Runtime
 
 from api.app import create_app
 from ascn.bootstrap import (
@@ -91,20 +92,25 @@ def embedded_settings(settings: Settings, data_dir: Path) -> Settings:
 
 
 async def run_up(
-    settings: Settings, data_dir: Path, ports: Ports, announce: Callable[[str], None]
+    settings: Settings,
+    data_dir: Path,
+    ports: Ports,
+    announce: Callable[[str], None],
+    runtime: Runtime | None = None,
 ) -> None:
+    """``runtime``: the command's own Temporal runtime (``ascn.runtime``)."""
     settings = embedded_settings(settings, data_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with dev_server(
-        data_dir, ip=ports.host, port=ports.temporal, ui_port=ports.temporal_ui
+        data_dir, ip=ports.host, port=ports.temporal, ui_port=ports.temporal_ui, runtime=runtime
     ) as server:
         # The dev server registers the cycle's search attributes; every start (the API,
         # a Schedule) finds them there, as it would on any namespace that has them.
         settings = settings.model_copy(update={"temporal_address": server.address})
-        client = await connect_client(settings)
+        client = await connect_client(settings, runtime=runtime)
         with (
             services(settings, create=True) as built,
             ThreadPoolExecutor(max_workers=WORKER_THREADS) as pool,
