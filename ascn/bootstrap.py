@@ -17,7 +17,9 @@ from pathlib import Path
 import structlog
 from sqlalchemy import Engine
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 
+from ascn.errors import TemporalUnreachable
 from ascn.logging import configure_logging
 from ascn.payload_codec import AesGcmCodec, encrypted_converter
 from ascn.settings import Settings
@@ -29,6 +31,7 @@ from mail.transport import FileTransport, SmtpTransport, Transport
 from services.cycles import CycleDeps
 from services.gateway import TemporalCycleGateway
 from services.sealing import Sealer
+from workers.preflight import require_migrated, require_running_cycles_streams
 from workers.worker import create_worker
 
 # Activities are sync (SQLAlchemy): each holds one of these threads while it runs.
@@ -66,14 +69,22 @@ def services(
         engine.dispose()
 
 
-async def connect_client(settings: Settings) -> Client:
+async def connect_client(settings: Settings, *, runtime: Runtime | None = None) -> Client:
     """Every client (CLI, API, `ascn up`, worker, schedules) encrypts its payloads, so
-    what Temporal stores is ciphertext; a worker's client decrypts what it is sent."""
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=encrypted_converter(settings.payload_keyring),
-    )
+    what Temporal stores is ciphertext; a worker's client decrypts what it is sent.
+    ``runtime``: the command's own (``ascn.runtime``); None is the SDK's default."""
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=encrypted_converter(settings.payload_keyring),
+            runtime=runtime,
+        )
+    except RuntimeError as error:  # the SDK says only "Failed client connect: <tonic>"
+        raise TemporalUnreachable(
+            f"cannot reach Temporal at {settings.temporal_address} (ASCN_TEMPORAL_ADDRESS): "
+            f"{str(error).splitlines()[0][:300]}"
+        ) from None
 
 
 def payload_codec(settings: Settings) -> AesGcmCodec:
@@ -81,15 +92,20 @@ def payload_codec(settings: Settings) -> AesGcmCodec:
     return AesGcmCodec(settings.payload_keyring)
 
 
-async def serve_worker(settings: Settings, *, threads: int = WORKER_THREADS) -> None:
-    """Run the worker until SIGINT or SIGTERM, then drain it and stop."""
+async def serve_worker(
+    settings: Settings, *, threads: int = WORKER_THREADS, runtime: Runtime | None = None
+) -> None:
+    """Run the worker until SIGINT or SIGTERM, then drain it and stop. It refuses to start
+    on a store that is not migrated, or that lacks the facts of a running cycle."""
     log = structlog.get_logger("ascn.worker")
-    client = await connect_client(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     with services(settings) as built, ThreadPoolExecutor(max_workers=threads) as pool:
+        require_migrated(built.engine)
+        client = await connect_client(settings, runtime=runtime)
+        await require_running_cycles_streams(client, built.store)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
         worker = create_worker(
             client, built.store, built.reference, task_queue=settings.task_queue,
             executor=pool, max_concurrent_activities=threads,
@@ -117,11 +133,12 @@ def cycle_deps(
     """The cycle use cases over this Temporal client: the only way to a cycle."""
     settings = built.settings
     return CycleDeps(
-        gateway=TemporalCycleGateway(client, settings.task_queue),
+        gateway=TemporalCycleGateway(
+            client, settings.task_queue, search_attributes=settings.search_attributes
+        ),
         sealer=Sealer(settings.seal_keyring, clock),
         reference=built.reference,
         store=built.store,
-        search_attributes=settings.search_attributes,
     )
 
 

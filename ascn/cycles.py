@@ -12,6 +12,7 @@ from temporalio.client import (
     ScheduleSpec,
 )
 
+from services.gateway import keeps_search_attributes
 from workflows.starter import CycleStarter, StartCycles
 
 SCHEDULE_ID = "ascn-yearly-cycles"
@@ -50,12 +51,15 @@ async def create_yearly_schedule(
     month: int = 1,
     day: int = 2,
     zone: str = "Asia/Jakarta",
-    search_attributes: bool = False,
+    search_attributes: bool | None = None,
 ) -> bool:
-    """Create the schedule; False if it already exists (it is left as it is)."""
-    schedule = yearly_schedule(
-        task_queue, month=month, day=day, zone=zone, search_attributes=search_attributes
-    )
+    """Create the schedule; False if it already exists (it is left as it is).
+
+    Whether the cycles it starts keep search attributes is decided as for a cycle the
+    services start (``search_attributes``: the setting; None asks the namespace), once,
+    here: the Schedule's starter passes it on to each year's cycle."""
+    keeps = await keeps_search_attributes(client, search_attributes)
+    schedule = yearly_schedule(task_queue, month=month, day=day, zone=zone, search_attributes=keeps)
     try:
         await client.create_schedule(SCHEDULE_ID, schedule)
     except ScheduleAlreadyRunningError:

@@ -1,6 +1,6 @@
 """The embedded Temporal dev server (`temporal server start-dev`) as a child process.
 
-It keeps its state in a file under .ascn/, so stopping and starting again, even
+It keeps its state in a file under the data folder, so stopping and starting again, even
 after a kill -9 of `ascn up`, resumes every running cycle. The child is asked to
 die with its parent (PR_SET_PDEATHSIG), so a killed `ascn up` leaves no server
 holding the port.
@@ -20,6 +20,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 
 from ascn.embedded import dev_server_path
 from ascn.errors import UsageError
@@ -54,13 +55,19 @@ def _die_with_parent() -> None:
 
 @asynccontextmanager
 async def dev_server(
-    data_dir: Path, *, ip: str = "127.0.0.1", port: int = 7233, ui_port: int = 8233
+    data_dir: Path,
+    *,
+    ip: str = "127.0.0.1",
+    port: int = 7233,
+    ui_port: int = 8233,
+    runtime: Runtime | None = None,
 ) -> AsyncIterator[DevServer]:
+    """``runtime``: the one the probing clients use (the command's own)."""
     database = data_dir / "temporal.db"
     process = _spawn(data_dir, database, ip=ip, port=port, ui_port=ui_port)
     server = DevServer(address=f"{ip}:{port}", ui=f"http://{ip}:{ui_port}", database=database)
     try:
-        await _wait_until_serving(server.address, process)
+        await _wait_until_serving(server.address, process, data_dir / "temporal.log", runtime)
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
@@ -85,16 +92,18 @@ def _spawn(
         )  # fmt: skip
 
 
-async def _wait_until_serving(address: str, process: subprocess.Popen[bytes]) -> None:
+async def _wait_until_serving(
+    address: str, process: subprocess.Popen[bytes], log: Path, runtime: Runtime | None
+) -> None:
     deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT_S
     while True:
         if process.poll() is not None:
             raise UsageError(
                 f"the Temporal dev server exited (code {process.returncode}); "
-                f"is {address} already in use? See .ascn/temporal.log"
+                f"is {address} already in use? See {log}"
             )
         try:
-            await Client.connect(address, data_converter=pydantic_data_converter)
+            await Client.connect(address, data_converter=pydantic_data_converter, runtime=runtime)
             return
         except RuntimeError:
             if asyncio.get_running_loop().time() > deadline:

@@ -6,16 +6,22 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from ascn.embedded import MissingServerBinary
 from domain.errors import DomainError
 from eventstore.errors import EventStoreError
 from eventstore.migrate import SchemaDrift
 from services.errors import CycleNotFound, CycleUnavailable, Refused
+from workers.preflight import StoreNotReady
 
 
 class UsageError(Exception):
     """A problem the user can fix; its message says how."""
+
+
+class TemporalUnreachable(UsageError):
+    """No Temporal frontend answered at the configured address."""
 
 
 def one_line(error: BaseException) -> str:
@@ -37,12 +43,19 @@ def one_line(error: BaseException) -> str:
         return str(error)
     if isinstance(error, WorkflowAlreadyStartedError):
         return f"{error.workflow_id} is already running: one cycle a year"
+    if isinstance(error, RPCError):  # Temporal answered, and said no
+        return f"Temporal refused: {error.message}"
     if isinstance(error, WorkflowUpdateFailedError):
         cause = error.cause
         return f"refused: {cause.message if isinstance(cause, ApplicationError) else cause}"
     if isinstance(
         error,
-        EventStoreError | SchemaDrift | NoSuchModuleError | MissingServerBinary | UsageError,
+        EventStoreError
+        | SchemaDrift
+        | NoSuchModuleError
+        | MissingServerBinary
+        | UsageError
+        | StoreNotReady,
     ):
         return str(error)
     return f"unexpected {type(error).__name__}: {error}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import ValidationError
@@ -65,14 +67,16 @@ def print_status(console: Console, view: CycleView) -> None:
         + (f", current step {view.current_step}" if view.current_step else "")
     )
     table = Table()
-    for column in ("step", "state", "deadline", "reminders", "escalated", "approved by",
-                   "outstanding"):  # fmt: skip
+    for column in ("step", "state", "opens on", "deadline", "reminders", "escalated",
+                   "approved by", "outstanding"):  # fmt: skip
         table.add_column(column)
+    zone = ZoneInfo(view.zone) if view.zone else None
     for step in view.steps:
         table.add_row(
             step.step,
             step.settled_by or step.state,
-            step.deadline.strftime("%a %d %b %Y") if step.deadline else "",
+            _day(step.opened_at or step.opens_at, zone),
+            _day(step.deadline, zone),
             str(step.reminders_sent),
             ", ".join(step.escalations),
             step.approved_by or "",
@@ -88,6 +92,14 @@ def print_status(console: Console, view: CycleView) -> None:
             )
     else:
         console.print("no one is overdue")
+
+
+def _day(moment: datetime | None, zone: ZoneInfo | None) -> str:
+    """The day in the plan's own zone (a step opens at midnight there, the day before in
+    UTC); cycles recorded before their plan was have no zone, and show UTC."""
+    if moment is None:
+        return ""
+    return (moment.astimezone(zone) if zone else moment).strftime("%a %d %b %Y")
 
 
 def print_lag(console: Console, lag: ReadLag) -> None:

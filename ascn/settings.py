@@ -35,9 +35,10 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "ascn-cycle"
-    # Cycles keep AscnYear, AscnCurrentStep and AscnOverdueCount current; the namespace
-    # must have them registered (ascn up and docker-compose do).
-    search_attributes: bool = False
+    # Whether cycles keep AscnYear, AscnCurrentStep and AscnOverdueCount current. Unset:
+    # every entry point asks the namespace whether it has them registered (ascn up
+    # registers them on its dev server; docker-compose on its namespace, and says true).
+    search_attributes: bool | None = None
     # Mail: with no smtp_host, mails are written as .eml files under outbox_dir.
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

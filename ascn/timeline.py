@@ -13,6 +13,7 @@ from domain.calendar import CyclePlan
 from domain.events import (
     CycleCompleted,
     CycleOpened,
+    CyclePlanned,
     DeadlineExtended,
     DomainEvent,
     ExceptionGranted,
@@ -47,6 +48,9 @@ def narrate(fact: DomainEvent, zone: ZoneInfo) -> str:
             f"cycle {fact.year} opens ({fact.template}): "
             f"Chair {fact.chair}, shepherd {fact.shepherd}"
         )
+    if isinstance(fact, CyclePlanned):
+        last = max(step.deadline for step in fact.steps).astimezone(zone).strftime(DATE)
+        return f"cycle {fact.year} planned: {len(fact.steps)} steps, the last due {last}"
     if isinstance(fact, StepOpened):
         return f"{fact.step} opens, due {fact.deadline.astimezone(zone).strftime(DATE)}"
     if isinstance(fact, ReminderSent):

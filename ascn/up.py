@@ -1,10 +1,14 @@
 """`ascn up`: the whole stack on the embedded defaults, in one process tree.
 
-The Temporal dev server (state in .ascn/temporal.db) runs as a child process; the
-worker, the HTTP API, the projector (the read models and the mail outbox) and the
-mail dispatcher run in this process. Ctrl-C (or SIGTERM) stops the API, lets the
-projector finish its pass, drains the worker and stops the server. Starting again
-resumes every cycle.
+The Temporal dev server runs as a child process; the worker, the HTTP API, the
+projector (the read models and the mail outbox) and the mail dispatcher run in this
+process. Everything it keeps lives under its data folder (``--data-dir``, default
+``.ascn``): Temporal's database, the SQLite event store and the outbox's .eml files,
+unless ASCN_DB_URL or ASCN_OUTBOX_DIR names another place. Temporal's state and the
+store must stay together: started from another folder with the store elsewhere,
+Temporal would resume its cycles against an empty store (the worker refuses that).
+Ctrl-C (or SIGTERM) stops the API, lets the projector finish its pass, drains the
+worker and stops the server. Starting again resumes every cycle.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
+from temporalio.runtime import Runtime
 
 from api.app import create_app
 from ascn.bootstrap import (
@@ -37,6 +42,7 @@ from ascn.settings import Settings
 from eventstore import migrate
 from eventstore.projector import DEFAULT_INTERVAL_S
 from mail.dispatch import dispatch
+from workers.preflight import require_running_cycles_streams
 from workers.worker import create_worker
 
 
@@ -74,25 +80,43 @@ class EmbeddedApiServer(uvicorn.Server):
         return contextlib.nullcontext()
 
 
+def embedded_settings(settings: Settings, data_dir: Path) -> Settings:
+    """The store and the outbox under ``data_dir`` (made absolute by the caller, so that
+    no later change of folder moves them), unless a setting names them."""
+    owned: dict[str, str] = {}
+    if "db_url" not in settings.model_fields_set:
+        owned["db_url"] = f"sqlite:///{data_dir / 'ascn.db'}"
+    if "outbox_dir" not in settings.model_fields_set:
+        owned["outbox_dir"] = str(data_dir / "outbox")
+    return settings.model_copy(update=owned)
+
+
 async def run_up(
-    settings: Settings, data_dir: Path, ports: Ports, announce: Callable[[str], None]
+    settings: Settings,
+    data_dir: Path,
+    ports: Ports,
+    announce: Callable[[str], None],
+    runtime: Runtime | None = None,
 ) -> None:
+    """``runtime``: the command's own Temporal runtime (``ascn.runtime``)."""
+    settings = embedded_settings(settings, data_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with dev_server(
-        data_dir, ip=ports.host, port=ports.temporal, ui_port=ports.temporal_ui
+        data_dir, ip=ports.host, port=ports.temporal, ui_port=ports.temporal_ui, runtime=runtime
     ) as server:
-        settings = settings.model_copy(
-            update={"temporal_address": server.address, "search_attributes": True}
-        )
-        client = await connect_client(settings)
+        # The dev server registers the cycle's search attributes; every start (the API,
+        # a Schedule) finds them there, as it would on any namespace that has them.
+        settings = settings.model_copy(update={"temporal_address": server.address})
+        client = await connect_client(settings, runtime=runtime)
         with (
             services(settings, create=True) as built,
             ThreadPoolExecutor(max_workers=WORKER_THREADS) as pool,
         ):
             migrate.upgrade(built.engine)
+            await require_running_cycles_streams(client, built.store)
             worker = create_worker(
                 client, built.store, built.reference, task_queue=settings.task_queue,
                 executor=pool, max_concurrent_activities=WORKER_THREADS,

@@ -45,12 +45,14 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
+from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from ascn.bootstrap import WORKER_THREADS
 from ascn.embedded import dev_server_path
 from ascn.logging import configure_logging
+from ascn.runtime import run_with_runtime
 from ascn.settings import Settings
 from benchmarks.bare_cycle import Ballast, BareApproval, BareCycle, BareShape, noop
 from domain.actors import Actor
@@ -186,7 +188,7 @@ def bare_shape(plan: CyclePlan, recorded: Profile) -> BareShape:
     """The bare workflow shaped after one recorded cycle.
 
     Where the activities run: before the first approval, load the ledgers,
-    CycleOpened, StepOpened; before each later one, the previous step's Noted (if
+    CycleOpened, CyclePlanned, StepOpened; before each later one, the previous step's Noted (if
     noted) and StepCompleted, then StepOpened; at the end, the last step's Noted and
     StepCompleted, then CycleCompleted. The sizes come from the recorded history.
     """
@@ -194,7 +196,7 @@ def bare_shape(plan: CyclePlan, recorded: Profile) -> BareShape:
     def closing(step: PlannedStep) -> int:
         return 2 if step.noted_by else 1
 
-    before = (3, *(closing(step) + 1 for step in plan.steps[:-1]))
+    before = (4, *(closing(step) + 1 for step in plan.steps[:-1]))
     padding = tuple(
         (max(0, sent - encoded(Ballast(result=string_of(returned)))), string_of(returned))
         for sent, returned in recorded.activities
@@ -373,13 +375,15 @@ def check_store(store: EventStore, cycles: int, facts: int) -> None:
         raise SystemExit(f"the recorded run is wrong: {report.broken}, facts per cycle {recorded}")
 
 
-async def bench(cycles: int, rounds: int) -> None:
+async def bench(cycles: int, rounds: int, runtime: Runtime) -> float:
+    """The recorded/bare ratio of the medians."""
     configure_logging(level="WARNING", fmt="console")
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=dev_server_path(),
         data_converter=pydantic_data_converter,
         ip="127.0.0.1",
         dev_server_log_level="error",
+        runtime=runtime,
     ) as env:
         with tempfile.TemporaryDirectory(prefix="ascn-bench-") as tmp:
             run = Bench(env.client, Path(tmp))
@@ -419,8 +423,7 @@ async def bench(cycles: int, rounds: int) -> None:
             print(
                 f"recorded: {per_second:.0f} activities/s, {cycles / recorded_median:.2f} cycles/s"
             )
-    if ratio > TARGET:
-        raise SystemExit(1)  # missed: scripts and CI see it, not only a reader of the table
+    return ratio
 
 
 def main() -> None:
@@ -428,7 +431,10 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=20, help="concurrent cycles per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of each kind")
     args = parser.parse_args()
-    asyncio.run(bench(args.cycles, args.rounds))
+    # A runtime of its own, ended before the interpreter is (see ascn/runtime.py).
+    ratio = run_with_runtime(lambda runtime: bench(args.cycles, args.rounds, runtime))
+    if ratio > TARGET:
+        raise SystemExit(1)  # missed: scripts and CI see it, not only a reader of the table
 
 
 if __name__ == "__main__":

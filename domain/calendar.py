@@ -16,11 +16,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from domain.deadlines import DEFAULT_EXTENSION_HORIZON, end_of_day, latest_deadline
 from domain.events.cycle import NotedDecision
+from domain.events.cycle import Owed as Owed  # re-exported: the calendar's vocabulary
 from domain.reference import ReferenceData
 from domain.values import NonEmptyStr, Year
 
-Owed = Literal["member_states", "chair_of_ascn", "shepherd", "asec"]
-"""Who owes something for a step: every member state's NR, or one party."""
 EscalationTarget = Literal["shepherd", "chair_of_ascn", "jcm_report"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")

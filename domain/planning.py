@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from domain.calendar import CycleCalendar, CyclePlan, inaugural_2018, recurring
+from domain.calendar import CycleCalendar, CyclePlan, PlannedStep, inaugural_2018, recurring
 from domain.errors import DomainError
+from domain.events.cycle import CyclePlanned, PlannedStepFact
 from domain.reference import ReferenceData
 
 TEMPLATES = ("recurring", "inaugural-2018")
@@ -26,3 +27,32 @@ def calendar_for(template: str, year: int) -> CycleCalendar:
 def plan_cycle(reference: ReferenceData, year: int, template: str) -> CyclePlan:
     """The year's plan, with that year's Chair and shepherd (overrides included)."""
     return calendar_for(template, year).plan(reference)
+
+
+def parties_owing(plan: CyclePlan, step: PlannedStep) -> tuple[str, ...]:
+    """Who owes ``step`` when it opens: every member state's NR, the Chair's NR (the Chair
+    of the ASCN), the shepherd, or ASEC. (The workflow's ``Progress`` narrows this as
+    submissions and approvals come in.)"""
+    if step.owed_by == "member_states":
+        return tuple(f"nr:{code}" for code in plan.member_states)
+    if step.owed_by == "chair_of_ascn":
+        return (f"nr:{plan.chair}",)
+    if step.owed_by == "shepherd":
+        return (f"shepherd:{plan.shepherd}",)
+    return ("asec",)
+
+
+def planned(plan: CyclePlan) -> CyclePlanned:
+    """The fact a cycle records as it opens: every step, in plan order, with its dates."""
+    return CyclePlanned(
+        year=plan.year,
+        zone=plan.zone,
+        steps=tuple(
+            PlannedStepFact(
+                step=step.step, title=step.title, owed_by=step.owed_by,
+                parties=parties_owing(plan, step), opens_at=step.opens_at,
+                deadline=step.deadline,
+            )
+            for step in plan.steps
+        ),
+    )  # fmt: skip

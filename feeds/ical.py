@@ -4,12 +4,15 @@ One VEVENT per step with a deadline, UID ``<year>-<step>@ascn`` (stable across
 years of edits), SEQUENCE = the step's number of deadline extensions, so a
 subscribed calendar moves the event in place when a deadline is extended. Each
 event carries an alarm at every reminder offset of the calendar (T-14, T-7, T-1).
-A member state's feed holds the steps its National Representative owes.
+A member state's feed holds the steps its National Representative owes. The cycle
+records its whole plan as it opens, so the feeds hold every step from that day on,
+those not yet open saying when they open.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
@@ -37,20 +40,29 @@ def cycle_calendar(view: CycleView, *, now: datetime, member_state: str | None =
     calendar.add("calscale", "GREGORIAN")
     name = f"ASCN cycle {view.year}" + (f" ({member_state})" if member_state else "")
     calendar.add("x-wr-calname", name)
-    if plan is not None:
-        calendar.add("x-wr-timezone", plan.zone)
+    zone = view.zone or (plan.zone if plan is not None else None)
+    if zone is not None:
+        calendar.add("x-wr-timezone", zone)
     for step in view.steps:
         if step.deadline is None:
             continue
-        if member_state is not None and step.step not in owed_by_states:
+        owed_by_members = (
+            step.owed_by == "member_states" if step.owed_by else step.step in owed_by_states
+        )
+        if member_state is not None and not owed_by_members:
             continue
-        title = titles.get(step.step, step.step)
-        calendar.add_component(_event(view.year, step, title, reminders, now))
+        title = step.title or titles.get(step.step, step.step)
+        calendar.add_component(_event(view.year, step, title, reminders, now, zone))
     return bytes(calendar.to_ical())
 
 
 def _event(
-    year: int, step: StepView, title: str, reminders: tuple[Reminder, ...], now: datetime
+    year: int,
+    step: StepView,
+    title: str,
+    reminders: tuple[Reminder, ...],
+    now: datetime,
+    zone: str | None,
 ) -> Event:
     assert step.deadline is not None
     event = Event()
@@ -60,9 +72,14 @@ def _event(
     event.add("dtstart", step.deadline)
     event.add("dtend", step.deadline)
     event.add("summary", f"ASCN {year}: {title} due")
+    opens = ""
+    if step.state == "pending" and step.opens_at is not None:
+        # A step opens at midnight in the plan's zone: the day before, in UTC.
+        local = step.opens_at.astimezone(ZoneInfo(zone)) if zone else step.opens_at
+        opens = f" It opens on {local.date().isoformat()}."
     event.add(
         "description",
-        f"Step {step.step} of the {year} cycle is due (state: {step.state}). "
+        f"Step {step.step} of the {year} cycle is due (state: {step.state}).{opens} "
         f"See: ascn status --year {year}, or GET /v1/cycles/{year}.",
     )
     event.add("status", "CANCELLED" if step.state == "waived" else "CONFIRMED")

@@ -1,24 +1,25 @@
 """Sending the queued mails of the outbox, and recording what became of them.
 
-The projector queues the mails (``mail.outbox``); ``dispatch`` only sends each
-due queued row:
+The projector queues the mails (``mail.outbox``); ``dispatch`` only sends what is
+due, one mail at a time, or one digest (every due mail of one ``digest_id``):
 
-* delivered: ``MailDelivered`` is appended to ``outbox-<year>`` with an event id
-  derived from the row's message id (a retry records it once), then the row is
-  marked delivered. A row whose ``MailDelivered`` is already in the store (a
-  crash between the append and the row update) is marked without re-sending;
-* a transient failure (no connection, a timeout, a 4xx reply) keeps the row
+* delivered: a ``MailDelivered`` per mail is appended to ``outbox-<year>``, a
+  digest's all in one append (one transaction), with event ids derived from each
+  row's message id (a retry records them once); then the rows are marked
+  delivered. Rows whose ``MailDelivered`` is already in the store (a crash between
+  the append and the row update) are marked without re-sending;
+* a transient failure (no connection, a timeout, a 4xx reply) keeps the rows
   queued, with an exponential backoff;
-* a permanent failure (a 5xx reply) appends ``MailFailed`` and marks it failed.
+* a permanent failure (a 5xx reply) appends ``MailFailed`` and marks them failed.
 
-Recipients whose contact says ``daily`` get one digest listing all their due
-rows (their rows fall due at the next local midnight after being queued).
+Recipients whose contact says ``daily`` get one digest of all their mails of a day
+(they fall due at the next local midnight). Its Message-ID and its items were fixed
+when its mails were queued, so a digest sent again is the same digest.
 
 Honestly: SMTP cannot be exactly-once. A crash (or a lost connection) after the
-server's final 250 and before our commit leaves the row queued, and the next
-dispatch sends the mail again, once. It carries the same Message-ID (the
-deterministic id of the row, or of the digest's rows), so a receiving system
-can drop the duplicate. A delivered row is never sent again.
+server's final 250 and before our commit leaves the rows queued, and the next
+dispatch sends the mail again, once, with the same Message-ID and the same items,
+so a receiving system can drop the duplicate. A delivered row is never sent again.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from eventstore.codec import to_new_event
 from eventstore.store import EventStore
 from mail.outbox import due_rows, mark, waiting
 from mail.render import Item, render
-from mail.rules import backoff, digest_message_id, digest_subject, outbox_stream
+from mail.rules import backoff, digest_subject, outbox_stream
 from mail.transport import DeliveryError, Transport
 
 MAILER = Actor(id="mailer", role="system")
@@ -72,46 +73,39 @@ async def dispatch(
     report = DispatchReport(queued=waiting(engine))
     store = EventStore(engine)
     now = clock()
-    for group in _due_groups(engine, now):
-        await _send_group(engine, store, transport, group, sender, contacts, now, report)
+    for mail_id, group in _due_groups(engine, now):
+        await _send_group(engine, store, transport, mail_id, group, sender, contacts, now, report)
     return report
 
 
-def _due_groups(engine: Engine, now: datetime) -> list[list[dict[str, Any]]]:
-    """One group per immediate mail; one per daily recipient, its digest."""
-    rows = due_rows(engine, now)
-    groups: list[list[dict[str, Any]]] = []
-    digests: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row["delivery"] == "daily":
-            if row["recipient"] not in digests:
-                digests[row["recipient"]] = []
-                groups.append(digests[row["recipient"]])
-            digests[row["recipient"]].append(row)
-        else:
-            groups.append([row])
-    return groups
+def _due_groups(engine: Engine, now: datetime) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(Message-ID, rows): one group per immediate mail, one per digest."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in due_rows(engine, now):
+        groups.setdefault(row["digest_id"] or row["message_id"], []).append(row)
+    return list(groups.items())
 
 
 async def _send_group(
     engine: Engine,
     store: EventStore,
     transport: Transport,
+    mail_id: str,
     group: list[dict[str, Any]],
     sender: str,
     contacts: Contacts,
     now: datetime,
     report: DispatchReport,
 ) -> None:
-    pending = [row for row in group if not _already_delivered(engine, store, row)]
+    recorded = [row for row in group if _delivery_recorded(store, row)]
+    if recorded:
+        mark(engine, recorded, state="delivered", tried=False)
+    pending = [row for row in group if row not in recorded]
     if not pending:
         return
     first = pending[0]
-    if len(pending) == 1:
-        mail_id, subject = first["message_id"], first["subject"]
-    else:
-        mail_id = digest_message_id(row["message_id"] for row in pending)
-        subject = digest_subject(len(pending))
+    digest = first["digest_id"] is not None
+    subject = digest_subject(len(pending)) if digest and len(pending) > 1 else first["subject"]
     contact = contacts.get(first["recipient"])
     message = render(
         message_id=mail_id,
@@ -125,44 +119,37 @@ async def _send_group(
     try:
         await transport.send(message, [first["address"]])
     except DeliveryError as error:
-        for row in pending:
-            _failed(engine, store, row, error, now, report)
+        _failed(engine, store, mail_id, pending, error, now, report)
         return
     report.sent.append(mail_id)
-    for row in pending:
-        _record(store, row, MailDelivered, now, message_id=mail_id, outcome="delivered")
-        mark(engine, row["message_id"], state="delivered", attempts=row["attempts"] + 1)
+    _record(store, pending, MailDelivered, now, message_id=mail_id, outcome="delivered")
+    mark(engine, pending, state="delivered")
 
 
-def _already_delivered(engine: Engine, store: EventStore, row: dict[str, Any]) -> bool:
-    if store.read_event(event_id_for(row["message_id"], "delivered")) is None:
-        return False
-    mark(engine, row["message_id"], state="delivered", attempts=row["attempts"])
-    return True
+def _delivery_recorded(store: EventStore, row: dict[str, Any]) -> bool:
+    return store.read_event(event_id_for(row["message_id"], "delivered")) is not None
 
 
 def _failed(
     engine: Engine,
     store: EventStore,
-    row: dict[str, Any],
+    mail_id: str,
+    rows: list[dict[str, Any]],
     error: DeliveryError,
     now: datetime,
     report: DispatchReport,
 ) -> None:
-    attempts = row["attempts"] + 1
     if error.permanent:
         _record(
-            store, row, MailFailed, now, message_id=row["message_id"], outcome="failed",
+            store, rows, MailFailed, now, message_id=mail_id, outcome="failed",
             reason=error.reason[:500] or "refused", permanent=True,
         )  # fmt: skip
-        mark(engine, row["message_id"], state="failed", attempts=attempts, error=error.reason)
-        report.failed.append(row["message_id"])
+        mark(engine, rows, state="failed", error=error.reason)
+        report.failed.extend(row["message_id"] for row in rows)
         return
-    mark(
-        engine, row["message_id"], state="queued", attempts=attempts, error=error.reason,
-        next_attempt_at=now + backoff(attempts),
-    )  # fmt: skip
-    report.retrying.append(row["message_id"])
+    attempts = max(row["attempts"] for row in rows) + 1
+    mark(engine, rows, state="queued", error=error.reason, next_attempt_at=now + backoff(attempts))
+    report.retrying.extend(row["message_id"] for row in rows)
 
 
 def _item(row: dict[str, Any]) -> Item:
@@ -179,7 +166,7 @@ def _item(row: dict[str, Any]) -> Item:
 
 def _record(
     store: EventStore,
-    row: dict[str, Any],
+    rows: list[dict[str, Any]],
     cls: type[MailDelivered] | type[MailFailed],
     now: datetime,
     *,
@@ -187,21 +174,24 @@ def _record(
     outcome: str,
     **extra: Any,
 ) -> None:
-    event: DomainEvent = cls(
-        year=row["year"],
-        step=row["step"],
-        rung=row["rung"],
-        recipient=row["recipient"],
-        message_id=message_id,
-        **extra,
-    )
-    new = to_new_event(
-        event,
-        event_id=event_id_for(row["message_id"], outcome),
-        occurred_at=now,
-        actor=MAILER,
-    )
-    store.append(outbox_stream(row["year"]), [new], expected_version=None)
+    """One event per row, in one append: a digest's outcome is recorded whole or not at
+    all, so a dispatcher that dies here sends the same digest again, never a part of it.
+    (A digest's rows share a year, hence a stream: the year is part of its id.)"""
+    events = []
+    for row in rows:
+        event: DomainEvent = cls(
+            year=row["year"], step=row["step"], rung=row["rung"], recipient=row["recipient"],
+            message_id=message_id, **extra,
+        )  # fmt: skip
+        events.append(
+            to_new_event(
+                event,
+                event_id=event_id_for(row["message_id"], outcome),
+                occurred_at=now,
+                actor=MAILER,
+            )
+        )
+    store.append(outbox_stream(rows[0]["year"]), events, expected_version=None)
 
 
 def _local(deadline: datetime | None, offset_minutes: int | None) -> datetime | None:

@@ -5,6 +5,12 @@ and ``StepEscalated`` (to the next rung of the ladder). ``OutboxProjection``,
 run by the projector, turns each into rows of ``rm_outbox``, one per recipient,
 in the same transaction that advances its checkpoint; ``mail.dispatch`` takes
 the due rows, sends them and marks what became of them.
+
+A mail to a daily recipient joins that recipient's digest of the day as it is queued
+(``digest_id``). A digest the dispatcher has already tried is closed: a mail queued
+for it afterwards (its fact was recorded before midnight but projected after the
+digest went out) starts a follow-up digest of its own, so that what went out under
+one Message-ID never changes.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -27,7 +33,7 @@ from eventstore.readmodels.schema import outbox
 from eventstore.records import RecordedEvent
 from eventstore.schema import events as events_table
 from eventstore.store import to_recorded
-from mail.rules import Kind, due_at, message_id, subject_for
+from mail.rules import Kind, digest_message_id, due_at, message_id, subject_for
 
 OutboxState = Literal["queued", "delivered", "failed"]
 NAME = "outbox"
@@ -55,6 +61,7 @@ class OutboxProjection:
                 for row in self._rows(fact, event, deadlines.get((fact.year, fact.step))):
                     queued.setdefault(row["message_id"], row)
         if queued:
+            _follow_up_closed_digests(conn, list(queued.values()))
             insert = pg_insert if is_postgresql(conn) else sqlite_insert
             conn.execute(insert(outbox).on_conflict_do_nothing(), list(queued.values()))
 
@@ -75,6 +82,8 @@ class OutboxProjection:
             contact = self._contacts.get(recipient)
             if contact is None:
                 continue  # no address known: nothing to queue (the cycle still records it)
+            due = due_at(event.occurred_at, contact.delivery)
+            daily = contact.delivery == "daily"
             rows.append(
                 {
                     "message_id": message_id(fact.year, fact.step, fact.rung, anchor, recipient),
@@ -84,8 +93,9 @@ class OutboxProjection:
                     "subject": subject_for(kind, fact.year, fact.step, fact.rung, deadline),
                     "deadline": deadline, "deadline_offset_minutes": _offset_minutes(deadline),
                     "outstanding": list(outstanding), "state": "queued", "attempts": 0,
-                    "next_attempt_at": due_at(event.occurred_at, contact.delivery),
-                    "last_error": None, "created_position": event.position,
+                    "next_attempt_at": due, "last_error": None,
+                    "created_position": event.position,
+                    "digest_id": digest_message_id(fact.year, recipient, due) if daily else None,
                 }
             )  # fmt: skip
         return rows
@@ -120,18 +130,51 @@ def due_rows(engine: Engine, now: datetime) -> list[dict[str, Any]]:
 
 def mark(
     engine: Engine,
-    message_id: str,
+    rows: Sequence[dict[str, Any]],
     *,
     state: OutboxState,
-    attempts: int,
+    tried: bool = True,
     error: str | None = None,
     next_attempt_at: datetime | None = None,
 ) -> None:
-    values: dict[str, Any] = {"state": state, "attempts": attempts, "last_error": error}
+    """What became of ``rows`` (one mail, or one digest's mails), in one transaction.
+    ``tried``: this pass handed them to the transport (one more attempt each)."""
+    values: dict[str, Any] = {"state": state, "last_error": error}
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
     with engine.begin() as conn:
-        conn.execute(update(outbox).where(outbox.c.message_id == message_id).values(**values))
+        for row in rows:
+            attempts = row["attempts"] + (1 if tried else 0)
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.message_id == row["message_id"])
+                .values(attempts=attempts, **values)
+            )
+
+
+def _follow_up_closed_digests(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """A mail for a digest the dispatcher has tried (sent, failed or retrying) starts a
+    follow-up digest: what went out under the first id stays what it was."""
+    wanted = {row["digest_id"] for row in rows if row["digest_id"] is not None}
+    if not wanted:
+        return
+    closed = set(
+        conn.execute(
+            select(outbox.c.digest_id)
+            .where(
+                outbox.c.digest_id.in_(sorted(wanted)),
+                or_(outbox.c.state != "queued", outbox.c.attempts > 0),
+            )
+            .distinct()
+        ).scalars()
+    )
+    follow_ups: dict[str, str] = {}
+    for row in rows:
+        if row["digest_id"] in closed:
+            first = follow_ups.setdefault(row["digest_id"], row["message_id"])
+            row["digest_id"] = digest_message_id(
+                row["year"], row["recipient"], row["next_attempt_at"], follow_up_of=first
+            )
 
 
 def _deadlines_before(conn: Connection, years: set[int], position: int) -> Deadlines:

@@ -2,15 +2,16 @@
 
 A Message-ID is derived from (year, step, rung, deadline, recipient), so the same
 reminder for the same deadline is queued at most once, even if the cycle records
-it twice; after an extension, the new deadline makes a new mail. A digest's id is
-derived from the ids of the mails it gathers, so a resent digest keeps its id.
+it twice; after an extension, the new deadline makes a new mail. A daily digest's id
+is derived from its recipient, its cycle year and the moment it falls due, and is
+given to each mail it gathers as the projector queues it: a digest sent again (the
+dispatcher died before it recorded the delivery) keeps its id and its items.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -32,8 +33,14 @@ def message_id(year: int, step: str, rung: str, anchor: str, recipient: str) -> 
     return _hashed_id("|".join((str(year), step, rung, anchor, recipient)))
 
 
-def digest_message_id(message_ids: Iterable[str]) -> str:
-    return _hashed_id("|".join(sorted(message_ids)))
+def digest_message_id(
+    year: int, recipient: str, due: datetime, *, follow_up_of: str | None = None
+) -> str:
+    """The digest ``recipient`` gets for cycle ``year`` at ``due``. ``follow_up_of``: the
+    first mail of a digest queued after that one was tried (a late fact), which must not
+    change what was already sent under the first id."""
+    parts = ["digest", str(year), recipient, due.astimezone(UTC).isoformat()]
+    return _hashed_id("|".join([*parts, *([follow_up_of] if follow_up_of else [])]))
 
 
 def subject_for(kind: Kind, year: int, step: str, rung: str, deadline: datetime | None) -> str:

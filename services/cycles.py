@@ -59,7 +59,6 @@ class CycleDeps:
     sealer: Sealer
     reference: ReferenceData
     store: EventStore
-    search_attributes: bool = False
 
 
 def scope_of(deps: CycleDeps, year: int, member_state: str | None = None) -> Scope:
@@ -83,9 +82,8 @@ async def start_cycle(command: StartCycle, actor: Actor, deps: CycleDeps) -> Sta
         plan = plan_cycle(deps.reference, year, command.template)
     except DomainError as error:  # an unknown template, no Chair known for the year
         raise Refused(str(error)) from None
-    cycle = CycleInput(
-        plan=plan, reference=deps.reference, search_attributes=deps.search_attributes
-    )
+    # Whether it keeps search attributes, the gateway decides (it knows the namespace).
+    cycle = CycleInput(plan=plan, reference=deps.reference)
     run_id = await deps.gateway.start_cycle(cycle, actor)
     return Started(
         year=year, workflow_id=workflow_id(year), run_id=run_id, template=plan.template,

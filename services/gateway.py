@@ -4,6 +4,13 @@ Every write is a Temporal update whose validator checks the seal, the access pol
 and the domain's rules, so a refused command never reaches the workflow's history nor
 the event store; the gateway turns that refusal into ``Refused`` with the workflow's
 own message. Only the services hold a gateway.
+
+Whether a cycle keeps its search attributes is decided here, for every entry point
+(the API, the demo and the Schedule, through ``ascn.cycles``): by the setting when one
+is given, else by asking the namespace whether it has them (``ascn up`` registers them
+on its dev server, docker-compose on its namespace). A cycle that upserts attributes
+the namespace lacks would fail its workflow tasks; one that never upserts them cannot
+be found by year.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 from typing import Protocol, TypeVar
 
 from pydantic import BaseModel
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
@@ -75,13 +83,39 @@ class CycleGateway(Protocol):
     ) -> UpdateResult: ...
 
 
+async def keeps_search_attributes(client: Client, setting: bool | None = None) -> bool:
+    """Whether cycles started through ``client`` keep AscnYear, AscnCurrentStep and
+    AscnOverdueCount: ``setting`` (ASCN_SEARCH_ATTRIBUTES) if given, else whether the
+    namespace has all three registered. A server without the operator service (the
+    time-skipping test server) has none."""
+    if setting is not None:
+        return setting
+    request = ListSearchAttributesRequest(namespace=client.namespace)
+    try:
+        listed = await client.operator_service.list_search_attributes(request)
+    except RPCError as error:
+        if error.status == RPCStatusCode.UNIMPLEMENTED:
+            return False
+        raise CycleUnavailable(
+            f"Temporal did not say whether {client.namespace} has the cycle's search "
+            f"attributes: {error.message}"
+        ) from None
+    return all(key.name in listed.custom_attributes for key in search.ALL)
+
+
 class TemporalCycleGateway:
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, *, search_attributes: bool | None = None
+    ) -> None:
+        """``search_attributes``: the ASCN_SEARCH_ATTRIBUTES setting; None asks Temporal."""
         self._client = client
         self._task_queue = task_queue
+        self._search_attributes = search_attributes
 
     async def start_cycle(self, cycle: CycleInput, actor: Actor) -> str:
         year = cycle.plan.year
+        keeps = await keeps_search_attributes(self._client, self._search_attributes)
+        cycle = cycle.model_copy(update={"search_attributes": keeps})
         try:
             handle = await self._client.start_workflow(
                 CycleWorkflow.run,

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         StepEscalated,
         StepOpened,
     )
+    from domain.planning import planned
     from workflows.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, RECORD_AGAIN_AFTER, SYSTEM
     from workflows.deciding import StepDecisions
     from workflows.messages import CycleInput, CycleStatus
@@ -63,6 +64,10 @@ class CycleWorkflow(NominationDecisions, StepDecisions):
                 CycleOpened(year=self.plan.year, chair=self.plan.chair,
                             shepherd=self.plan.shepherd, template=self.plan.template),
             )  # fmt: skip
+            # The whole plan on record from the first day, so the status and the calendar
+            # feeds show every step before it opens; cycles started before it replay without.
+            if workflow.patched("record-plan"):
+                await self.record("cycle-planned", planned(self.plan))
         while self.state.next_step < len(self.plan.steps):
             await self._run_step(self.plan.steps[self.state.next_step])
             self.state.next_step += 1

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
 import typer
+from temporalio.runtime import Runtime
 
 from ascn.cli import acting, cycles, keys, mail, running, store, users
 from ascn.cli.client import ApiError
@@ -28,12 +30,28 @@ app.add_typer(keys.keys_app, name="keys")
 
 
 def main() -> None:
+    """Exit 0 on success; 1 for any failure, whether the API or the cycle refused, a
+    service failed or the problem is local (a file, a setting, the store): one line on
+    standard error, never a traceback. 2 stays click's own, for a command line it cannot
+    parse (an unknown option, a missing one)."""
+    # Each command that talks to Temporal brings its own runtime (ascn.runtime); the
+    # default one would outlive the interpreter's teardown and can abort the exit.
+    Runtime.prevent_default()  # type: ignore[no-untyped-call]
+    code = _run()
+    # What an error's traceback held (a client, and through it its runtime) is freed
+    # now, while the interpreter runs, not during its teardown.
+    gc.collect()
+    sys.exit(code)
+
+
+def _run() -> int | str | None:
     try:
         app()
-    except ApiError as error:  # the API or the cycle said no: its own words, exit 1
+    except SystemExit as exiting:  # click's own ending: 0, or 2 for a bad command line
+        return exiting.code
+    except ApiError as error:  # the API or the cycle said no: its own words
         typer.echo(f"error: {error}", err=True)
-        sys.exit(1)
     except Exception as error:  # the user gets one line, never a traceback
         logging.getLogger("ascn.cli").debug("command failed", exc_info=error)
         typer.echo(f"error: {one_line(error)}", err=True)
-        sys.exit(2)
+    return 1

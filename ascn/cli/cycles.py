@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from temporalio.runtime import Runtime
 
 from ascn.bootstrap import connect_client, services
 from ascn.cli.acting import signed_in
@@ -16,6 +16,7 @@ from ascn.cli.common import DbOption, Year, err, group, load, out
 from ascn.cycles import SCHEDULE_ID, create_yearly_schedule
 from ascn.errors import UsageError
 from ascn.operate import print_lag, print_status
+from ascn.runtime import run_with_runtime
 from domain.reference import ReferenceData
 from eventstore.lag import ReadLag, lag_of
 from eventstore.readmodels.cycles import CycleProjection, CycleStatusView, cycle_status_view
@@ -75,14 +76,14 @@ def schedule(
     """Create the Temporal Schedule that starts each year's cycle (recurring template)."""
     settings = load()
 
-    async def create() -> bool:
-        client = await connect_client(settings)
+    async def create(runtime: Runtime) -> bool:
+        client = await connect_client(settings, runtime=runtime)
         return await create_yearly_schedule(
             client, settings.task_queue, month=month, day=day, zone=zone,
             search_attributes=settings.search_attributes,
         )  # fmt: skip
 
-    created = asyncio.run(create())
+    created = run_with_runtime(create)
     verb = "created" if created else "already exists:"
     out.print(f"schedule {SCHEDULE_ID} {verb} each year on {day:02d}/{month:02d} 00:00 {zone}")
 

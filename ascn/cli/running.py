@@ -3,7 +3,6 @@ the demo."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import threading
 from pathlib import Path
@@ -14,6 +13,7 @@ import typer
 from ascn.bootstrap import configure, serve_worker, services
 from ascn.cli.common import DbOption, load, log, out
 from ascn.projections import app_projector
+from ascn.runtime import QUIET, run_with_runtime
 from ascn.settings import load_settings
 from ascn.up import Ports, run_up
 
@@ -23,7 +23,8 @@ app = typer.Typer()
 @app.command()
 def worker() -> None:
     """Run the Temporal worker (settings from ASCN_* variables) until Ctrl-C or SIGTERM."""
-    asyncio.run(serve_worker(load()))
+    settings = load()
+    run_with_runtime(lambda runtime: serve_worker(settings, runtime=runtime))
 
 
 @app.command()
@@ -52,16 +53,20 @@ def project(
 
 @app.command()
 def up(
-    data_dir: Annotated[Path, typer.Option(help="Where the embedded state lives.")] = Path(".ascn"),
+    data_dir: Annotated[
+        Path, typer.Option(help="Where Temporal's state, the event store and the outbox live.")
+    ] = Path(".ascn"),
     api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
     temporal_port: Annotated[int, typer.Option(help="Temporal frontend port.")] = 7233,
     ui_port: Annotated[int, typer.Option(help="Temporal web UI port.")] = 8233,
 ) -> None:
     """Start the whole stack on the embedded defaults: Temporal, the worker, the HTTP API,
-    the projector and the mail dispatcher."""
+    the projector and the mail dispatcher. Temporal's state, the event store and the
+    outbox live under --data-dir unless ASCN_DB_URL or ASCN_OUTBOX_DIR say otherwise."""
     settings = load()
     ports = Ports(temporal=temporal_port, temporal_ui=ui_port, api=api_port)
-    asyncio.run(run_up(settings, data_dir, ports, out.print))
+    data_dir = data_dir.resolve()
+    run_with_runtime(lambda runtime: run_up(settings, data_dir, ports, out.print, runtime))
 
 
 @app.command()
@@ -76,6 +81,8 @@ def demo(
 
     with services(load_settings(db_url=db, log_level=log_level.upper()), create=True) as built:
         configure(built.settings)
-        intact = asyncio.run(run_demo(built, built.reference, out))
+        intact = run_with_runtime(
+            lambda runtime: run_demo(built, built.reference, out, runtime), telemetry=QUIET
+        )
     if not intact:
         raise typer.Exit(1)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from rich.console import Console
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
 from ascn.bootstrap import Services, cycle_deps, mail_transport
@@ -21,6 +21,7 @@ from ascn.demo import scenario_2018 as scenario
 from ascn.embedded import test_server_path
 from ascn.errors import UsageError
 from ascn.projections import catch_up_all
+from ascn.runtime import QUIET
 from ascn.timeline import print_summary, print_timeline
 from domain.calendar import CyclePlan, inaugural_2018
 from domain.reference import ReferenceData
@@ -37,8 +38,11 @@ from workflows.messages import CycleInput, CycleStatus
 THREADS = 8
 
 
-async def run_demo(built: Services, reference: ReferenceData, console: Console) -> bool:
-    """Run the cycle; print its timeline. True if the store verifies afterwards."""
+async def run_demo(
+    built: Services, reference: ReferenceData, console: Console, runtime: Runtime | None = None
+) -> bool:
+    """Run the cycle; print its timeline. True if the store verifies afterwards.
+    ``runtime``: the command's own (``ascn.runtime``); None makes a quiet one."""
     migrate.upgrade(built.engine)
     plan = inaugural_2018().plan(reference)
     recorded = {e.type for e in built.store.read_stream(cycle_stream(plan.year))}
@@ -53,7 +57,7 @@ async def run_demo(built: Services, reference: ReferenceData, console: Console) 
         async with await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=test_server_path(),
             data_converter=pydantic_data_converter,
-            runtime=quiet_runtime(),
+            runtime=runtime or quiet_runtime(),
         ) as env:
             with console.status("running the 2018 cycle on the time-skipping server..."):
                 await run_cycle(env, built, reference, plan)
@@ -82,11 +86,7 @@ class DemoError(UsageError):
 
 def quiet_runtime() -> Runtime:
     """The SDK core's own warnings about the test server's capabilities are noise here."""
-    return Runtime(
-        telemetry=TelemetryConfig(
-            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
-        )
-    )
+    return Runtime(telemetry=QUIET)
 
 
 async def run_cycle(

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.events.base import DomainEvent
 from domain.events.registry import REGISTRY
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
 NotedDecision = Literal["noted", "endorsed"]
+Owed = Literal["member_states", "chair_of_ascn", "shepherd", "asec"]
+"""Who owes something for a step: every member state's NR, or one party."""
 
 
 @REGISTRY.register
@@ -25,6 +27,30 @@ class CycleOpened(DomainEvent):
     chair: MemberStateCode
     shepherd: MemberStateCode
     template: NonEmptyStr
+
+
+class PlannedStepFact(BaseModel):
+    """One step of the plan, as the cycle recorded it when it opened."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    step: NonEmptyStr
+    title: NonEmptyStr
+    owed_by: Owed
+    parties: tuple[NonEmptyStr, ...]
+    """Who will owe the step when it opens (party labels: ``nr:MY``, ``asec``...)."""
+    opens_at: AwareDatetime
+    deadline: AwareDatetime
+
+
+@REGISTRY.register
+class CyclePlanned(DomainEvent):
+    """The whole plan of the cycle, recorded right after ``CycleOpened``, so that every
+    step and deadline is known (to the status, the calendar feeds) before it opens."""
+
+    year: Year
+    zone: NonEmptyStr
+    steps: tuple[PlannedStepFact, ...] = Field(min_length=1)
 
 
 @REGISTRY.register

@@ -54,10 +54,15 @@ cycles = Table(
     Column("opened_at", UTCDateTime(), nullable=False),
     Column("completed_at", UTCDateTime(), nullable=True),
     Column("position", BigInteger(), nullable=False),
+    # The plan's time zone (CyclePlanned), to say its dates in local terms.
+    Column("zone", String(64), nullable=True),
 )
 
-# One row per step of a cycle. A step the store names before it opens (extended,
-# approved or waived ahead of time) is "pending" until its StepOpened.
+# One row per step of a cycle. Every step of the plan (CyclePlanned, recorded as the
+# cycle opens) and any step the store names before it opens (extended or waived ahead
+# of time) is "pending" until its StepOpened. ``outstanding``: who owes the step (from
+# the plan while pending, then as reminders, escalations and submissions say), and once
+# it completed, who still owed it.
 steps = Table(
     "rm_steps",
     metadata,
@@ -75,9 +80,15 @@ steps = Table(
     Column("reminders_sent", Integer(), nullable=False),
     Column("noted", JSON(), nullable=False),
     # Orders a year's steps: the position of the StepOpened, or of the first
-    # event naming a step that never opened.
+    # event naming a step that never opened (cycles recorded before CyclePlanned).
     Column("order_position", BigInteger(), nullable=False),
     Column("position", BigInteger(), nullable=False),
+    # From CyclePlanned (null for cycles recorded before it): the step's place in the
+    # plan, which orders the steps first, its title, who owes it and when it opens.
+    Column("plan_order", Integer(), nullable=True),
+    Column("title", String(300), nullable=True),
+    Column("owed_by", String(32), nullable=True),
+    Column("opens_at", UTCDateTime(), nullable=True),
 )
 
 # Who is overdue on which step: escalated and not yet discharged.
@@ -94,7 +105,9 @@ overdue = Table(
 
 # One row per mail the cycle's reminders and escalations call for. ``message_id``
 # is deterministic (year, step, rung, deadline, recipient), so a mail is queued
-# at most once; state: queued, delivered, failed.
+# at most once; state: queued, delivered, failed. A row for a daily recipient names
+# its digest (``digest_id``, the digest's Message-ID) when it is queued, so a digest
+# keeps its id and its items however often it has to be sent.
 outbox = Table(
     "rm_outbox",
     metadata,
@@ -116,4 +129,5 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime(), nullable=False),
     Column("last_error", Text(), nullable=True),
     Column("created_position", BigInteger(), nullable=False),
+    Column("digest_id", String(80), nullable=True, index=True),
 )

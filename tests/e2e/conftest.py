@@ -53,6 +53,7 @@ LADDER = (
 # its deadline and every step is approved: one of each fact, once.
 EXPECTED_COUNTS = {
     "CycleOpened": 1,
+    "CyclePlanned": 1,
     "StepOpened": 3,
     "ReminderSent": 1,
     "StepEscalated": 2,

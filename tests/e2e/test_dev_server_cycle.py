@@ -70,6 +70,7 @@ async def test_a_cycle_runs_to_completion_on_the_dev_server(
     facts = cycle_facts(store)
     assert [fact_key(e) for e in facts] == [
         ("CycleOpened", None, None, None),
+        ("CyclePlanned", None, None, None),
         ("StepOpened", NOMINATION_STEP, None, None),
         ("ReminderSent", NOMINATION_STEP, "T-2s", None),
         ("StepEscalated", NOMINATION_STEP, "deadline", None),

@@ -31,16 +31,23 @@ def free_port() -> int:
 
 
 class Stack:
-    def __init__(self, folder: Path) -> None:
+    """``ascn up`` run from ``folder``; with ``data_dir``, on `--data-dir` and no store
+    or outbox setting, as a person would start it."""
+
+    def __init__(self, folder: Path, data_dir: Path | None = None) -> None:
         self.folder = folder
+        self.data_dir = data_dir
         self.api, self.temporal, self.ui = free_port(), free_port(), free_port()
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ASCN_")},
             "ASCN_TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal}",
-            "ASCN_DB_URL": f"sqlite:///{folder / '.ascn' / 'ascn.db'}",
             "ASCN_CONFIG_DIR": str(folder / "config"),
+            "COLUMNS": "300",  # long paths on one line each
         }
+        if data_dir is None:
+            self.env["ASCN_DB_URL"] = f"sqlite:///{folder / '.ascn' / 'ascn.db'}"
         self.process: subprocess.Popen[str] | None = None
+        self.announced: list[str] = []
 
     def ascn(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -49,9 +56,10 @@ class Stack:
         )  # fmt: skip
 
     def up(self) -> None:
+        where = [] if self.data_dir is None else ["--data-dir", str(self.data_dir)]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ascn", "up", "--api-port", str(self.api),
-             "--temporal-port", str(self.temporal), "--ui-port", str(self.ui)],
+             "--temporal-port", str(self.temporal), "--ui-port", str(self.ui), *where],
             cwd=self.folder, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True,
         )  # fmt: skip
@@ -62,10 +70,17 @@ class Stack:
             )
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.api}/docs", timeout=2)
-                return
+                break
             except OSError:
                 time.sleep(0.5)
-        raise AssertionError("ascn up did not serve its API in time")
+        else:
+            raise AssertionError("ascn up did not serve its API in time")
+        assert self.process.stdout is not None
+        # What it announced, up to its last line (printed before the API serves).
+        for line in self.process.stdout:
+            self.announced.append(" ".join(line.split()))
+            if line.startswith("Ctrl-C"):
+                return
 
     def get(self, path: str, token: str) -> tuple[int, object]:
         request = urllib.request.Request(
@@ -150,3 +165,22 @@ def test_up_serves_stops_cleanly_and_resumes_after_kill_9(stack: Stack) -> None:
 
     assert stack.stop(signal.SIGINT) == 0
     assert not stack.temporal_listening()
+
+
+def test_up_keeps_the_store_and_the_outbox_under_its_data_dir_from_any_folder(
+    tmp_path: Path,
+) -> None:
+    elsewhere, data = tmp_path / "elsewhere", tmp_path / "data"
+    elsewhere.mkdir()
+    stack = Stack(elsewhere, data_dir=data)
+    try:
+        stack.up()
+        assert stack.stop(signal.SIGINT) == 0
+    finally:
+        if stack.process and stack.process.poll() is None:
+            stack.process.kill()
+
+    assert not (elsewhere / ".ascn").exists()
+    assert {"ascn.db", "temporal.db"} <= {path.name for path in data.iterdir()}
+    assert f"event store sqlite:///{data / 'ascn.db'}" in stack.announced
+    assert f"mail every 60 s to {data / 'outbox'}/ (.eml files)" in stack.announced

@@ -183,7 +183,7 @@ async def test_a_killed_worker_loses_no_fact_and_repeats_none(
     await approve_each_step(handle, plan)
     await asyncio.wait_for(handle.result(), timeout=30)
 
-    assert recorded_before == ["CycleOpened", "StepOpened"]
+    assert recorded_before == ["CycleOpened", "CyclePlanned", "StepOpened"]
     # Received before the deadline, taken by a worker only after it: it is judged by when
     # ascn received it, so it is on time (no LateSubmissionRecorded), recorded as of then.
     assert taken_after > deadline

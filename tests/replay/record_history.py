@@ -1,12 +1,15 @@
 """Record the history of the full 2018 demo cycle, to check in for the replay test.
 
-Run it only when a change to the workflow is meant to be incompatible (and patched):
-    .venv/bin/python -m tests.replay.record_history
+Run it when a change to the workflow is meant to be incompatible (and patched), to
+cover the patched branch with a history of its own, next to the older ones:
+    .venv/bin/python -m tests.replay.record_history cycle-2018-<patch id>.json
+It never overwrites a history: running cycles recorded those, and they must replay.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,10 +25,10 @@ from domain.reference import ReferenceData
 from eventstore import migrate
 from workflows.cycle import workflow_id
 
-HISTORY = Path(__file__).parent / "histories" / "cycle-2018.json"
+HISTORIES = Path(__file__).parent / "histories"
 
 
-async def record() -> int:
+async def record(target: Path) -> int:
     reference = ReferenceData.load()
     plan = inaugural_2018().plan(reference)
     with tempfile.TemporaryDirectory() as folder:
@@ -41,9 +44,22 @@ async def record() -> int:
                 history = await env.client.get_workflow_handle(
                     workflow_id(plan.year)
                 ).fetch_history()
-    HISTORY.write_text(history.to_json())
+    with target.open("x") as out:  # "x": never over an existing history
+        out.write(history.to_json())
     return len(history.events)
 
 
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or "/" in argv[0] or not argv[0].endswith(".json"):
+        print("usage: python -m tests.replay.record_history NEW-NAME.json", file=sys.stderr)
+        return 2
+    target = HISTORIES / argv[0]
+    if target.exists():
+        print(f"{target} exists; a checked-in history is never re-recorded", file=sys.stderr)
+        return 1
+    print(f"recorded {asyncio.run(record(target))} events to {target}")
+    return 0
+
+
 if __name__ == "__main__":
-    print(f"recorded {asyncio.run(record())} events to {HISTORY}")
+    sys.exit(main(sys.argv[1:]))

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
@@ -49,10 +50,22 @@ def history_concurrent() -> WorkflowHistory:
     )
 
 
-def history_2018() -> WorkflowHistory:
-    history = WorkflowHistory.from_json(
-        workflow_id(2018), (HISTORIES / "cycle-2018.json").read_text()
-    )
+# Each checked-in history, and the facts its cycle recorded first. cycle-2018.json was
+# recorded before the cycle recorded its plan (the "record-plan" patch) and replays
+# without it; cycle-2018-record-plan.json covers the patched branch.
+OPENED = ("record_cycle_fact", "ascn-cycle-2018/cycle-opened", "CycleOpened")
+PLANNED = ("record_cycle_fact", "ascn-cycle-2018/cycle-planned", "CyclePlanned")
+FIRST_STEP = ("record_cycle_fact", "ascn-cycle-2018/nomination_deadline/opened", "StepOpened")
+LEDGERS = ("load_nomination_ledgers", None, None)
+FIRST_FACTS = {
+    "cycle-2018.json": [LEDGERS, OPENED, FIRST_STEP],
+    "cycle-2018-record-plan.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
+}
+HISTORY_NAMES = pytest.mark.parametrize("name", sorted(FIRST_FACTS))
+
+
+def history_2018(name: str = "cycle-2018.json") -> WorkflowHistory:
+    history = WorkflowHistory.from_json(workflow_id(2018), (HISTORIES / name).read_text())
     assert len(history.events) > 300  # a whole cycle, not a stub
     return history
 
@@ -118,21 +131,19 @@ class ScheduledActivities(Interceptor):
         return Inbound
 
 
-async def test_the_recorded_2018_cycle_replays_on_this_code() -> None:
-    result = await replay(history_2018())
+@HISTORY_NAMES
+async def test_the_recorded_2018_cycle_replays_on_this_code(name: str) -> None:
+    result = await replay(history_2018(name))
 
     assert result.replay_failure is None, result.replay_failure
 
 
-async def test_replaying_it_schedules_the_same_facts_in_the_same_order() -> None:
-    history = history_2018()
+@HISTORY_NAMES
+async def test_replaying_it_schedules_the_same_facts_in_the_same_order(name: str) -> None:
+    history = history_2018(name)
     expected = scheduled_in(history)
     # The checked-in sequence is read as it should be: the cycle's first commands.
-    assert expected[:3] == [
-        ("load_nomination_ledgers", None, None),
-        ("record_cycle_fact", "ascn-cycle-2018/cycle-opened", "CycleOpened"),
-        ("record_cycle_fact", "ascn-cycle-2018/nomination_deadline/opened", "StepOpened"),
-    ]
+    assert expected[: len(FIRST_FACTS[name])] == FIRST_FACTS[name]
     assert expected[-1] == (
         "record_cycle_fact",
         "ascn-cycle-2018/cycle-completed",

@@ -21,6 +21,7 @@ from domain.events import (
     CityNomination,
     CycleCompleted,
     CycleOpened,
+    CyclePlanned,
     DeadlineExtended,
     DomainEvent,
     EventRegistry,
@@ -34,6 +35,7 @@ from domain.events import (
     NominationsSubmitted,
     Noted,
     Person,
+    PlannedStepFact,
     ReminderSent,
     StepApproved,
     StepCompleted,
@@ -62,6 +64,20 @@ EXAMPLES: list[DomainEvent] = [
         permanent=True,
     ),
     CycleOpened(year=2019, chair="TH", shepherd="SG", template="standard-v1"),
+    CyclePlanned(
+        year=2019,
+        zone="Asia/Bangkok",
+        steps=(
+            PlannedStepFact(
+                step="annual_meeting",
+                title="Annual Meeting",
+                owed_by="chair_of_ascn",
+                parties=("nr:TH",),
+                opens_at=datetime(2019, 6, 1, tzinfo=UTC),
+                deadline=DEADLINE,
+            ),
+        ),
+    ),
     StepOpened(year=2019, step="annual_meeting", deadline=DEADLINE),
     ReminderSent(year=2019, step="annual_meeting", rung="T-14", recipients=("nr:MY/aziz",)),
     DeadlineExtended(
@@ -120,7 +136,7 @@ EXAMPLES: list[DomainEvent] = [
 def test_there_is_an_example_of_every_registered_event_type() -> None:
     registered = {cls.event_type for cls in REGISTRY.event_types()}
     assert {e.event_type for e in EXAMPLES} == registered
-    assert len(registered) == 23
+    assert len(registered) == 24
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.event_type)

@@ -167,7 +167,7 @@ async def test_the_wrong_role_is_refused(
     assert expected in await refused(handle, call, update)
 
     assert await accepted_updates(handle) == before
-    assert {e.type for e in store.iter_all()} == {"CycleOpened", "StepOpened"}
+    assert {e.type for e in store.iter_all()} == {"CycleOpened", "CyclePlanned", "StepOpened"}
 
 
 @pytest.mark.parametrize(

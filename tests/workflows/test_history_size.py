@@ -148,7 +148,7 @@ async def test_continue_as_new_between_steps_carries_the_cycle_on(
     assert len(await run_lengths(env, handle)) == 3  # a new run after each of two steps
     assert [s.state for s in status.steps] == ["completed"] * 3
     facts = Counter(e.type for e in store.read_stream(cycle_stream(2018)))
-    assert facts["CycleOpened"] == facts["CycleCompleted"] == 1
+    assert facts["CycleOpened"] == facts["CyclePlanned"] == facts["CycleCompleted"] == 1
     assert facts["StepOpened"] == facts["StepApproved"] == facts["StepCompleted"] == 3
     completed = [e.data for e in store.read_stream(cycle_stream(2018)) if e.type == "StepCompleted"]
     assert completed[0]["outstanding"] == ["nr:MY", "nr:MM"]  # carried over: SG had submitted

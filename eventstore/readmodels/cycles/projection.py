@@ -1,9 +1,12 @@
 """The cycle read models, projected from the event store.
 
 Three tables: the cycle (``rm_cycles``), its steps (``rm_steps``) and who is
-overdue on which step (``rm_overdue``). An escalation makes each party it names
-overdue on the step; a nomination (or nil return) from a member state clears its
-``nr:<AMS>`` on the nomination step; approving, waiving or completing a step
+overdue on which step (``rm_overdue``). The plan (``CyclePlanned``) puts every step
+on record, pending, with its dates and who will owe it. A step's ``outstanding``
+follows who owes it: each reminder and escalation names who still does, a
+nomination (or nil return) from a member state takes its ``nr:<AMS>`` off the
+nomination step, approving or waiving leaves no one. An escalation makes each
+party it names overdue on the step; approving, waiving or completing a step
 clears the step. What was still owed at completion stays on the step, for the
 JCM report.
 
@@ -21,6 +24,7 @@ from sqlalchemy.engine import Connection
 from domain.events import (
     CycleCompleted,
     CycleOpened,
+    CyclePlanned,
     DeadlineExtended,
     NilReturnDeclared,
     NominationsSubmitted,
@@ -65,6 +69,7 @@ class CycleRows:
                 "opened_at": None, "deadline": None, "extensions": 0, "approved_by": None,
                 "completed_at": None, "outstanding": [], "escalations": [],
                 "reminders_sent": 0, "noted": [], "order_position": event.position,
+                "plan_order": None, "title": None, "owed_by": None, "opens_at": None,
             }
         )  # fmt: skip
         row["position"] = event.position
@@ -102,8 +107,27 @@ def _cycle_opened(rows: CycleRows, fact: CycleOpened, event: RecordedEvent) -> N
             "year": fact.year, "chair": fact.chair, "shepherd": fact.shepherd,
             "template": fact.template, "state": "open", "current_step": None,
             "opened_at": event.occurred_at, "completed_at": None, "position": event.position,
+            "zone": None,
         }
     )  # fmt: skip
+
+
+def _cycle_planned(rows: CycleRows, fact: CyclePlanned, event: RecordedEvent) -> None:
+    for order, planned in enumerate(fact.steps):
+        step = rows.step(fact.year, planned.step, event)
+        step.update(
+            plan_order=order, title=planned.title, owed_by=planned.owed_by,
+            opens_at=planned.opens_at, deadline=step["deadline"] or planned.deadline,
+        )  # fmt: skip
+        if step["state"] == "pending":
+            step["outstanding"] = list(planned.parties)
+    rows.cycle_moved(fact.year, event, zone=fact.zone)
+
+
+def _owing(step: Row, parties: Sequence[str]) -> None:
+    """Who owes an open step now, as the cycle's latest reminder or escalation says."""
+    if step["state"] in ("pending", "open"):
+        step["outstanding"] = list(dict.fromkeys(parties))
 
 
 def _step_opened(rows: CycleRows, fact: StepOpened, event: RecordedEvent) -> None:
@@ -115,7 +139,9 @@ def _step_opened(rows: CycleRows, fact: StepOpened, event: RecordedEvent) -> Non
 
 
 def _reminder_sent(rows: CycleRows, fact: ReminderSent, event: RecordedEvent) -> None:
-    rows.step(fact.year, fact.step, event)["reminders_sent"] += 1
+    step = rows.step(fact.year, fact.step, event)
+    step["reminders_sent"] += 1
+    _owing(step, fact.recipients)
     rows.cycle_moved(fact.year, event)
 
 
@@ -128,6 +154,7 @@ def _deadline_extended(rows: CycleRows, fact: DeadlineExtended, event: RecordedE
 def _step_escalated(rows: CycleRows, fact: StepEscalated, event: RecordedEvent) -> None:
     step = rows.step(fact.year, fact.step, event)
     step["escalations"] = [*step["escalations"], fact.rung]
+    _owing(step, fact.outstanding)
     for party in dict.fromkeys(fact.outstanding):
         known = rows.overdue.get(fact.year, fact.step, party)
         if known is not None:  # overdue since the first escalation that named it
@@ -146,6 +173,7 @@ def _settled(rows: CycleRows, year: int, name: str, settled: str, event: Recorde
     step = rows.step(year, name, event)
     if step["state"] != "completed":
         step["state"] = settled
+        step["outstanding"] = []  # settled: no one owes it any more
     rows.clear_overdue(year, name)
     rows.cycle_moved(year, event)
     return step
@@ -191,12 +219,17 @@ def _cycle_completed(rows: CycleRows, fact: CycleCompleted, event: RecordedEvent
 def _discharged(
     rows: CycleRows, fact: NominationsSubmitted | NilReturnDeclared, _event: RecordedEvent
 ) -> None:
-    rows.clear_overdue(fact.year, NOMINATION_STEP, f"nr:{fact.member_state}")
+    party = f"nr:{fact.member_state}"
+    rows.clear_overdue(fact.year, NOMINATION_STEP, party)
+    step = rows.steps.get(fact.year, NOMINATION_STEP)
+    if step is not None and step["state"] in ("pending", "open"):
+        step["outstanding"] = [who for who in step["outstanding"] if who != party]
 
 
 HANDLERS: dict[str, Handler[CycleRows]] = dict(
     [
         on(CycleOpened, _cycle_opened),
+        on(CyclePlanned, _cycle_planned),
         on(StepOpened, _step_opened),
         on(ReminderSent, _reminder_sent),
         on(DeadlineExtended, _deadline_extended),

@@ -43,9 +43,15 @@ class StepView(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     step: str
+    title: str | None = None
+    """From the plan the cycle recorded as it opened (None for cycles recorded before)."""
+    owed_by: str | None = None
+    """From the plan: member_states, chair_of_ascn, shepherd or asec."""
     state: StepState
     settled_by: Settlement | None
     """Once completed: whether the step had been approved or waived."""
+    opens_at: datetime | None = None
+    """When the step opens, from the plan: a pending step shows it."""
     opened_at: datetime | None
     deadline: datetime | None
     extensions: int
@@ -53,7 +59,9 @@ class StepView(BaseModel):
     """The actor label of the approval."""
     completed_at: datetime | None
     outstanding: tuple[str, ...]
-    """Who still owed something when the step completed (for the JCM report)."""
+    """Who owes the step: from the plan while it is pending, as the latest reminder,
+    escalation or submission says while it is open, no one once approved or waived;
+    once completed, who still owed something (for the JCM report)."""
     escalations: tuple[str, ...]
     reminders_sent: int
     noted: tuple[str, ...]
@@ -74,11 +82,14 @@ class CycleSummary(BaseModel):
     completed_at: datetime | None
     position: int
     """The global position of the last cycle event applied to this year."""
+    zone: str | None = None
+    """The plan's time zone, in which its dates are meant (None before plans were recorded)."""
 
 
 class CycleView(CycleSummary):
     steps: tuple[StepView, ...]
-    """In the order they opened."""
+    """In plan order, pending steps included (cycles recorded before the plan was: in the
+    order they opened)."""
     overdue: tuple[OverdueItem, ...]
 
 
@@ -131,7 +142,9 @@ def _view_fields(conn: Connection, year: int) -> dict[str, Any] | None:
     if row is None:
         return None
     step_rows = conn.execute(
-        select(steps).where(steps.c.year == year).order_by(steps.c.order_position)
+        select(steps)
+        .where(steps.c.year == year)
+        .order_by(steps.c.plan_order.is_(None), steps.c.plan_order, steps.c.order_position)
     ).all()
     return {
         **_summary_fields(row),
@@ -147,8 +160,11 @@ def _summary_fields(row: Row[Any]) -> dict[str, Any]:
 def _step_view(row: Row[Any]) -> StepView:
     return StepView(
         step=row.step,
+        title=row.title,
+        owed_by=row.owed_by,
         state=row.state,
         settled_by=row.settled_by,
+        opens_at=row.opens_at,
         opened_at=row.opened_at,
         deadline=row.deadline,
         extensions=row.extensions,
