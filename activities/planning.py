@@ -58,7 +58,7 @@ def refuse_a_year_that_ran(store: EventStore, year: int) -> None:
     recorded = store.stream_version(cycle_stream(year))
     if recorded:
         raise CycleAlreadyRan(
-            f"the {year} cycle already ran ({recorded} facts in {cycle_stream(year)}); "
+            f"the {year} cycle has already started ({recorded} facts in {cycle_stream(year)}); "
             "a year has one cycle"
         )
 

@@ -233,5 +233,5 @@ def test_a_year_whose_cycle_already_ran_is_never_started_again(
 
     response = client.post("/v1/cycles", json={"year": 2030}, headers=bearer(tokens["shepherd:ID"]))
 
-    assert "the 2030 cycle already ran" in problem_of(response, 409)["detail"]
+    assert "the 2030 cycle has already started" in problem_of(response, 409)["detail"]
     assert gateway.calls == []

@@ -70,7 +70,7 @@ async def test_the_starter_refuses_a_year_whose_cycle_already_ran(
         )  # fmt: skip
 
     assert isinstance(raised.value.cause, ActivityError)
-    assert "the 2027 cycle already ran" in str(raised.value.cause.cause)
+    assert "the 2027 cycle has already started" in str(raised.value.cause.cause)
     assert [e.type for e in store.read_stream(cycle_stream(2027))] == ["CycleOpened"]
 
 
