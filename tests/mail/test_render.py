@@ -289,3 +289,20 @@ def test_the_role_check_refuses_what_a_role_may_not_run(
 def test_an_unknown_command_in_a_mail_fails_the_check() -> None:
     with pytest.raises(AssertionError, match="unknown command"):
         named("run ascn reset --year 2027")
+
+
+def test_what_people_supplied_is_escaped_in_the_html_part() -> None:
+    # A contact's name comes from data people edit: it must never become markup.
+    item = Item(
+        year=2027, step="nomination_deadline", rung="T-7", kind="reminder",
+        recipient="nr:MY", deadline=DEADLINE, outstanding=("nr:MY",),
+    )  # fmt: skip
+    mail = render(
+        message_id="<x@ascn>", subject="s", sender="ascn <a@ascn.example>",
+        to_name='<script>alert("x")</script>', to_address="nr.my@ascn.example",
+        items=[item], now=DEADLINE,
+    )  # fmt: skip
+
+    html = next(p for p in mail.walk() if p.get_content_type() == "text/html").get_content()
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
