@@ -16,7 +16,7 @@ the proof, the sizes and the roots. This module imports only ``hashlib``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 Subtree = Callable[[int, int], bytes]
 """``subtree(level, index)``: the hash of a perfect, aligned subtree."""
@@ -188,3 +188,41 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     return fr == old_root and sr == new_root and sn == 0
+
+
+Node = tuple[int, int, bytes]
+"""A complete subtree as a store keeps it: (level, index, hash)."""
+
+
+def frontier(size: int) -> list[tuple[int, int]]:
+    """The complete subtrees a tree of ``size`` leaves ends with, highest first.
+
+    They are all an append needs: a new leaf only ever joins its left neighbours.
+    """
+    return [
+        (level, (size >> level) - 1)
+        for level in reversed(range(size.bit_length()))
+        if (size >> level) & 1
+    ]
+
+
+def extend(size: int, edge: Mapping[tuple[int, int], bytes], leaves: Sequence[bytes]) -> list[Node]:
+    """The complete subtrees that appending ``leaves`` to a tree of ``size`` completes.
+
+    ``edge`` holds (at least) the hashes of ``frontier(size)``. Every new leaf is a
+    node of level 0, and each node it completes is one more; about two a leaf.
+    """
+    known = dict(edge)
+    new: list[Node] = []
+    for leaf in leaves:
+        index, level, digest = size, 0, leaf
+        new.append((0, index, digest))
+        known[(0, index)] = digest
+        while index & 1:
+            digest = node_hash(known[(level, index - 1)], digest)
+            index >>= 1
+            level += 1
+            new.append((level, index, digest))
+            known[(level, index)] = digest
+        size += 1
+    return new

@@ -93,3 +93,16 @@ projection_checkpoints = Table(
     Column("position", BigInteger(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# The Merkle tree over the global log (domain/merkle.py): the hash of every complete
+# subtree, the one over leaves [idx * 2**level, (idx + 1) * 2**level). Leaf idx is
+# the idx-th event in position order; level 0 rows name its position. Appends write
+# the nodes they complete in their own transaction, so the tree never lags the log.
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", Integer(), primary_key=True, autoincrement=False),
+    Column("idx", BigInteger(), primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("position", BigInteger(), nullable=True, unique=True),
+)
