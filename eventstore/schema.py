@@ -106,3 +106,26 @@ ledger_nodes = Table(
     Column("hash", String(64), nullable=False),
     Column("position", BigInteger(), nullable=True, unique=True),
 )
+
+# Ed25519 keys that sign checkpoints (raw public key, hex), each valid from the
+# first checkpoint it signed until the next key took over.
+ledger_keys = Table(
+    "ledger_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("valid_from", UTCDateTime(), nullable=False),
+    Column("valid_until", UTCDateTime(), nullable=True),
+)
+
+# Signed checkpoints of the tree (ledgercheck/checkpoint.py), numbered from 1.
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("seq", Position, primary_key=True, autoincrement=True),
+    Column("tree_size", BigInteger(), nullable=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+)

@@ -1,4 +1,5 @@
-"""The Merkle tree over the global log: the hash of every complete subtree.
+"""The Merkle tree over the global log (the hash of every complete subtree), and
+its signed checkpoints with the keys that signed them.
 
 Appends write the nodes they complete (eventstore/appender.py). A store that
 already holds events gets its tree here, once: the events are read in position
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from domain import merkle
+from eventstore.schema import Position, UTCDateTime
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -35,6 +37,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("position", name=op.f("uq_ledger_nodes_position")),
     )
     bring_in_existing_events(op.get_bind(), nodes)
+    op.create_table(
+        "ledger_keys",
+        sa.Column("key_id", sa.String(64), nullable=False),
+        sa.Column("public_key", sa.String(64), nullable=False),
+        sa.Column("valid_from", UTCDateTime(), nullable=False),
+        sa.Column("valid_until", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("key_id", name=op.f("pk_ledger_keys")),
+    )
+    op.create_table(
+        "ledger_checkpoints",
+        sa.Column("seq", Position, nullable=False, autoincrement=True),
+        sa.Column("tree_size", sa.BigInteger(), nullable=False),
+        sa.Column("root_hash", sa.String(64), nullable=False),
+        sa.Column("signed_at", UTCDateTime(), nullable=False),
+        sa.Column("key_id", sa.String(64), nullable=False),
+        sa.Column("signature", sa.String(128), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_checkpoints")),
+        sqlite_autoincrement=True,
+    )
 
 
 def bring_in_existing_events(conn: sa.Connection, nodes: sa.Table, page_size: int = PAGE) -> None:
@@ -71,4 +92,6 @@ def bring_in_existing_events(conn: sa.Connection, nodes: sa.Table, page_size: in
 
 
 def downgrade() -> None:
+    op.drop_table("ledger_checkpoints")
+    op.drop_table("ledger_keys")
     op.drop_table("ledger_nodes")

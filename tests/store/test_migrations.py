@@ -16,6 +16,7 @@ STORE_TABLES = {
     "events", "projection_checkpoints", "rm_nominations", "rm_exceptions",
     "rm_cycles", "rm_steps", "rm_overdue", "api_users", "api_tokens", "rm_outbox",
     "api_feeds", "api_idempotency", "ledger_nodes",
+    "ledger_keys", "ledger_checkpoints",
 }  # fmt: skip
 
 
