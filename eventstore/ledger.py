@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
+from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
 
 from domain import merkle
-from eventstore.schema import ledger_checkpoints, ledger_keys, ledger_nodes
+from eventstore.schema import events, ledger_checkpoints, ledger_keys, ledger_nodes
+from ledgercheck import proof
 from ledgercheck.checkpoint import Checkpoint, key_id, raw_public_key, sign
 
 _PLACEHOLDER = bytes(merkle.HASH_SIZE)
@@ -179,3 +181,63 @@ def signing_keys(conn: Connection) -> list[SigningKey]:
         SigningKey(row.key_id, bytes.fromhex(row.public_key), row.valid_from, row.valid_until)
         for row in rows
     ]
+
+
+class CannotProve(LookupError):
+    """No proof can be made: no such event or checkpoint, or the event came after it."""
+
+
+def prove(engine: Engine, event_id: UUID, seq: int | None = None) -> dict[str, Any]:
+    """A proof document (ledgercheck/proof.py) of ``event_id`` under checkpoint ``seq``."""
+    with engine.connect() as conn:
+        row = conn.execute(select(events).where(events.c.event_id == event_id)).first()
+        if row is None:
+            raise CannotProve(f"no event {event_id}")
+        signed = checkpoint(conn, seq)
+        if signed is None:
+            raise CannotProve(
+                "no checkpoint yet (ascn ledger checkpoint)"
+                if seq is None
+                else f"no checkpoint {seq}"
+            )
+        leaf = leaf_at_position(conn, int(row.position))
+        if leaf is None:
+            raise LedgerGap(f"event {event_id} at position {row.position} is not in the ledger")
+        made = signed.checkpoint
+        if leaf.index >= made.tree_size:
+            raise CannotProve(
+                f"event {event_id} is leaf {leaf.index}, after checkpoint {signed.seq} "
+                f"({made.tree_size} events); sign a newer one"
+            )
+        path = inclusion_proof(conn, leaf.index, made.tree_size)
+        key = next(k for k in signing_keys(conn) if k.key_id == made.key_id)
+    return {
+        "format": proof.FORMAT,
+        "event": {
+            "position": int(row.position),
+            "event_id": str(row.event_id),
+            "stream_id": row.stream_id,
+            "version": row.version,
+            "type": row.type,
+            "schema_version": row.schema_version,
+            "occurred_at": row.occurred_at.isoformat(),
+            "recorded_at": row.recorded_at.isoformat(),
+            "actor": row.actor,
+            "data": row.data,
+            "prev_hash": row.prev_hash,
+        },
+        "event_hash": row.hash,
+        "leaf_index": leaf.index,
+        "audit_path": [step.hex() for step in path],
+        "checkpoint": {
+            "seq": signed.seq,
+            "tree_size": made.tree_size,
+            "root_hash": made.root_hash,
+            "signed_at": made.signed_at.isoformat(),
+            "key_id": made.key_id,
+        },
+        "signature": signed.signature.hex(),
+        "public_key": key.public_key.hex(),
+        "key_valid_from": key.valid_from.isoformat(),
+        "key_valid_until": None if key.valid_until is None else key.valid_until.isoformat(),
+    }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,6 +16,7 @@ from ascn.bootstrap import services
 from ascn.cli.common import DbOption, group, load, log
 from ascn.errors import UsageError
 from eventstore import ledger
+from ledgercheck import proof
 from ledgercheck.checkpoint import key_id, load_private_key, private_key_pem, raw_public_key
 
 ledger_app = group("The ledger: signed checkpoints and proofs anyone can check.")
@@ -57,3 +60,58 @@ def checkpoint(db: DbOption = None) -> None:
     made = signed.checkpoint
     log.info("ledger checkpoint", seq=signed.seq, tree_size=made.tree_size, key_id=made.key_id)
     typer.echo(f"checkpoint {signed.seq}: size {made.tree_size}, root {made.root_hash}")
+
+
+@ledger_app.command("prove")
+def prove(
+    event_id: Annotated[UUID, typer.Option("--event-id", help="The event to prove.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the proof (JSON).")],
+    checkpoint_seq: Annotated[
+        int | None, typer.Option("--checkpoint", help="Checkpoint number (default: the newest).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a proof that an event is in the ledger under a signed checkpoint; anyone
+    can check it with `ascn ledger check`, without the database."""
+    with services(load(db), read_only=True) as built:
+        try:
+            document = ledger.prove(built.engine, event_id, checkpoint_seq)
+        except ledger.CannotProve as error:
+            raise UsageError(str(error)) from None
+    out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    made = document["checkpoint"]
+    typer.echo(
+        f"wrote {out}: leaf {document['leaf_index']} of {made['tree_size']}"
+        f" (checkpoint {made['seq']})"
+    )
+
+
+@ledger_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="A proof written by `ascn ledger prove`.")],
+    trusted_keys: Annotated[
+        list[str] | None,
+        typer.Option("--trusted-key", help="A public key (hex) you trust; repeat for more."),
+    ] = None,
+) -> None:
+    """Check a proof on its own: the event's hash, the audit path to the signed root,
+    the signature. Needs no database; exit 1 if any step fails."""
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"cannot read {file}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{file} is not JSON: {error}") from None
+    trusted = None if not trusted_keys else {key.lower() for key in trusted_keys}
+    verdict = proof.check(document, trusted_keys=trusted)
+    for fact in verdict.facts:
+        typer.echo(f"ok: {fact}")
+    for problem in verdict.problems:
+        typer.echo(f"FAILED: {problem}", err=True)
+    if not verdict.ok:
+        raise typer.Exit(1)
+    if trusted is None:
+        typer.echo(
+            f"note: signed by public key {document['public_key']}; compare it with the key "
+            "the secretariat published (or pass --trusted-key)"
+        )
