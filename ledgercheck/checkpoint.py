@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -78,3 +79,36 @@ def load_private_key(pem: bytes) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("the ledger key is not an Ed25519 private key")
     return key
+
+
+def document(
+    checkpoint: Checkpoint, seq: int, signature: bytes, public_key: bytes
+) -> dict[str, Any]:
+    """A signed checkpoint as a JSON object: what `ascn verify --checkpoint` reads.
+
+    A proof file (ledgercheck/proof.py) carries the same three fields, so it serves too.
+    """
+    return {
+        "format": FORMAT,
+        "checkpoint": {
+            "seq": seq,
+            "tree_size": checkpoint.tree_size,
+            "root_hash": checkpoint.root_hash,
+            "signed_at": checkpoint.signed_at.astimezone(UTC).isoformat(),
+            "key_id": checkpoint.key_id,
+        },
+        "signature": signature.hex(),
+        "public_key": public_key.hex(),
+    }
+
+
+def read_signed(document: dict[str, Any]) -> tuple[Checkpoint, bytes, bytes]:
+    """The checkpoint, signature and public key of a checkpoint or proof document."""
+    signed = document["checkpoint"]
+    checkpoint = Checkpoint(
+        int(signed["tree_size"]),
+        str(signed["root_hash"]),
+        datetime.fromisoformat(signed["signed_at"]),
+        str(signed["key_id"]),
+    )
+    return checkpoint, bytes.fromhex(document["signature"]), bytes.fromhex(document["public_key"])

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from domain import merkle
 from domain.hashing import canonical_json, event_hash
-from ledgercheck.checkpoint import Checkpoint, key_id, signature_holds
+from ledgercheck.checkpoint import Checkpoint, key_id, read_signed, signature_holds
 
 FORMAT = "ascn-ledger-proof/v1"
 
@@ -29,16 +29,6 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def checkpoint_of(document: dict[str, Any]) -> Checkpoint:
-    signed = document["checkpoint"]
-    return Checkpoint(
-        int(signed["tree_size"]),
-        str(signed["root_hash"]),
-        datetime.fromisoformat(signed["signed_at"]),
-        str(signed["key_id"]),
-    )
 
 
 def recomputed_hash(event: dict[str, Any]) -> str:
@@ -62,9 +52,7 @@ def check(document: dict[str, Any], *, trusted_keys: set[str] | None = None) -> 
     try:
         if document.get("format") != FORMAT:
             return Verdict([f"not an {FORMAT} document"])
-        checkpoint = checkpoint_of(document)
-        public_key = bytes.fromhex(document["public_key"])
-        signature = bytes.fromhex(document["signature"])
+        checkpoint, signature, public_key = read_signed(document)
         digest = str(document["event_hash"])
         index = int(document["leaf_index"])
         path = [bytes.fromhex(step) for step in document["audit_path"]]

@@ -17,7 +17,13 @@ from ascn.cli.common import DbOption, group, load, log
 from ascn.errors import UsageError
 from eventstore import ledger
 from ledgercheck import proof
-from ledgercheck.checkpoint import key_id, load_private_key, private_key_pem, raw_public_key
+from ledgercheck.checkpoint import (
+    document,
+    key_id,
+    load_private_key,
+    private_key_pem,
+    raw_public_key,
+)
 
 ledger_app = group("The ledger: signed checkpoints and proofs anyone can check.")
 
@@ -51,13 +57,22 @@ def signing_key(path: str | None) -> Ed25519PrivateKey:
 
 
 @ledger_app.command("checkpoint")
-def checkpoint(db: DbOption = None) -> None:
+def checkpoint(
+    db: DbOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write it here (JSON), for `ascn verify --checkpoint`."),
+    ] = None,
+) -> None:
     """Sign the tree's size and root as they stand now, and keep the checkpoint."""
     settings = load(db)
     key = signing_key(settings.ledger_key_path)
     with services(settings) as built:
         signed = ledger.record_checkpoint(built.engine, key, datetime.now(UTC))
     made = signed.checkpoint
+    if out is not None:
+        written = document(made, signed.seq, signed.signature, raw_public_key(key))
+        out.write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
     log.info("ledger checkpoint", seq=signed.seq, tree_size=made.tree_size, key_id=made.key_id)
     typer.echo(f"checkpoint {signed.seq}: size {made.tree_size}, root {made.root_hash}")
 
