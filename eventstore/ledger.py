@@ -150,14 +150,7 @@ def record_checkpoint(
 
 def checkpoints(conn: Connection) -> list[SignedCheckpoint]:
     rows = conn.execute(select(ledger_checkpoints).order_by(ledger_checkpoints.c.seq))
-    return [
-        SignedCheckpoint(
-            int(row.seq),
-            Checkpoint(int(row.tree_size), row.root_hash, row.signed_at, row.key_id),
-            bytes.fromhex(row.signature),
-        )
-        for row in rows
-    ]
+    return [_signed(row) for row in rows]
 
 
 def checkpoint(conn: Connection, seq: int | None = None) -> SignedCheckpoint | None:
@@ -166,8 +159,10 @@ def checkpoint(conn: Connection, seq: int | None = None) -> SignedCheckpoint | N
     if seq is not None:
         query = select(ledger_checkpoints).where(ledger_checkpoints.c.seq == seq)
     row = conn.execute(query).first()
-    if row is None:
-        return None
+    return None if row is None else _signed(row)
+
+
+def _signed(row: Any) -> SignedCheckpoint:
     return SignedCheckpoint(
         int(row.seq),
         Checkpoint(int(row.tree_size), row.root_hash, row.signed_at, row.key_id),
@@ -210,7 +205,11 @@ def prove(engine: Engine, event_id: UUID, seq: int | None = None) -> dict[str, A
                 f"({made.tree_size} events); sign a newer one"
             )
         path = inclusion_proof(conn, leaf.index, made.tree_size)
-        key = next(k for k in signing_keys(conn) if k.key_id == made.key_id)
+        key = next((k for k in signing_keys(conn) if k.key_id == made.key_id), None)
+        if key is None:
+            raise LedgerGap(
+                f"checkpoint {signed.seq} names key {made.key_id}, which is not on record"
+            )
     return {
         "format": proof.FORMAT,
         "event": {
