@@ -11,6 +11,7 @@ import typer
 from temporalio.runtime import Runtime
 
 from ascn.bootstrap import connect_client, services
+from ascn.calendar_files import as_json, read_calendar
 from ascn.cli.acting import signed_in
 from ascn.cli.common import DbOption, Year, err, group, load, out
 from ascn.cycles import SCHEDULE_ID, create_yearly_schedule
@@ -32,10 +33,21 @@ def cycle_start(
     template: Annotated[
         str, typer.Option(help="Calendar template: recurring or inaugural-2018.")
     ] = "recurring",
+    calendar: Annotated[
+        Path | None,
+        typer.Option(
+            help="The year's calendar file (YAML; see `ascn calendar check`). It names its "
+            "template, so --template is not needed.",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Start a year's cycle (workflow ascn-cycle-<year>), as the year's shepherd, via the API."""
+    body: dict[str, object] = {"year": year, "template": template}
+    if calendar is not None:
+        body = {"year": year, "calendar": as_json(read_calendar(calendar))}
     with signed_in() as api:
-        started = api.post("/v1/cycles", {"year": year, "template": template})
+        started = api.post("/v1/cycles", body)
     out.print(
         f"started {started['workflow_id']} (run {started['run_id']}) by {started['started_by']}"
     )
