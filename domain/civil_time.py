@@ -5,9 +5,10 @@ reminders and escalations are sent at 09:00 in the time zone of the member state
 reads them, on one of that state's working days (not its weekend, not one of its public
 holidays):
 
-- a reminder (``T-7``: seven days before the deadline) goes out at 09:00 on the day the
-  offset lands on, in the reader's zone; if that is not a working day, on the working
-  day before it, so that it still comes before the deadline (never after: a reminder
+- a reminder (``T-7``: seven days before the deadline) goes out at 09:00, in the reader's
+  zone, on the day the offset lands on in the calendar (T-7 of a deadline on a Monday is
+  the Monday before, for every reader); if that is not the reader's working day, on its
+  working day before it, so that it still comes before the deadline (never after: a reminder
   that arrives once the deadline passed reminds no one);
 - an escalation (``deadline+7d``) goes out at the first 09:00 on a working day at or
   after the moment the offset lands on: never before the deadline has passed.
@@ -108,12 +109,12 @@ def state_of(party: str, chair: str) -> str | None:
 
 
 def reminder_at(deadline: datetime, before: timedelta, days: WorkingDays) -> datetime:
-    """09:00 in ``days.zone`` on the day ``before`` the deadline lands on, or the working
-    day before; always before the deadline. The plain offset if that cannot be had."""
+    """09:00 in ``days.zone`` on the calendar's day ``before`` the deadline lands on, or the
+    reader's working day before; always before the deadline. The plain offset if that cannot be had."""
     plain = shifted(deadline, -before)
     try:
         zone = ZoneInfo(days.zone)
-        day = plain.astimezone(zone).date()
+        day = plain.date()  # the calendar's day: T-7 of a Monday is the Monday before
         for _ in range(MAX_DAYS_MOVED + 1):
             at = datetime.combine(day, CIVIL_HOUR, tzinfo=zone)
             if days.works_on(day) and at < deadline:

@@ -11,14 +11,17 @@ those not yet open saying when they open.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
+from activities.working_days import YEARS_AFTER, working_days
 from domain.calendar import DEFAULT_REMINDERS, CycleCalendar, Reminder
+from domain.civil_time import WorkingDays, reminder_at
 from domain.errors import DomainError
 from domain.planning import calendar_for
+from domain.reference import ReferenceData
 from eventstore.readmodels.cycles import NOMINATION_STEP, CycleView, StepView
 
 PRODID = "-//ASEAN Smart Cities Network//ascn cycle//EN"
@@ -34,6 +37,7 @@ def cycle_calendar(view: CycleView, *, now: datetime, member_state: str | None =
         if plan is not None
         else {NOMINATION_STEP}
     )
+    reader = _reader(view, member_state)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -52,8 +56,23 @@ def cycle_calendar(view: CycleView, *, now: datetime, member_state: str | None =
         if member_state is not None and not owed_by_members:
             continue
         title = step.title or titles.get(step.step, step.step)
-        calendar.add_component(_event(view.year, step, title, reminders, now, zone))
+        event = _event(view.year, step, title, reminders, now, zone, reader)
+        calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def _reader(view: CycleView, member_state: str | None) -> WorkingDays | None:
+    """A member state's feed rings when its National Representative's reminder mail goes
+    out: 09:00 on its working days (``domain.civil_time``). The whole cycle's feed is
+    no one reader's: it rings at the plain offsets."""
+    if member_state is None:
+        return None
+    reference = ReferenceData.load()
+    try:
+        zone = reference.member_state(member_state).zone or view.zone or "UTC"
+    except DomainError:
+        return None
+    return working_days(member_state, zone, range(view.year, view.year + YEARS_AFTER + 1))
 
 
 def _event(
@@ -63,6 +82,7 @@ def _event(
     reminders: tuple[Reminder, ...],
     now: datetime,
     zone: str | None,
+    reader: WorkingDays | None = None,
 ) -> Event:
     assert step.deadline is not None
     event = Event()
@@ -87,7 +107,11 @@ def _event(
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", f"ASCN {year}: {title} due in {_days(reminder.before)}")
-        alarm.add("trigger", -reminder.before)
+        if reader is None:
+            alarm.add("trigger", -reminder.before)
+        else:  # an absolute trigger (RFC 5545 3.8.6.3), in UTC
+            at = reminder_at(step.deadline, reminder.before, reader)
+            alarm.add("trigger", at.astimezone(UTC))
         event.add_component(alarm)
     return event
 
