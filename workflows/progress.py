@@ -113,15 +113,6 @@ class Progress:
         deadline = self.deadline(step)
         return tuple(p for p in owed if reminder_at(deadline, before, self.days_of(p)) == at)
 
-
-def _utc(moment: datetime) -> datetime:
-    """Times of the schedule in UTC: readers of several zones share one instant, and a
-    reminder's key names it the same way whichever zone was met first."""
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # held at the end of the calendar in its own zone
-        return moment
-
     def due(self, step: str, until: datetime, *, once_per_rung: bool = True) -> list[Due]:
         """What is due by ``until``: reminders since the last look (a reminder whose time
         passed before the step opened is stale and skipped), and every escalation rung of
@@ -175,3 +166,12 @@ def _utc(moment: datetime) -> datetime:
             deadline=self.deadline(name), owed_by=tuple(self.owed(step)) if opened else (),
             escalated=tuple(self.state.escalated.get(name, [])),
         )  # fmt: skip
+
+
+def _utc(moment: datetime) -> datetime:
+    """Times of the schedule in UTC: readers of several zones share one instant, and a
+    reminder's key names it the same way whichever zone was met first."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # held at the end of the calendar in its own zone
+        return moment
