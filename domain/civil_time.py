@@ -110,7 +110,8 @@ def state_of(party: str, chair: str) -> str | None:
 
 def reminder_at(deadline: datetime, before: timedelta, days: WorkingDays) -> datetime:
     """09:00 in ``days.zone`` on the calendar's day ``before`` the deadline lands on, or the
-    reader's working day before; always before the deadline. The plain offset if that cannot be had."""
+    reader's working day before; always before the deadline. The plain offset if that
+    cannot be had."""
     plain = shifted(deadline, -before)
     try:
         zone = ZoneInfo(days.zone)

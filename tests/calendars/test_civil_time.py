@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from activities.working_days import working_days, with_civil_hours
+from activities.working_days import with_civil_hours, working_days
 from domain.civil_time import WorkingDays, escalation_at, reminder_at
 from domain.deadlines import end_of_day
 from domain.planning import plan_cycle
@@ -27,7 +27,8 @@ def at_nine(day: date, zone: ZoneInfo) -> datetime:
 def test_a_reminder_on_a_holiday_moves_to_the_working_day_before_in_that_state_only() -> None:
     # Due Monday 22 April 2019 in Bangkok: T-7 lands on Monday 15 April, Songkran in
     # Thailand (a holiday, after a weekend), an ordinary Monday in the Philippines.
-    assert date(2019, 4, 15) in TH.holidays and date(2019, 4, 15) not in PH.holidays
+    assert date(2019, 4, 15) in TH.holidays
+    assert date(2019, 4, 15) not in PH.holidays
     deadline = end_of_day(date(2019, 4, 22), "Asia/Bangkok")
 
     thai = reminder_at(deadline, timedelta(days=7), TH)
@@ -68,7 +69,8 @@ def test_an_escalation_on_a_weekend_or_holiday_moves_to_the_next_working_day() -
     filipino = escalation_at(deadline, timedelta(0), PH)
     assert thai == at_nine(date(2019, 4, 17), BANGKOK)  # past the weekend and Songkran
     assert filipino == at_nine(date(2019, 4, 15), MANILA)
-    assert thai > deadline and filipino > deadline
+    assert thai > deadline
+    assert filipino > deadline
 
 
 def test_the_deadline_itself_stays_the_end_of_its_day_and_readers_get_their_own_hour() -> None:
