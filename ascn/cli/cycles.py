@@ -100,7 +100,6 @@ def schedule(
     out.print(f"schedule {SCHEDULE_ID} {verb} each year on {day:02d}/{month:02d} 00:00 {zone}")
 
 
-@app.command()
 def calendar(
     year: Year,
     member_state: Annotated[
