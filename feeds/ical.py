@@ -15,29 +15,43 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
+from sqlalchemy import Engine, select
 
-from activities.working_days import YEARS_AFTER, working_days
 from domain.calendar import DEFAULT_REMINDERS, CycleCalendar, Reminder
-from domain.civil_time import WorkingDays, reminder_at
+from domain.civil_time import WorkingDays, reminder_at, working_days_of
 from domain.errors import DomainError
+from domain.events import CyclePlanned
 from domain.planning import calendar_for
-from domain.reference import ReferenceData
+from domain.streams import cycle_stream
+from eventstore.codec import to_domain
 from eventstore.readmodels.cycles import NOMINATION_STEP, CycleView, StepView
+from eventstore.schema import events as events_table
+from eventstore.store import to_recorded
 
 PRODID = "-//ASEAN Smart Cities Network//ascn cycle//EN"
 
 
-def cycle_calendar(view: CycleView, *, now: datetime, member_state: str | None = None) -> bytes:
-    """The feed of ``view`` (or only the steps ``member_state`` owes) as iCalendar bytes."""
+def cycle_calendar(
+    view: CycleView,
+    *,
+    now: datetime,
+    member_state: str | None = None,
+    planned: CyclePlanned | None = None,
+) -> bytes:
+    """The feed of ``view`` (or only the steps ``member_state`` owes) as iCalendar bytes.
+    ``planned``: the plan the cycle recorded (``planned_of``), whose reminder offsets and
+    working days the alarms follow, as the cycle's mail does."""
     plan = _calendar(view)
     reminders = plan.reminders if plan is not None else DEFAULT_REMINDERS
+    if planned is not None and planned.reminders:
+        reminders = tuple(Reminder(rung=r.rung, before=r.before) for r in planned.reminders)
     titles = {s.step: s.title for s in plan.steps} if plan is not None else {}
     owed_by_states = (
         {s.step for s in plan.steps if s.owed_by == "member_states"}
         if plan is not None
         else {NOMINATION_STEP}
     )
-    reader = _reader(view, member_state)
+    reader = _reader(planned, member_state)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -61,18 +75,29 @@ def cycle_calendar(view: CycleView, *, now: datetime, member_state: str | None =
     return bytes(calendar.to_ical())
 
 
-def _reader(view: CycleView, member_state: str | None) -> WorkingDays | None:
-    """A member state's feed rings when its National Representative's reminder mail goes
-    out: 09:00 on its working days (``domain.civil_time``). The whole cycle's feed is
-    no one reader's: it rings at the plain offsets."""
-    if member_state is None:
+def planned_of(engine: Engine, year: int) -> CyclePlanned | None:
+    """The plan the cycle of ``year`` recorded as it opened (None: none on record)."""
+    query = (
+        select(events_table)
+        .where(events_table.c.stream_id == cycle_stream(year),
+               events_table.c.type == "CyclePlanned")
+        .order_by(events_table.c.version)
+        .limit(1)
+    )  # fmt: skip
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    fact = to_domain(to_recorded(row)) if row is not None else None
+    return fact if isinstance(fact, CyclePlanned) else None
+
+
+def _reader(planned: CyclePlanned | None, member_state: str | None) -> WorkingDays | None:
+    """A member state's feed rings when its National Representative's reminder mails go
+    out: 09:00 on its working days, by the data the cycle reminds by (``civil`` of its
+    plan). The whole cycle's feed is no one reader's: it rings at the plain offsets, as
+    does any feed of a cycle planned without working days."""
+    if member_state is None or planned is None or planned.civil is None:
         return None
-    reference = ReferenceData.load()
-    try:
-        zone = reference.member_state(member_state).zone or view.zone or "UTC"
-    except DomainError:
-        return None
-    return working_days(member_state, zone, range(view.year, view.year + YEARS_AFTER + 1))
+    return working_days_of(planned.civil, member_state, planned.zone)
 
 
 def _event(

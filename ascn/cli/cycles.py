@@ -21,7 +21,7 @@ from ascn.runtime import run_with_runtime
 from domain.reference import ReferenceData
 from eventstore.lag import ReadLag, lag_of
 from eventstore.readmodels.cycles import CycleProjection, CycleStatusView, cycle_status_view
-from feeds.ical import cycle_calendar
+from feeds.ical import cycle_calendar, planned_of
 
 app = typer.Typer()
 cycle_app = group("Start and follow yearly cycles.")
@@ -116,7 +116,9 @@ def calendar(
         raise no_cycle(year, lag)
     if member_state is not None:
         ReferenceData.load().member_state(member_state)  # cached: read once a process
-    body = cycle_calendar(view, now=datetime.now(UTC), member_state=member_state)
+    with services(load(db)) as built:
+        planned = planned_of(built.engine, year)
+    body = cycle_calendar(view, now=datetime.now(UTC), member_state=member_state, planned=planned)
     print_lag(err, lag)
     if out_file is None:
         sys.stdout.buffer.write(body)

@@ -4,7 +4,7 @@ give; the outbox queues each mail then; the feed's alarms are at the same instan
 
 from __future__ import annotations
 
-from datetime import UTC, time
+from datetime import UTC, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 
 from activities.working_days import with_civil_hours
 from ascn.projections import catch_up_all
-from domain.planning import plan_cycle
+from domain.calendar import Reminder
+from domain.planning import plan_cycle, planned
 from domain.reference import ReferenceData
-from feeds.ical import cycle_calendar
+from feeds.ical import cycle_calendar, planned_of
 from mail.outbox import outbox_rows
 from tests.feeds.test_ical import view
 from tests.mail.conftest import YEAR, Cycle
@@ -35,6 +36,7 @@ def test_mail_and_calendar_alarms_agree(engine: Engine, cycle: Cycle, member_sta
     progress.civil = plan.civil
     owed = tuple(f"nr:{code}" for code in plan.member_states)
     cycle.opened(deadline=deadline)
+    cycle.record(planned(plan))
     # What the workflow does: at each time of the schedule, remind those whose time it is.
     for rung, at, target in progress.schedule(STEP):
         if target is None:
@@ -48,8 +50,11 @@ def test_mail_and_calendar_alarms_agree(engine: Engine, cycle: Cycle, member_sta
         for row in outbox_rows(engine, YEAR)
         if row["recipient"] == f"nr:{member_state}"
     )  # fmt: skip
-    feed = Calendar.from_ical(cycle_calendar(view(engine), now=cycle.at, member_state=member_state))
-    [event] = feed.walk("VEVENT")
+    body = cycle_calendar(
+        view(engine), now=cycle.at, member_state=member_state, planned=planned_of(engine, YEAR)
+    )
+    feed = Calendar.from_ical(body)
+    [event] = [e for e in feed.walk("VEVENT") if str(e["UID"]) == f"{YEAR}-{STEP}@ascn"]
     alarms = sorted(alarm.decoded("TRIGGER").astimezone(UTC) for alarm in event.walk("VALARM"))
 
     assert len(mails) == len(plan.reminders) == 3
@@ -60,3 +65,20 @@ def test_mail_and_calendar_alarms_agree(engine: Engine, cycle: Cycle, member_sta
         assert local.time() == time(9)
         assert plan.civil.states[member_state].works_on(local.date())
         assert instant < deadline
+
+
+def test_a_calendars_own_reminder_offsets_set_the_alarms(engine: Engine, cycle: Cycle) -> None:
+    """A cycle planned with its own offsets (a calendar file) and no working days: the
+    feed's alarms are those offsets before each deadline, as its reminders are."""
+    reference = ReferenceData.load()
+    plan = plan_cycle(reference, YEAR, "recurring")
+    plan = plan.model_copy(update={"reminders": (Reminder(rung="T-3", before=timedelta(days=3)),)})
+    cycle.opened(deadline=plan.step(STEP).deadline)
+    cycle.record(planned(plan))
+
+    body = cycle_calendar(view(engine), now=cycle.at, member_state="MY",
+                          planned=planned_of(engine, YEAR))  # fmt: skip
+
+    events = Calendar.from_ical(body).walk("VEVENT")
+    [event] = [e for e in events if str(e["UID"]) == f"{YEAR}-{STEP}@ascn"]
+    assert [a.decoded("TRIGGER") for a in event.walk("VALARM")] == [timedelta(days=-3)]
