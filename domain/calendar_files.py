@@ -89,10 +89,8 @@ class CalendarFile(BaseModel):
     template: TemplateName
     zone: Annotated[str, Field(max_length=64)]
     annual_meeting: MeetingEntry
-    reminders: tuple[ReminderEntry, ...] | None = Field(
-        default=None, min_length=1, max_length=MAX_RUNGS
-    )
-    ladder: tuple[RungEntry, ...] | None = Field(default=None, min_length=1, max_length=MAX_RUNGS)
+    reminders: tuple[ReminderEntry, ...] | None = Field(default=None, max_length=MAX_RUNGS)
+    ladder: tuple[RungEntry, ...] | None = Field(default=None, max_length=MAX_RUNGS)
     steps: tuple[StepEntry, ...] = Field(min_length=1, max_length=MAX_STEPS)
 
     @field_validator("zone")
@@ -262,6 +260,8 @@ def _offsets(raw: Mapping[Any, Any]) -> list[str]:
         items = raw.get(field)
         if not isinstance(items, list | tuple):
             continue
+        if not items:
+            problems.append(f"{field}: empty; leave it out for the usual {field}")
         latest: int | None = None
         for index, item in enumerate(items):
             try:
