@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from activities.working_days import with_civil_hours
-from ascn.calendar_files import packaged_calendar
+from ascn.calendar_files import as_json, packaged_calendar, read_calendar
 from ascn.cli import app
 from domain.calendar_files import CalendarInvalid, _bounds, check_calendar
 from domain.reference import ReferenceData
@@ -185,3 +185,14 @@ def test_what_passes_the_checker_plans_and_schedules_without_failing(
             assert schedule
             progress.next_due(step.step)
             progress.due(step.step, deadline)
+
+
+def test_what_the_cli_sends_checks_as_the_file_does() -> None:
+    """`ascn cycle start --calendar` sends the file as JSON (dates as YYYY-MM-DD): the
+    service's check of it plans the same calendar as the file's own."""
+    raw = read_calendar(PACKAGED / "2019.yaml")
+    sent = as_json(raw)
+
+    assert sent["steps"][2] == {"step": "annual_meeting", "opens": "2019-06-01",
+                                "due": "2019-08-23"}  # fmt: skip
+    assert check_calendar(sent, REFERENCE).calendar == check_calendar(raw, REFERENCE).calendar
