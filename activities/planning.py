@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from temporalio import activity
 
 from activities.errors import refusals_are_final
+from activities.working_days import with_civil_hours
 from domain.calendar import CyclePlan
 from domain.errors import DomainError
 from domain.planning import plan_cycle
@@ -74,4 +75,4 @@ class PlanningActivities:
         year = request.resolved_year()
         refuse_a_year_that_ran(self._store, year)
         plan = plan_cycle(self._reference, year, request.template)
-        return PlannedCycle(plan=plan, reference=self._reference)
+        return PlannedCycle(plan=with_civil_hours(plan, self._reference), reference=self._reference)

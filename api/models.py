@@ -7,7 +7,7 @@ so that a request the cycle accepts can always be projected.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from domain.commands import NominatedCity
@@ -41,6 +42,19 @@ class StartCycleBody(BaseModel):
 
     year: Year
     template: Template = "recurring"
+    calendar: dict[str, Any] | None = Field(
+        default=None,
+        description='The year\'s calendar file, as JSON (README: "Calendar files"): its '
+        "template, zone, annual meeting, reminders, ladder and the steps' dates. Checked "
+        "as `ascn calendar check` does; each problem is named in the 422's errors.",
+    )
+
+    @model_validator(mode="after")
+    def _one_template(self) -> StartCycleBody:
+        named = self.calendar.get("template") if self.calendar is not None else None
+        if "template" in self.model_fields_set and named is not None and named != self.template:
+            raise ValueError(f"the calendar follows the {named} template, not {self.template}")
+        return self
 
     @field_validator("template")
     @classmethod

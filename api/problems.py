@@ -36,6 +36,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from api.auth import unauthorized_caller
+from domain.calendar_files import CalendarInvalid
 from domain.errors import DomainError, NotAuthorised
 from services.errors import (
     CycleNotFound,
@@ -137,6 +138,16 @@ async def _key_reused(_: Request, error: Exception) -> ProblemResponse:
     return problem(422, str(error), kind="invalid-request", title="Invalid request", errors=errors)
 
 
+async def _calendar_invalid(_: Request, error: Exception) -> ProblemResponse:
+    """Every problem of a calendar file, each under ``calendar.<where it is>``."""
+    assert isinstance(error, CalendarInvalid)
+    errors = [
+        FieldProblem(field=f"calendar.{where}" if message else "calendar", message=message or where)
+        for where, _, message in (p.partition(": ") for p in error.problems)
+    ]
+    return problem(422, str(error), kind="invalid-request", title="Invalid calendar", errors=errors)
+
+
 async def _refused(_: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, Refused)
     return problem(409, error.message, kind="refused", title="Refused by the cycle")
@@ -196,6 +207,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(KeyReused, _key_reused)
     app.add_exception_handler(Refused, _refused)
+    app.add_exception_handler(CalendarInvalid, _calendar_invalid)
     app.add_exception_handler(UnknownStep, _unknown_step)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(CycleNotFound, _no_cycle)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.civil_time import CivilHours
 from domain.deadlines import DEFAULT_EXTENSION_HORIZON, end_of_day, latest_deadline
 from domain.events.cycle import NotedDecision
 from domain.events.cycle import Owed as Owed  # re-exported: the calendar's vocabulary
@@ -100,6 +101,10 @@ class CyclePlan(BaseModel):
     extension_horizon: timedelta = Field(default=DEFAULT_EXTENSION_HORIZON, ge=timedelta(0))
     """How far past the end of the year (or its last planned deadline, if later) an
     extension may move a deadline; see ``latest_deadline``."""
+    civil: CivilHours | None = None
+    """Each member state's zone and working days, looked up when the cycle was planned:
+    reminders and escalations then go out at 09:00 on a working day of their reader
+    (``domain.civil_time``). None: at the plain offsets (cycles planned before)."""
 
     @model_validator(mode="after")
     def _unique_steps_in_order(self) -> CyclePlan:

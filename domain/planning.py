@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.calendar import CycleCalendar, CyclePlan, PlannedStep, inaugural_2018, recurring
 from domain.errors import DomainError
-from domain.events.cycle import CyclePlanned, PlannedStepFact
+from domain.events.cycle import CyclePlanned, PlannedReminderFact, PlannedStepFact
 from domain.reference import ReferenceData
 
 TEMPLATES = ("recurring", "inaugural-2018")
@@ -47,6 +47,8 @@ def planned(plan: CyclePlan) -> CyclePlanned:
     return CyclePlanned(
         year=plan.year,
         zone=plan.zone,
+        reminders=tuple(PlannedReminderFact(rung=r.rung, before=r.before) for r in plan.reminders),
+        civil=plan.civil,
         steps=tuple(
             PlannedStepFact(
                 step=step.step, title=step.title, owed_by=step.owed_by,

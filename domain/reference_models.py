@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from domain.civil_time import check_zone
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -20,6 +21,14 @@ class MemberState(BaseModel):
     name: NonEmptyStr
     joined: date
     capital: NonEmptyStr
+    zone: str | None = None
+    """The IANA time zone its mail is read in (its capital's): reminders go out at 09:00
+    there. None: the calendar's own zone."""
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_zone(value)
 
 
 class City(BaseModel):

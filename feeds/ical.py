@@ -11,29 +11,47 @@ those not yet open saying when they open.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
+from sqlalchemy import Engine, select
 
 from domain.calendar import DEFAULT_REMINDERS, CycleCalendar, Reminder
+from domain.civil_time import WorkingDays, reminder_at, working_days_of
 from domain.errors import DomainError
+from domain.events import CyclePlanned
 from domain.planning import calendar_for
+from domain.streams import cycle_stream
+from eventstore.codec import to_domain
 from eventstore.readmodels.cycles import NOMINATION_STEP, CycleView, StepView
+from eventstore.schema import events as events_table
+from eventstore.store import to_recorded
 
 PRODID = "-//ASEAN Smart Cities Network//ascn cycle//EN"
 
 
-def cycle_calendar(view: CycleView, *, now: datetime, member_state: str | None = None) -> bytes:
-    """The feed of ``view`` (or only the steps ``member_state`` owes) as iCalendar bytes."""
+def cycle_calendar(
+    view: CycleView,
+    *,
+    now: datetime,
+    member_state: str | None = None,
+    planned: CyclePlanned | None = None,
+) -> bytes:
+    """The feed of ``view`` (or only the steps ``member_state`` owes) as iCalendar bytes.
+    ``planned``: the plan the cycle recorded (``planned_of``), whose reminder offsets and
+    working days the alarms follow, as the cycle's mail does."""
     plan = _calendar(view)
     reminders = plan.reminders if plan is not None else DEFAULT_REMINDERS
+    if planned is not None and planned.reminders:
+        reminders = tuple(Reminder(rung=r.rung, before=r.before) for r in planned.reminders)
     titles = {s.step: s.title for s in plan.steps} if plan is not None else {}
     owed_by_states = (
         {s.step for s in plan.steps if s.owed_by == "member_states"}
         if plan is not None
         else {NOMINATION_STEP}
     )
+    reader = _reader(planned, member_state)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -52,8 +70,34 @@ def cycle_calendar(view: CycleView, *, now: datetime, member_state: str | None =
         if member_state is not None and not owed_by_members:
             continue
         title = step.title or titles.get(step.step, step.step)
-        calendar.add_component(_event(view.year, step, title, reminders, now, zone))
+        event = _event(view.year, step, title, reminders, now, zone, reader)
+        calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def planned_of(engine: Engine, year: int) -> CyclePlanned | None:
+    """The plan the cycle of ``year`` recorded as it opened (None: none on record)."""
+    query = (
+        select(events_table)
+        .where(events_table.c.stream_id == cycle_stream(year),
+               events_table.c.type == "CyclePlanned")
+        .order_by(events_table.c.version)
+        .limit(1)
+    )  # fmt: skip
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    fact = to_domain(to_recorded(row)) if row is not None else None
+    return fact if isinstance(fact, CyclePlanned) else None
+
+
+def _reader(planned: CyclePlanned | None, member_state: str | None) -> WorkingDays | None:
+    """A member state's feed rings when its National Representative's reminder mails go
+    out: 09:00 on its working days, by the data the cycle reminds by (``civil`` of its
+    plan). The whole cycle's feed is no one reader's: it rings at the plain offsets, as
+    does any feed of a cycle planned without working days."""
+    if member_state is None or planned is None or planned.civil is None:
+        return None
+    return working_days_of(planned.civil, member_state, planned.zone)
 
 
 def _event(
@@ -63,6 +107,7 @@ def _event(
     reminders: tuple[Reminder, ...],
     now: datetime,
     zone: str | None,
+    reader: WorkingDays | None = None,
 ) -> Event:
     assert step.deadline is not None
     event = Event()
@@ -87,7 +132,11 @@ def _event(
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", f"ASCN {year}: {title} due in {_days(reminder.before)}")
-        alarm.add("trigger", -reminder.before)
+        if reader is None:
+            alarm.add("trigger", -reminder.before)
+        else:  # an absolute trigger (RFC 5545 3.8.6.3), in UTC
+            at = reminder_at(step.deadline, reminder.before, reader)
+            alarm.add("trigger", at.astimezone(UTC))
         event.add_component(alarm)
     return event
 

@@ -6,7 +6,7 @@ id, so a client that retries with the same id gets the first answer, not a secon
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -29,6 +29,8 @@ class CycleCommand(BaseModel):
 
 class StartCycle(CycleCommand):
     template: str = "recurring"
+    calendar: dict[str, Any] | None = None
+    """A calendar file's content (``domain.calendar_files``): the year's real dates."""
 
 
 class Nominate(CycleCommand):

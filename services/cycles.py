@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from activities.planning import refuse_a_year_that_ran
+from activities.working_days import with_civil_hours
 from domain.access import Action, Scope, authorize
 from domain.actors import Actor
+from domain.calendar_files import CalendarInvalid, check_calendar
 from domain.deadlines import check_within_year
 from domain.errors import DomainError
 from domain.planning import plan_cycle
@@ -78,10 +80,21 @@ async def start_cycle(command: StartCycle, actor: Actor, deps: CycleDeps) -> Sta
     year = command.year
     authorize(actor, Action.START_CYCLE, scope_of(deps, year))
     refuse_a_year_that_ran(deps.store, year)
-    try:
-        plan = plan_cycle(deps.reference, year, command.template)
-    except DomainError as error:  # an unknown template, no Chair known for the year
-        raise Refused(str(error)) from None
+    if command.calendar is not None:
+        # Every problem of the file at once (CalendarInvalid, a 422 naming each field).
+        checked = check_calendar(command.calendar, deps.reference)
+        if checked.calendar.year != year:
+            raise CalendarInvalid(
+                [f"year: the calendar is for {checked.calendar.year}, not {year}"]
+            )
+        plan = checked.calendar.plan(deps.reference)
+    else:
+        try:
+            plan = plan_cycle(deps.reference, year, command.template)
+        except DomainError as error:  # an unknown template, no Chair known for the year
+            raise Refused(str(error)) from None
+    # Each reader's working days, looked up now and carried in the plan (reminder times).
+    plan = with_civil_hours(plan, deps.reference)
     # Whether it keeps search attributes, the gateway decides (it knows the namespace).
     cycle = CycleInput(plan=plan, reference=deps.reference)
     run_id = await deps.gateway.start_cycle(cycle, actor)

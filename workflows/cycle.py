@@ -34,6 +34,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.nominating import NominationDecisions
     from workflows.progress import NOMINATION_STEP
 
+# Marks the runs whose reminders and escalations go out at civil hours.
+CIVIL_HOURS_PATCH = "civil-hours"
+
 __all__ = ["ACTIVITY_RETRY", "ACTIVITY_TIMEOUT", "CYCLE_ID_REUSE", "SYSTEM", "CycleWorkflow"]
 
 # One cycle a year, ever: a closed cycle's id is never reused, whatever ended it, because
@@ -55,6 +58,10 @@ class CycleWorkflow(NominationDecisions, StepDecisions):
 
     @workflow.run
     async def run(self, cycle: CycleInput) -> CycleStatus:
+        # Reminders at 09:00 on their readers' working days, when the plan carries them
+        # (asked only then, so a history recorded before replays as it ran).
+        if self.plan.civil is not None and workflow.patched(CIVIL_HOURS_PATCH):
+            self.progress.civil = self.plan.civil
         if not self.state.ledgers_loaded:
             await self._load_ledgers()
         if not self.state.started:
@@ -136,13 +143,17 @@ class CycleWorkflow(NominationDecisions, StepDecisions):
         due = self.progress.due(name, now)
         if due != (as_before := self.progress.due(name, now, once_per_rung=False)):
             due = due if self.new_rules() else as_before
-        for rung, _, target in due:
+        for rung, at, target in due:
             if self.deadline(name).isoformat() != deadline and self.new_rules():
                 return  # extended meanwhile: look again, from the same point, at the new one
             owed = tuple(self.progress.owed(step))
+            if target is None and self.progress.civil is not None:
+                owed = self.progress.reminded_at(name, rung, at, owed)
             if not owed:
                 continue
             key = f"{name}/{rung}/{deadline}"
+            if target is None and self.progress.civil is not None:
+                key = f"{key}/{at.isoformat()}"  # one reminder per reader's civil hour
             if target is None:
                 fact: DomainEvent = ReminderSent(
                     year=self.plan.year, step=name, rung=rung, recipients=owed

@@ -6,14 +6,23 @@ and so can a test, with no Temporal in sight.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from domain.calendar import CyclePlan, PlannedStep
+from domain.civil_time import (
+    CivilHours,
+    WorkingDays,
+    escalation_at,
+    reminder_at,
+    state_of,
+    working_days_of,
+)
 from domain.deadlines import shifted
 from workflows.messages import CycleMemory, CycleStatus, StepState, StepStatus
 
 NOMINATION_STEP = "nomination_deadline"
 
+_TARGETS = ("shepherd", "chair_of_ascn", "jcm_report")
 # (rung, when, escalation target or None for a reminder)
 Due = tuple[str, datetime, str | None]
 
@@ -22,6 +31,9 @@ class Progress:
     def __init__(self, plan: CyclePlan, state: CycleMemory) -> None:
         self.plan = plan
         self.state = state
+        self.civil: CivilHours | None = None
+        """Set by the workflow when this run sends at civil hours (its plan carries the
+        working days, and it is not replaying a history recorded before them)."""
 
     def deadline(self, step: str) -> datetime:
         return self.state.deadlines[step]
@@ -60,11 +72,46 @@ class Progress:
         Times stop at the ends of the calendar: a plan's dates, however extreme, cannot
         make this overflow (which would fail every workflow task of the cycle)."""
         deadline = self.deadline(step)
+        if self.civil is not None:
+            return self._civil_schedule(step, deadline)
         reminders: list[Due] = [
             (r.rung, shifted(deadline, -r.before), None) for r in self.plan.reminders
         ]
         ladder: list[Due] = [(e.rung, shifted(deadline, e.after), e.to) for e in self.plan.ladder]
         return sorted([*reminders, *ladder], key=lambda item: item[1])
+
+    def _civil_schedule(self, step: str, deadline: datetime) -> list[Due]:
+        """At civil hours: one reminder per rung and distinct time of those who owe the
+        step (each reads it at 09:00 of its own working day); each escalation at that of
+        the party it goes to."""
+        planned = self.plan.step(step)
+        reminders = {
+            (r.rung, _utc(reminder_at(deadline, r.before, self.days_of(party))))
+            for r in self.plan.reminders
+            for party in self.outstanding(planned)
+        }
+        due: list[Due] = [(rung, at, None) for rung, at in reminders]
+        due += [
+            (e.rung, _utc(escalation_at(deadline, e.after, self.days_of(e.to))), e.to)
+            for e in self.plan.ladder
+        ]
+        return sorted(due, key=lambda item: (item[1], item[0], item[2] or ""))
+
+    def days_of(self, party: str) -> WorkingDays:
+        """The working days ``party`` (a label, or an escalation target) reads mail by."""
+        assert self.civil is not None
+        label = self.escalation_label(party) if party in _TARGETS else party
+        return working_days_of(self.civil, state_of(label, self.plan.chair), self.plan.zone)
+
+    def reminded_at(
+        self, step: str, rung: str, at: datetime, owed: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """Those of ``owed`` whose reminder ``rung`` of ``step`` falls at ``at``."""
+        if self.civil is None:
+            return owed
+        before = next(r.before for r in self.plan.reminders if r.rung == rung)
+        deadline = self.deadline(step)
+        return tuple(p for p in owed if reminder_at(deadline, before, self.days_of(p)) == at)
 
     def due(self, step: str, until: datetime, *, once_per_rung: bool = True) -> list[Due]:
         """What is due by ``until``: reminders since the last look (a reminder whose time
@@ -119,3 +166,12 @@ class Progress:
             deadline=self.deadline(name), owed_by=tuple(self.owed(step)) if opened else (),
             escalated=tuple(self.state.escalated.get(name, [])),
         )  # fmt: skip
+
+
+def _utc(moment: datetime) -> datetime:
+    """Times of the schedule in UTC: readers of several zones share one instant, and a
+    reminder's key names it the same way whichever zone was met first."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # held at the end of the calendar in its own zone
+        return moment

@@ -18,7 +18,7 @@ from api.status import known_cycle, lag_headers
 from domain.access import Action
 from domain.actors import Actor
 from domain.errors import UnknownMemberState
-from feeds.ical import cycle_calendar
+from feeds.ical import cycle_calendar, planned_of
 
 router = APIRouter(prefix="/v1/cycles", tags=["calendar"])
 
@@ -53,7 +53,8 @@ def calendar_response(
     if member_state is not None:
         known_member_state(context, member_state)
     view = known_cycle(context.status, year)
-    body = cycle_calendar(view, now=context.clock(), member_state=member_state)
+    planned = planned_of(context.engine, year)
+    body = cycle_calendar(view, now=context.clock(), member_state=member_state, planned=planned)
     filename = f"ascn-{year}" + (f"-{member_state}" if member_state else "") + ".ics"
     disposition = {"Content-Disposition": f'inline; filename="{filename}"'}
     every = {**disposition, **lag_headers(view.lag), **(headers or {})}

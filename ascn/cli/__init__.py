@@ -9,7 +9,7 @@ import sys
 import typer
 from temporalio.runtime import Runtime
 
-from ascn.cli import acting, cycles, keys, mail, running, store, users
+from ascn.cli import acting, calendars, cycles, keys, mail, running, store, users
 from ascn.cli.client import ApiError
 from ascn.errors import one_line
 
@@ -23,6 +23,7 @@ for commands in (store.app, running.app, cycles.app, acting.app):
     app.add_typer(commands)
 app.add_typer(store.events_app, name="events")
 app.add_typer(cycles.cycle_app, name="cycle")
+app.add_typer(calendars.calendar_app, name="calendar")
 app.add_typer(users.users_app, name="users")
 app.add_typer(mail.mail_app, name="mail")
 app.add_typer(acting.exceptions_app, name="exceptions")

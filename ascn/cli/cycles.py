@@ -11,6 +11,7 @@ import typer
 from temporalio.runtime import Runtime
 
 from ascn.bootstrap import connect_client, services
+from ascn.calendar_files import as_json, read_calendar
 from ascn.cli.acting import signed_in
 from ascn.cli.common import DbOption, Year, err, group, load, out
 from ascn.cycles import SCHEDULE_ID, create_yearly_schedule
@@ -20,7 +21,7 @@ from ascn.runtime import run_with_runtime
 from domain.reference import ReferenceData
 from eventstore.lag import ReadLag, lag_of
 from eventstore.readmodels.cycles import CycleProjection, CycleStatusView, cycle_status_view
-from feeds.ical import cycle_calendar
+from feeds.ical import cycle_calendar, planned_of
 
 app = typer.Typer()
 cycle_app = group("Start and follow yearly cycles.")
@@ -32,10 +33,21 @@ def cycle_start(
     template: Annotated[
         str, typer.Option(help="Calendar template: recurring or inaugural-2018.")
     ] = "recurring",
+    calendar: Annotated[
+        Path | None,
+        typer.Option(
+            help="The year's calendar file (YAML; see `ascn calendar check`). It names its "
+            "template, so --template is not needed.",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Start a year's cycle (workflow ascn-cycle-<year>), as the year's shepherd, via the API."""
+    body: dict[str, object] = {"year": year, "template": template}
+    if calendar is not None:
+        body = {"year": year, "calendar": as_json(read_calendar(calendar))}
     with signed_in() as api:
-        started = api.post("/v1/cycles", {"year": year, "template": template})
+        started = api.post("/v1/cycles", body)
     out.print(
         f"started {started['workflow_id']} (run {started['run_id']}) by {started['started_by']}"
     )
@@ -88,7 +100,6 @@ def schedule(
     out.print(f"schedule {SCHEDULE_ID} {verb} each year on {day:02d}/{month:02d} 00:00 {zone}")
 
 
-@app.command()
 def calendar(
     year: Year,
     member_state: Annotated[
@@ -105,7 +116,9 @@ def calendar(
         raise no_cycle(year, lag)
     if member_state is not None:
         ReferenceData.load().member_state(member_state)  # cached: read once a process
-    body = cycle_calendar(view, now=datetime.now(UTC), member_state=member_state)
+    with services(load(db)) as built:
+        planned = planned_of(built.engine, year)
+    body = cycle_calendar(view, now=datetime.now(UTC), member_state=member_state, planned=planned)
     print_lag(err, lag)
     if out_file is None:
         sys.stdout.buffer.write(body)

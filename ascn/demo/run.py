@@ -16,14 +16,16 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
+from activities.working_days import with_civil_hours
 from ascn.bootstrap import Services, cycle_deps, mail_transport
+from ascn.calendar_files import packaged_calendar
 from ascn.demo import scenario_2018 as scenario
 from ascn.embedded import test_server_path
 from ascn.errors import UsageError
 from ascn.projections import catch_up_all
 from ascn.runtime import QUIET
 from ascn.timeline import print_summary, print_timeline
-from domain.calendar import CyclePlan, inaugural_2018
+from domain.calendar import CyclePlan
 from domain.reference import ReferenceData
 from domain.streams import cycle_stream
 from eventstore import migrate
@@ -44,7 +46,10 @@ async def run_demo(
     """Run the cycle; print its timeline. True if the store verifies afterwards.
     ``runtime``: the command's own (``ascn.runtime``); None makes a quiet one."""
     migrate.upgrade(built.engine)
-    plan = inaugural_2018().plan(reference)
+    # The 2018 calendar is data (domain/data/calendars/2018.yaml): the note's timeline with
+    # the meetings' real dates; reminders at 09:00 on each reader's working day.
+    plan = packaged_calendar(2018, reference).calendar.plan(reference)
+    plan = with_civil_hours(plan, reference)
     recorded = {e.type for e in built.store.read_stream(cycle_stream(plan.year))}
     if "CycleCompleted" in recorded:
         console.print(f"The {plan.year} cycle is already in this store; here is its record.")

@@ -6,10 +6,12 @@ elsewhere. Who acted travels in the event store's envelope.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from domain.civil_time import CivilHours
 from domain.events.base import DomainEvent
 from domain.events.registry import REGISTRY
 from domain.values import MemberStateCode, NonEmptyStr, Year
@@ -43,6 +45,13 @@ class PlannedStepFact(BaseModel):
     deadline: AwareDatetime
 
 
+class PlannedReminderFact(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rung: NonEmptyStr
+    before: timedelta
+
+
 @REGISTRY.register
 class CyclePlanned(DomainEvent):
     """The whole plan of the cycle, recorded right after ``CycleOpened``, so that every
@@ -51,6 +60,11 @@ class CyclePlanned(DomainEvent):
     year: Year
     zone: NonEmptyStr
     steps: tuple[PlannedStepFact, ...] = Field(min_length=1)
+    reminders: tuple[PlannedReminderFact, ...] = ()
+    """The calendar's reminder offsets (empty: recorded before they were, the template's)."""
+    civil: CivilHours | None = None
+    """The working days the cycle reminds by (``domain.civil_time``); None: it reminds at
+    the plain offsets. The calendar feeds ring by the same data as the mail."""
 
 
 @REGISTRY.register

@@ -16,11 +16,12 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.working_days import with_civil_hours
 from ascn.bootstrap import services
+from ascn.calendar_files import packaged_calendar
 from ascn.demo.run import quiet_runtime, run_cycle
 from ascn.embedded import test_server_path
 from ascn.settings import load_settings
-from domain.calendar import inaugural_2018
 from domain.reference import ReferenceData
 from eventstore import migrate
 from workflows.cycle import workflow_id
@@ -30,7 +31,8 @@ HISTORIES = Path(__file__).parent / "histories"
 
 async def record(target: Path) -> int:
     reference = ReferenceData.load()
-    plan = inaugural_2018().plan(reference)
+    # As the demo plans it: the 2018 calendar file, with each reader's working days.
+    plan = with_civil_hours(packaged_calendar(2018, reference).calendar.plan(reference), reference)
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(db_url=f"sqlite:///{folder}/record.db")
         with services(settings, create=True) as built:

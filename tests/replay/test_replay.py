@@ -35,7 +35,7 @@ from temporalio.worker import (
 )
 
 from workflows.core import ONE_EFFECT_PATCH
-from workflows.cycle import CycleWorkflow, workflow_id
+from workflows.cycle import CIVIL_HOURS_PATCH, CycleWorkflow, workflow_id
 
 HISTORIES = Path(__file__).parent / "histories"
 # (activity, idempotency key, fact type): what one scheduled activity records, or asks.
@@ -53,6 +53,8 @@ def history_concurrent() -> WorkflowHistory:
 # Each checked-in history, and the facts its cycle recorded first. cycle-2018.json was
 # recorded before the cycle recorded its plan (the "record-plan" patch) and replays
 # without it; cycle-2018-record-plan.json covers the patched branch.
+# cycle-2018-civil-hours.json: planned from the 2018 calendar file with each reader's
+# working days, so it takes the "civil-hours" branch (reminders at 09:00 local).
 OPENED = ("record_cycle_fact", "ascn-cycle-2018/cycle-opened", "CycleOpened")
 PLANNED = ("record_cycle_fact", "ascn-cycle-2018/cycle-planned", "CyclePlanned")
 FIRST_STEP = ("record_cycle_fact", "ascn-cycle-2018/nomination_deadline/opened", "StepOpened")
@@ -60,6 +62,7 @@ LEDGERS = ("load_nomination_ledgers", None, None)
 FIRST_FACTS = {
     "cycle-2018.json": [LEDGERS, OPENED, FIRST_STEP],
     "cycle-2018-record-plan.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
+    "cycle-2018-civil-hours.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
 }
 HISTORY_NAMES = pytest.mark.parametrize("name", sorted(FIRST_FACTS))
 
@@ -188,3 +191,22 @@ async def test_a_cycle_recorded_with_commands_sent_at_once_replays_its_patched_b
 
     assert result.replay_failure is None, result.replay_failure
     assert noted.seen == scheduled_in(history)
+
+
+def test_the_civil_hours_history_took_its_patched_branch() -> None:
+    """Its reminders go to each reader at its own hour: keys name the instant, and the
+    nominations' T-14 went out in several mails (several zones and holidays)."""
+    history = history_2018("cycle-2018-civil-hours.json")
+    markers = [
+        event.marker_recorded_event_attributes.SerializeToString()
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert any(CIVIL_HOURS_PATCH.encode() in marker for marker in markers)
+    t14 = [
+        key
+        for _, key, fact in scheduled_in(history)
+        if fact == "ReminderSent" and key and "/nomination_deadline/T-14/" in key
+    ]
+    assert len(t14) > 1
+    assert all(key.endswith("+00:00/reminder") for key in t14)
