@@ -127,7 +127,7 @@ def gantt(bars: list[StepDates], today: datetime) -> Chart:
     months = []
     month = datetime(start.year, start.month, 1, tzinfo=start.tzinfo)
     while month <= end:
-        if month >= start:
+        if month >= start and x(month) < width - 50:
             months.append(Mark(x(month), 14.0, month.strftime("%b %Y")))
         month = datetime(
             month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=month.tzinfo

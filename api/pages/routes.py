@@ -220,10 +220,11 @@ def nr_home(request: Request, who: Who) -> HTMLResponse:
     open_views = _views(request, [c.year for c in views.open_cycles(context.engine)])
     owed = views.steps_owed_by(open_views, f"nr:{code}", "member_states")
     returns = {v.year: views.returns_by_state(context.engine, v.year).get(code) for v in open_views}
+    zones = {view.year: view.zone for view in open_views}
     return page(
         request,
         "nr.html",
-        {"code": code, "owed": owed, "returns": returns, "cycles": open_views},
+        {"code": code, "owed": owed, "returns": returns, "cycles": open_views, "zones": zones},
         who=who,
     )
 
@@ -582,7 +583,8 @@ def asec_home(request: Request, who: Who) -> HTMLResponse:
         return forbidden(request, who, "this page is ASEC's")
     open_views = _views(request, [c.year for c in views.open_cycles(context_of(request).engine)])
     owed = views.steps_owed_by(open_views, "asec", "asec")
-    return page(request, "asec.html", {"owed": owed}, who=who)
+    zones = {view.year: view.zone for view in open_views}
+    return page(request, "asec.html", {"owed": owed, "zones": zones}, who=who)
 
 
 @router.get("/app/asec/{section}", response_class=HTMLResponse)

@@ -90,7 +90,8 @@ def returns_by_state(engine: Engine, year: int) -> dict[str, StateReturn]:
 @dataclass(frozen=True)
 class Cell:
     status: str
-    """submitted, late, exception, nil_return, overdue, escalated, owed, done, not_owed"""
+    """submitted, late, exception, nil_return, overdue, escalated, owed, missing (settled
+    without a return), done, not_owed"""
     text: str
 
 
@@ -122,6 +123,8 @@ def cell(
         return Cell("owed", "owed" if step.state == "open" else "pending")
     if step.state == "pending":
         return Cell("owed", "pending")
+    if step.step == "nomination_deadline":
+        return Cell("missing", "no return")
     return Cell("done", "done")
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -39,6 +41,17 @@ CSRF_MAX_AGE_S = 8 * 3600
 _CSRF_SALT = "fastapi-csrf-token"
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _day(at: datetime | None, zone: str | None = None) -> str:
+    """A date as people read it, in the cycle's zone (a deadline is the end of its day
+    there, which may be another day in UTC)."""
+    if at is None:
+        return "—"
+    return at.astimezone(ZoneInfo(zone or "UTC")).strftime("%a %d %b %Y")
+
+
+templates.env.filters["day"] = _day
 
 
 def web_config(request: Request) -> WebConfig:

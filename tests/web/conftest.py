@@ -70,13 +70,13 @@ USERS = {
 }
 STEPS = [
     ("nomination_deadline", "Nominations", "member_states",
-     datetime(2027, 1, 15, tzinfo=UTC), datetime(2027, 2, 28, 16, 59, tzinfo=UTC)),
+     datetime(2027, 1, 15, tzinfo=UTC), datetime(2027, 2, 28, 15, 59, tzinfo=UTC)),
     ("scgw", "Smart Cities Governance Workshop", "member_states",
-     datetime(2027, 3, 15, tzinfo=UTC), datetime(2027, 5, 31, 16, 59, tzinfo=UTC)),
+     datetime(2027, 3, 15, tzinfo=UTC), datetime(2027, 5, 31, 15, 59, tzinfo=UTC)),
     ("annual_meeting", "Annual meeting", "chair_of_ascn",
-     datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 8, 31, 16, 59, tzinfo=UTC)),
+     datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 8, 31, 15, 59, tzinfo=UTC)),
     ("jcm_submission", "Report to the JCM", "asec",
-     datetime(2027, 9, 1, tzinfo=UTC), datetime(2027, 10, 31, 16, 59, tzinfo=UTC)),
+     datetime(2027, 9, 1, tzinfo=UTC), datetime(2027, 10, 31, 15, 59, tzinfo=UTC)),
 ]  # fmt: skip
 
 
