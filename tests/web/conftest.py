@@ -248,7 +248,7 @@ class Site:
     clock: list[datetime]
 
 
-def build_site(path: Path, base_url: str = "http://testserver") -> Site:
+def build_site(path: Path, base_url: str = "http://testserver", *, secure: bool = False) -> Site:
     engine = create_store_engine(f"sqlite:///{path}")
     metadata.create_all(engine)
     directory = users.Directory(store=EventStore(engine), clock=lambda: NOW)
@@ -264,7 +264,7 @@ def build_site(path: Path, base_url: str = "http://testserver") -> Site:
     app = create_app(
         engine=engine, cycles=deps, clock=lambda: clock[0],
         web=WebConfig(base_url=base_url, transport=outbox, secret="test-secret",
-                      contacts=with_chair_team(Contacts.load())),
+                      secure_cookies=secure, contacts=with_chair_team(Contacts.load())),
     )  # fmt: skip
     return Site(app, cycle, gateway, outbox, engine, clock)
 

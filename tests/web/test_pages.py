@@ -4,12 +4,13 @@ what each role sees, and the security headers."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from api.security import PAGES
 from services.signin import LINK_TTL
-from tests.web.conftest import Site, csrf_of, field_of, signed_in
+from tests.web.conftest import Site, build_site, csrf_of, field_of, signed_in
 
 
 def test_a_page_without_a_session_sends_the_browser_to_sign_in(browser_client: TestClient) -> None:
@@ -262,3 +263,20 @@ def test_pages_allow_only_their_own_scripts_and_styles(browser_client: TestClien
     assert browser_client.get("/static/web/htmx.min.js").status_code == 200
     api = browser_client.get("/v1/cycles/2027")
     assert "default-src 'none'; frame-ancestors" in api.headers["content-security-policy"]
+
+
+def test_outside_development_the_cookies_are_secure(tmp_path: Path) -> None:
+    site = build_site(tmp_path / "secure.db", base_url="https://testserver", secure=True)
+    with TestClient(site.app, base_url="https://testserver") as client:
+        form = client.get("/app/signin")
+        assert "Secure" in form.headers["set-cookie"]  # the CSRF cookie
+        client.post("/app/signin", data={"name": "nr-my", "csrf_token": csrf_of(form.text)})
+        token = site.outbox.last_link().split("token=")[1]
+        opened = client.get("/app/signin/link")
+        signed = client.post(
+            "/app/signin/link", data={"token": token, "csrf_token": csrf_of(opened.text)},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert "Secure" in signed.headers["set-cookie"]
+        assert "ascn_session=" in signed.headers["set-cookie"]
+    site.engine.dispose()
