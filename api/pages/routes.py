@@ -89,6 +89,12 @@ async def act(run: Callable[[], Awaitable[Outcome]]) -> tuple[Outcome | None, st
 # --- sign-in ------------------------------------------------------------------------
 
 
+@router.get("/healthz")
+def health(request: Request) -> dict[str, object]:
+    """For load balancers and docker-compose: the app answers and its database does."""
+    return {"ok": True, "store_head": context_of(request).store.last_position()}
+
+
 @router.get("/", response_class=RedirectResponse)
 def root() -> RedirectResponse:
     return RedirectResponse("/app", status_code=303)

@@ -280,3 +280,11 @@ def test_outside_development_the_cookies_are_secure(tmp_path: Path) -> None:
         assert "Secure" in signed.headers["set-cookie"]
         assert "ascn_session=" in signed.headers["set-cookie"]
     site.engine.dispose()
+
+
+def test_the_health_route_answers_without_a_session_and_reads_the_store(
+    browser_client: TestClient, site: Site
+) -> None:
+    answer = browser_client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json() == {"ok": True, "store_head": site.cycle.store.last_position()}
