@@ -10,6 +10,7 @@ Without it these tests skip, except in CI (CI=true), where they fail.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -38,7 +39,13 @@ if not CHROMIUM.exists():
     pytest.skip(reason, allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 
 def free_port() -> int:
@@ -80,12 +87,32 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     opened = context.new_page()
     opened.set_default_timeout(15_000)
+    errors = ERRORS.setdefault(id(opened), [])
+    opened.on("console", lambda m: errors.append(m.text) if logged_error(m) else None)
+    opened.on("pageerror", lambda e: errors.append(str(e)))
     yield opened
     context.close()
+    # htmx and Pico run under the pages' CSP: nothing refused, nothing thrown.
+    assert ERRORS.pop(id(opened)) == [], "the pages logged errors"
+
+
+def logged_error(message: ConsoleMessage) -> bool:
+    """An error the page logged; a refusal (4xx) the test asked for is none."""
+    refused = re.search(r"responded with a status of 4\d\d", message.text)
+    return message.type == "error" and refused is None
+
+
+ERRORS: dict[int, list[str]] = {}
+"""Each open page's console errors and uncaught exceptions, from the pages themselves
+(``check_page`` drops those its own tools cause: the screenshot's caret-hiding style,
+which the pages' CSP refuses, and axe-core's requests)."""
 
 
 def check_page(page: Page, name: str) -> None:
-    """No serious or critical axe-core violation; a full-page screenshot."""
+    """No error logged by the page so far; no serious or critical axe-core violation;
+    a full-page screenshot."""
+    errors = ERRORS.get(id(page), [])
+    assert errors == [], f"{name}: " + "\n".join(errors)
     results = Axe().run(page)
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
@@ -95,6 +122,8 @@ def check_page(page: Page, name: str) -> None:
     assert bad == [], f"{name}: {bad}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.wait_for_timeout(50)
+    errors.clear()
 
 
 def nav(page: Page, name: str) -> None:

@@ -288,3 +288,18 @@ def test_the_health_route_answers_without_a_session_and_reads_the_store(
     answer = browser_client.get("/healthz")
     assert answer.status_code == 200
     assert answer.json() == {"ok": True, "store_head": site.cycle.store.last_position()}
+
+
+def test_an_nr_gets_a_calendar_link_of_its_own_state_once(
+    browser_client: TestClient, site: Site
+) -> None:
+    signed_in(browser_client, site, "nr-my")
+    page = browser_client.get("/app/nr")
+    answer = browser_client.post("/app/feeds", data={"csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 200
+    url = answer.text.split('readonly value="')[1].split('"')[0]
+    assert url.startswith("http://testserver/v1/feeds/")
+    assert url.endswith("/cycles/2027/MY.ics")
+    feed = browser_client.get(url.removeprefix("http://testserver"))
+    assert feed.status_code == 200
+    assert "BEGIN:VCALENDAR" in feed.text
