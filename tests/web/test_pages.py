@@ -303,3 +303,22 @@ def test_an_nr_gets_a_calendar_link_of_its_own_state_once(
     feed = browser_client.get(url.removeprefix("http://testserver"))
     assert feed.status_code == 200
     assert "BEGIN:VCALENDAR" in feed.text
+
+
+PAGES_READ = [
+    "/app", "/app/nr", "/app/inbox", "/app/cycles", "/app/cycles/2027",
+    "/app/cycles/2027/audit", "/app/mail", "/app/verify", "/app/asec",
+    "/app/asec/monitoring", "/app/cycles/2027/nominations", "/healthz",
+]  # fmt: skip
+
+
+def test_every_page_only_reads(browser_client: TestClient, site: Site) -> None:
+    from tests.api.test_reads_are_read_only import dump
+
+    for name in ("id-shepherd", "nr-my", "sg-chair-team", "asec-imd"):
+        browser_client.cookies.clear()
+        signed_in(browser_client, site, name)
+        before = dump(site.engine)
+        statuses = {path: browser_client.get(path).status_code for path in PAGES_READ}
+        assert dump(site.engine) == before, name
+        assert set(statuses.values()) <= {200, 403}, statuses
