@@ -241,7 +241,17 @@ def _nominations_values(request: Request, who: Viewer, year: int) -> dict[str, A
     cities = context.cycles.reference.cities_of(code, year)
     current = views.returns_by_state(context.engine, year).get(code)
     chosen = {row.city: row for row in (current.cities if current else ())}
-    return {"year": year, "code": code, "cities": cities, "chosen": chosen, "current": current}
+    view = context.status.cycle_status(year)
+    step = next((s for s in view.steps if s.step == "nomination_deadline"), None) if view else None
+    return {
+        "year": year,
+        "code": code,
+        "cities": cities,
+        "chosen": chosen,
+        "current": current,
+        "step": step,
+        "zone": view.zone if view else None,
+    }
 
 
 @router.get("/app/cycles/{year}/nominations", response_class=HTMLResponse)
