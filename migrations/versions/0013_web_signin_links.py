@@ -1,5 +1,6 @@
 """Sign-in links for the web pages: each link's SHA-256, its user, when it expires and
-when it was used (once).
+when it was used (once). And an index on the year of granted exceptions, which the
+pages read by year.
 
 Revision ID: 0013
 Revises: 0008
@@ -30,9 +31,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_web_signin_links_user_name", "web_signin_links", ["user_name"])
     op.create_index("ix_web_signin_links_expires_at", "web_signin_links", ["expires_at"])
+    op.create_index("ix_rm_exceptions_year", "rm_exceptions", ["year"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rm_exceptions_year", table_name="rm_exceptions")
     op.drop_index("ix_web_signin_links_expires_at", table_name="web_signin_links")
     op.drop_index("ix_web_signin_links_user_name", table_name="web_signin_links")
     op.drop_table("web_signin_links")
