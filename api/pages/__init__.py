@@ -12,8 +12,10 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
+from api.auth import bearerless
 from api.pages.config import WebConfig
 from api.pages.routes import router
 from api.pages.web import (
@@ -33,6 +35,11 @@ def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> 
     app.state.web = config
     configure_csrf(config)
     app.include_router(router)
+    for route in router.routes:
+        # Pages take a session cookie, never a bearer token: a form that does not fit is
+        # a 422 naming the field, not a 401 for a token it was never to send.
+        if isinstance(route, APIRoute):
+            bearerless(route.endpoint)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     for prefix in ("/app*", "/static/web/*"):
         policies[prefix] = PAGES

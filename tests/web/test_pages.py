@@ -322,3 +322,14 @@ def test_every_page_only_reads(browser_client: TestClient, site: Site) -> None:
         statuses = {path: browser_client.get(path).status_code for path in PAGES_READ}
         assert dump(site.engine) == before, name
         assert set(statuses.values()) <= {200, 403}, statuses
+
+
+def test_a_form_missing_a_field_is_a_422_naming_it(browser_client: TestClient, site: Site) -> None:
+    signed_in(browser_client, site, "nr-my")
+    home = browser_client.get("/app")
+    answer = browser_client.post(
+        "/app/cycles/2027/nil-return", data={"csrf_token": csrf_of(home.text)}
+    )
+    assert answer.status_code == 422
+    assert "idempotency_key" in answer.text
+    assert site.gateway.calls == []
