@@ -284,6 +284,23 @@ def test_an_nr_submits_with_the_keyboard_alone(page: Page, served: tuple[Site, s
     check_page(page, "nominations-keyboard")
 
 
+def test_the_chair_team_approves_with_the_keyboard_alone(
+    page: Page, served: tuple[Site, str]
+) -> None:
+    site, base = served
+    sign_in(page, served, "sg-chair-team")
+    page.goto(f"{base}/app/inbox")
+    first = page.locator("article[id^='step-']").first.get_attribute("id")
+    assert first is not None
+    step = first.removeprefix("step-")  # whichever step is open now
+    tab_to(page, f"confirm-approve-{step}")
+    page.keyboard.press("Space")
+    tab_to(page, f"approve-{step}")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").first).to_contain_text("Done: StepApproved")
+    assert site.gateway.calls[-1][0] == "approve_step"
+
+
 def test_asec_sees_what_it_owes(page: Page, served: tuple[Site, str]) -> None:
     sign_in(page, served, "asec-imd")
     nav(page, "What ASEC owes")
