@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -124,7 +125,7 @@ async def signin_request(
         if contact is not None:
             url = f"{config.base_url.rstrip('/')}/app/signin/link?token={link.token}"
             if _local(next) != "/app":
-                url += f"&next={_local(next)}"
+                url += f"&next={quote(_local(next), safe='/')}"
             message = signin_message(
                 sender=config.mail_from,
                 to=contact.email,

@@ -333,3 +333,13 @@ def test_a_form_missing_a_field_is_a_422_naming_it(browser_client: TestClient, s
     assert answer.status_code == 422
     assert "idempotency_key" in answer.text
     assert site.gateway.calls == []
+
+
+def test_a_sign_in_links_token_stays_out_of_the_access_log() -> None:
+    from api.access_log import redact
+
+    line = '127.0.0.1 - "GET /app/signin/link?token=abcDEF_-123&next=/app/nr HTTP/1.1" 200'
+    assert (
+        redact(line)
+        == '127.0.0.1 - "GET /app/signin/link?token=[redacted]&next=/app/nr HTTP/1.1" 200'
+    )
