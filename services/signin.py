@@ -1,8 +1,8 @@
 """Signing in to the web pages by a link mailed to the person, then a session.
 
 * ``request_link``: a link for a user on record and enabled, valid ``LINK_TTL`` (15
-  minutes). Its token is 256 random bits; only its SHA-256 is kept
-  (``web_signin_links``). Nobody learns from the answer whether a user exists.
+  minutes), at most ``LIVE_LINKS_PER_USER`` unused ones at a time. Its token is 256
+  random bits; only its SHA-256 is kept (``web_signin_links``). Nobody learns from the answer whether a user exists.
 * ``redeem_link``: the link works once. One UPDATE marks it used only if it is unused
   and unexpired, so two clicks racing get one session. The session is a token of the
   users model: ``TokenIssued`` in the ``users`` stream, recorded by the person signing
@@ -17,7 +17,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from domain.actors import Actor
@@ -29,6 +29,9 @@ from services.errors import UserError
 from services.users import Directory, record
 
 LINK_TTL = timedelta(minutes=15)
+LIVE_LINKS_PER_USER = 5
+"""At most this many unused links per user within ``LINK_TTL``: more requests mail
+nothing, so the form cannot be used to flood a person's mailbox."""
 DEFAULT_SESSION_TTL = timedelta(hours=8)
 MAX_LINK_TOKEN_LENGTH = 200
 
@@ -59,7 +62,8 @@ class Session(BaseModel):
 
 
 def request_link(directory: Directory, name: str) -> SignInLink | None:
-    """A sign-in link for ``name``, or None if no enabled user has that name."""
+    """A sign-in link for ``name``, or None if no enabled user has that name or they
+    already have ``LIVE_LINKS_PER_USER`` unused links."""
     if not name or len(name) > 150:
         return None
     with directory.engine.connect() as conn:
@@ -69,6 +73,17 @@ def request_link(directory: Directory, name: str) -> SignInLink | None:
     token = secrets.token_urlsafe(32)
     now = directory.clock()
     with directory.engine.begin() as conn:
+        live = conn.execute(
+            select(func.count())
+            .select_from(web_signin_links)
+            .where(
+                web_signin_links.c.user_name == user.name,
+                web_signin_links.c.used_at.is_(None),
+                web_signin_links.c.expires_at > now,
+            )
+        ).scalar_one()
+        if live >= LIVE_LINKS_PER_USER:
+            return None
         conn.execute(
             insert(web_signin_links).values(
                 hash=token_hash(token),

@@ -104,3 +104,11 @@ def test_two_redemptions_racing_open_one_session(engine: Engine, people: users.D
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(lambda _: redeem(), range(4)))
     assert outcomes.count("refused") == 3
+
+
+def test_a_person_gets_at_most_five_live_links(engine: Engine, people: users.Directory) -> None:
+    links = [signin.request_link(people, "aziz") for _ in range(signin.LIVE_LINKS_PER_USER)]
+    assert all(link is not None for link in links)
+    assert signin.request_link(people, "aziz") is None
+    later = directory(engine, NOW + signin.LINK_TTL)  # the first five have expired
+    assert signin.request_link(later, "aziz") is not None
