@@ -2,7 +2,8 @@
 
 * ``request_link``: a link for a user on record and enabled, valid ``LINK_TTL`` (15
   minutes), at most ``LIVE_LINKS_PER_USER`` unused ones at a time. Its token is 256
-  random bits; only its SHA-256 is kept (``web_signin_links``). Nobody learns from the answer whether a user exists.
+  random bits; only its SHA-256 is kept (``web_signin_links``). Nobody learns from
+  the answer whether a user exists.
 * ``redeem_link``: the link works once. One UPDATE marks it used only if it is unused
   and unexpired, so two clicks racing get one session. The session is a token of the
   users model: ``TokenIssued`` in the ``users`` stream, recorded by the person signing
