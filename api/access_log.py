@@ -6,7 +6,8 @@ every request's path on the ``uvicorn.access`` logger. ``ascn up`` runs uvicorn 
 they are: JSON lines in production, kept and shipped like any log. This filter on that
 logger rewrites the path's token segment before any handler sees the record. Any
 segment after ``/v1/feeds/`` is redacted except a feed's public id (``feed_...``), so
-that a token sent to the wrong route is not logged either.
+that a token sent to the wrong route is not logged either. A ``token`` query parameter
+(the web pages' sign-in link) is redacted too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ REDACTED = "[redacted]"
 _TOKEN_SEGMENT = re.compile(r"(/v1/feeds/)(?!feed_[0-9a-f]{12}(?:[/?#\s\"]|$))[^/?#\s\"]+")
 
 
+_TOKEN_PARAMETER = re.compile(r"([?&]token=)[^&#\s\"]+")
+"""A sign-in link's token (``/app/signin/link?token=...``): redacted the same way."""
+
+
 def redact(text: str) -> str:
+    text = _TOKEN_PARAMETER.sub(rf"\g<1>{REDACTED}", text)
     return _TOKEN_SEGMENT.sub(rf"\g<1>{REDACTED}", text)
 
 

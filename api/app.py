@@ -18,6 +18,7 @@ from temporalio.converter import PayloadCodec
 from api.access_log import redact_feed_tokens_in_access_log
 from api.context import ApiContext
 from api.docs import DOCS, OPENAPI, install_docs
+from api.pages import WebConfig, install_pages
 from api.problems import add_problem_schema, install_problem_handlers
 from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
 from api.routes import calendar, feeds, nominations, store, users
@@ -61,6 +62,7 @@ def create_app(
     token_ttl: timedelta = DEFAULT_TOKEN_TTL,
     auth_failure_limit: str = DEFAULT_LIMIT,
     production: bool = False,
+    web: WebConfig | None = None,
 ) -> FastAPI:
     """The API over ``engine`` (users, tokens, read models) and the cycle services.
 
@@ -69,7 +71,8 @@ def create_app(
     lives, ``auth_failure_limit`` how many bad tokens a client may send (e.g. "20/minute").
     With ``codec``, admins can decode and encode Temporal payloads at /codec (the web
     UI's codec endpoint), from browsers on ``codec_origins``. ``production`` turns the
-    docs page off and keeps the OpenAPI document for admins (``api.docs``).
+    docs page off and keeps the OpenAPI document for admins (``api.docs``). ``web``
+    configures the pages (``api.pages``): sign-in mail, base URL, cookies.
     """
     app = AscnApi(
         title="ascn", version="1", description=DESCRIPTION, docs_url=None, redoc_url=None,
@@ -99,6 +102,7 @@ def create_app(
         app.include_router(router)
     if codec is not None:
         install_codec(app, codec, codec_origins)
+    install_pages(app, web or WebConfig(secure_cookies=production), app.csp)
     script = install_docs(app, production=production)
     if script is not None:
         app.csp[DOCS] = docs_policy(script)

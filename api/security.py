@@ -38,19 +38,41 @@ HEADERS = {
 }
 
 
+PAGES = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+"""The web pages' policy (``api.pages``): scripts and styles from this origin only, no
+inline script or style, forms posted back here. Pico draws its icons as data: URLs."""
+
+
 class SecurityHeaders:
     """Adds ``HEADERS`` and a Content-Security-Policy to every HTTP response:
-    ``policies[path]`` for the paths named there, ``LOCKED`` for all others."""
+    ``policies[path]`` for the paths named there, then the policy of the longest key
+    ending in ``*`` that the path starts with, ``LOCKED`` for all others."""
 
     def __init__(self, app: ASGIApp, policies: Mapping[str, str]) -> None:
         self._app = app
         self._policies = dict(policies)
+        self._prefixes = sorted(
+            ((key[:-1], value) for key, value in policies.items() if key.endswith("*")),
+            key=lambda pair: -len(pair[0]),
+        )
+
+    def policy(self, path: str) -> str:
+        exact = self._policies.get(path)
+        if exact is not None:
+            return exact
+        for prefix, value in self._prefixes:
+            if path.startswith(prefix):
+                return value
+        return LOCKED
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        policy = self._policies.get(str(scope["path"]), LOCKED)
+        policy = self.policy(str(scope["path"]))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 
+from api.pages import WebConfig
 from ascn.errors import TemporalUnreachable
 from ascn.logging import configure_logging
 from ascn.payload_codec import AesGcmCodec, encrypted_converter
@@ -140,6 +141,19 @@ def cycle_deps(
         reference=built.reference,
         store=built.store,
     )
+
+
+def web_config(settings: Settings, contacts: Contacts) -> WebConfig:
+    """The pages' settings: sign-in mail through the mail transport, links to base_url,
+    Secure cookies outside development."""
+    extra = (
+        {} if settings.web_secret is None else {"secret": settings.web_secret.get_secret_value()}
+    )
+    return WebConfig(
+        base_url=settings.base_url, transport=mail_transport(settings), contacts=contacts,
+        mail_from=settings.mail_from, secure_cookies=settings.env == "production",
+        session_ttl=timedelta(hours=settings.session_hours), **extra,
+    )  # fmt: skip
 
 
 def mail_transport(settings: Settings) -> Transport:

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # A client (by remote address) that sends more bad or missing tokens than this gets
     # 429 until the window has moved on; in the notation of `limits`, e.g. "20/minute".
     auth_failure_limit: str = "20/minute"
+    # The web pages (api/pages): where people reach them (sign-in and reminder mails link
+    # there), how long a session lasts, and the key that signs CSRF cookies (set it when
+    # several API processes serve the pages; unset, each process draws its own).
+    base_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://\S+$")
+    session_hours: int = Field(default=8, ge=1, le=168)
+    web_secret: SecretStr | None = None
 
     @field_validator("auth_failure_limit")
     @classmethod

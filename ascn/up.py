@@ -35,6 +35,7 @@ from ascn.bootstrap import (
     mail_transport,
     payload_codec,
     services,
+    web_config,
 )
 from ascn.devserver import dev_server
 from ascn.projections import app_projector
@@ -68,7 +69,13 @@ async def send_mail_every(interval: float, built: Services, settings: Settings) 
     while True:
         await asyncio.to_thread(
             asyncio.run,
-            dispatch(built.engine, transport, sender=settings.mail_from, contacts=built.contacts),
+            dispatch(
+                built.engine,
+                transport,
+                sender=settings.mail_from,
+                contacts=built.contacts,
+                base_url=settings.base_url,
+            ),
         )
         await asyncio.sleep(interval)
 
@@ -130,6 +137,7 @@ async def run_up(
                 token_ttl=timedelta(days=settings.token_ttl_days),
                 auth_failure_limit=settings.auth_failure_limit,
                 production=settings.env == "production",
+                web=web_config(settings, built.contacts),
             )  # fmt: skip
             api = EmbeddedApiServer(
                 uvicorn.Config(
@@ -149,6 +157,7 @@ async def run_up(
                 announce(f"Temporal UI {server.ui}")
                 announce(f"worker      task queue {settings.task_queue}")
                 announce(f"HTTP API    http://{ports.host}:{ports.api}  (OpenAPI at /docs)")
+                announce(f"web pages   http://{ports.host}:{ports.api}/app  (sign-in by mail)")
                 announce(f"codec       http://{ports.host}:{ports.api}/codec  (admin token)")
                 announce(f"event store {built.engine.url.render_as_string(hide_password=True)}")
                 announce(f"projector   every {PROJECT_INTERVAL_S:g} s (read models, mail outbox)")

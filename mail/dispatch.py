@@ -67,14 +67,18 @@ async def dispatch(
     sender: str,
     contacts: Contacts | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    base_url: str | None = None,
 ) -> DispatchReport:
-    """Send every due queued mail once (the projector queues them)."""
+    """Send every due queued mail once (the projector queues them). ``base_url``: where
+    the web pages are, for the links in each mail."""
     contacts = contacts or Contacts.load()
     report = DispatchReport(queued=waiting(engine))
     store = EventStore(engine)
     now = clock()
     for mail_id, group in _due_groups(engine, now):
-        await _send_group(engine, store, transport, mail_id, group, sender, contacts, now, report)
+        await _send_group(
+            engine, store, transport, mail_id, group, sender, contacts, now, report, base_url
+        )
     return report
 
 
@@ -96,6 +100,7 @@ async def _send_group(
     contacts: Contacts,
     now: datetime,
     report: DispatchReport,
+    base_url: str | None = None,
 ) -> None:
     recorded = [row for row in group if _delivery_recorded(store, row)]
     if recorded:
@@ -115,6 +120,7 @@ async def _send_group(
         to_address=first["address"],
         items=[_item(row) for row in pending],
         now=now,
+        base_url=base_url,
     )
     try:
         await transport.send(message, [first["address"]])

@@ -42,6 +42,9 @@ Dear {{ name }},
 {%- for line in item.actions %}
   {{ "To act:    " if loop.first else "           " }}{{ line.text }}
 {%- endfor %}
+{%- if item.page %}
+  Online:    {{ item.page }}
+{%- endif %}
 {% endfor %}
 {%- if status %}
 The current state of the cycle: ascn status --year {{ status }}
@@ -68,6 +71,8 @@ HTML = """\
 {% endif %}{{ line.lead }}{% if line.code %}<code>{{ line.code }}</code>{% endif %}{{ line.tail }}
 {%- endfor -%}
 </td></tr>
+{% if item.page %}<tr><th align="left">Online</th>
+<td><a href="{{ item.page }}">{{ item.page }}</a></td></tr>{% endif %}
 </table>
 {% endfor %}
 {%- if status %}
@@ -293,6 +298,25 @@ def _steps_of(year: int) -> dict[str, tuple[Owed, str]]:
     return {s.step: (s.owed_by, s.title) for s in calendar.steps}
 
 
+def page_for(item: Item, base_url: str | None) -> str:
+    """The web page where the reader of ``item`` acts on it (``api/pages``): an NR's
+    nominations form or its list, the Chair's team's inbox, the cycle's board, ASEC's
+    list. Empty without a base URL."""
+    if not base_url:
+        return ""
+    base = base_url.rstrip("/")
+    reader = item.reader
+    if reader.kind == "nr":
+        if item.step == NOMINATION_STEP:
+            return f"{base}/app/cycles/{item.year}/nominations"
+        return f"{base}/app/nr"
+    if reader.kind == "chair_of_ascn":
+        return f"{base}/app/inbox"
+    if reader.kind == "asec":
+        return f"{base}/app/asec"
+    return f"{base}/app/cycles/{item.year}"
+
+
 def render(
     *,
     message_id: str,
@@ -302,8 +326,11 @@ def render(
     to_address: str,
     items: list[Item],
     now: datetime,
+    base_url: str | None = None,
 ) -> EmailMessage:
-    """A multipart (text + HTML) mail with the given, deterministic Message-ID."""
+    """A multipart (text + HTML) mail with the given, deterministic Message-ID. With
+    ``base_url`` (where people reach the web pages), each item links to the page where
+    its reader acts (``page_for``)."""
     # A digest goes to one party, so its first item says who reads it.
     reader = items[0].reader
     context = {
@@ -318,6 +345,7 @@ def render(
                 "if_missed": i.if_missed,
                 "actions": i.actions,
                 "outstanding": i.outstanding_text,
+                "page": page_for(i, base_url),
             }
             for i in items
         ],

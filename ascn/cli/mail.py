@@ -34,7 +34,11 @@ def mail_dispatch(
             lag = lag_of(built.engine, [OutboxProjection.name])
             report = asyncio.run(
                 dispatch(
-                    built.engine, transport, sender=settings.mail_from, contacts=built.contacts
+                    built.engine,
+                    transport,
+                    sender=settings.mail_from,
+                    contacts=built.contacts,
+                    base_url=settings.base_url,
                 )
             )
             out.print(

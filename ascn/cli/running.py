@@ -14,6 +14,7 @@ from ascn.bootstrap import configure, serve_worker, services
 from ascn.cli.common import DbOption, load, log, out
 from ascn.projections import app_projector
 from ascn.runtime import QUIET, run_with_runtime
+from ascn.serve import serve_api
 from ascn.settings import load_settings
 from ascn.up import Ports, run_up
 
@@ -25,6 +26,17 @@ def worker() -> None:
     """Run the Temporal worker (settings from ASCN_* variables) until Ctrl-C or SIGTERM."""
     settings = load()
     run_with_runtime(lambda runtime: serve_worker(settings, runtime=runtime))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API and the web pages (/app) until Ctrl-C or SIGTERM. The projector
+    (`ascn project`) keeps what they read up to date."""
+    settings = load()
+    run_with_runtime(lambda runtime: serve_api(settings, host, port, runtime=runtime))
 
 
 @app.command()

@@ -66,3 +66,16 @@ api_idempotency = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False, index=True),
 )
+
+web_signin_links = Table(
+    "web_signin_links",
+    metadata,
+    # Hex SHA-256 of the link's token (256 random bits, mailed once, never stored).
+    Column("hash", String(64), primary_key=True),
+    Column("user_name", String(150), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    # Set once, by the one request that signs in with it: a link works once.
+    Column("used_at", UTCDateTime(), nullable=True),
+)
+"""Sign-in links mailed to people for the web pages (``services.signin``); migration 0013."""

@@ -31,7 +31,8 @@ exceptions = Table(
     metadata,
     Column("member_state", String(8), primary_key=True),
     Column("exception_id", String(100), primary_key=True),
-    Column("year", Integer(), nullable=False),
+    # Indexed: the pages read a year's exceptions (migration 0013).
+    Column("year", Integer(), nullable=False, index=True),
     Column("rule", String(40), nullable=False),
     Column("max_cities", Integer(), nullable=True),
     Column("reason", Text(), nullable=False),

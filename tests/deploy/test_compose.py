@@ -29,7 +29,7 @@ from workflows import search
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
-APP_SERVICES = ("migrate", "worker", "projector", "mail")
+APP_SERVICES = ("migrate", "worker", "projector", "mail", "api")
 POSTGRES_PORT = 5432
 
 Service = dict[str, Any]
@@ -279,6 +279,29 @@ def test_the_projector_keeps_the_read_models_up_after_the_migration() -> None:
     assert projector["restart"] == "unless-stopped"
     assert depends_on(projector) == {"migrate": "service_completed_successfully"}
     assert environment(projector) == environment(service("worker"))
+
+
+def test_the_api_serves_the_pages_and_reports_healthy_on_healthz() -> None:
+    api = service("api")
+    assert api["command"][:2] == ["ascn", "serve"]
+    port = int(api["command"][api["command"].index("--port") + 1])
+    assert api["command"][api["command"].index("--host") + 1] == "0.0.0.0"
+    assert api["image"] == service("worker")["image"]
+    assert api["restart"] == "unless-stopped"
+    assert port in container_ports(api)
+    assert all(str(p).startswith("127.0.0.1:") for p in api["ports"]), "behind a proxy only"
+    check = " ".join(api["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{port}/healthz" in check
+    assert api["healthcheck"]["test"][0] == "CMD"
+    assert depends_on(api) == {
+        "migrate": "service_completed_successfully",
+        "temporal": "service_healthy",
+        "projector": "service_started",
+    }
+    worker_env = environment(service("worker"))
+    assert {k: v for k, v in environment(api).items() if k in worker_env} == worker_env
+    base_url = resolved_environment(api)["ASCN_BASE_URL"]
+    assert base_url.endswith(f":{port}")
 
 
 def test_postgresql_reports_healthy_only_once_it_accepts_tcp() -> None:

@@ -306,3 +306,43 @@ def test_what_people_supplied_is_escaped_in_the_html_part() -> None:
     html = next(p for p in mail.walk() if p.get_content_type() == "text/html").get_content()
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("recipient", "step", "page"),
+    [
+        ("nr:MY", "nomination_deadline", "/app/cycles/2027/nominations"),
+        ("nr:MY", "scgw", "/app/nr"),
+        ("chair_of_ascn:nr:SG", "scgw", "/app/inbox"),
+        ("shepherd:ID", "scgw", "/app/cycles/2027"),
+        ("asec", "jcm_submission", "/app/asec"),
+    ],
+)
+def test_a_mail_links_to_the_page_where_its_reader_acts(
+    recipient: str, step: str, page: str
+) -> None:
+    item = Item(
+        year=2027, step=step, rung="T-7", kind="reminder", recipient=recipient,
+        deadline=DEADLINE, outstanding=(recipient,),
+    )  # fmt: skip
+    mail = render(
+        message_id="<x@ascn>", subject="s", sender="ascn <a@ascn.example>", to_name="You",
+        to_address="you@ascn.example", items=[item], now=DEADLINE,
+        base_url="https://ascn.example.gov/",
+    )  # fmt: skip
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_content()
+    body = next(p for p in mail.walk() if p.get_content_type() == "text/html").get_content()
+    assert f"Online:    https://ascn.example.gov{page}\n" in text
+    assert f'<a href="https://ascn.example.gov{page}">' in body
+
+
+def test_without_a_base_url_a_mail_names_no_page() -> None:
+    item = Item(
+        year=2027, step="nomination_deadline", rung="T-7", kind="reminder",
+        recipient="nr:MY", deadline=DEADLINE, outstanding=("nr:MY",),
+    )  # fmt: skip
+    mail = render(
+        message_id="<x@ascn>", subject="s", sender="ascn <a@ascn.example>", to_name="You",
+        to_address="you@ascn.example", items=[item], now=DEADLINE,
+    )  # fmt: skip
+    assert "Online:" not in str(mail)

@@ -15,7 +15,7 @@ from tests.store.factories import events
 STORE_TABLES = {
     "events", "projection_checkpoints", "rm_nominations", "rm_exceptions",
     "rm_cycles", "rm_steps", "rm_overdue", "api_users", "api_tokens", "rm_outbox",
-    "api_feeds", "api_idempotency",
+    "api_feeds", "api_idempotency", "web_signin_links",
 }  # fmt: skip
 
 

@@ -1,0 +1,69 @@
+"""The web pages, on the API's app: server-rendered (Jinja2), htmx for partial updates,
+Pico CSS, every asset served from ``api/static/web`` (no CDN).
+
+``install_pages(app, config)`` adds the routes, the static files, the pages' CSP and
+the handlers that turn a missing session into the sign-in form and a bad CSRF token
+into a page that says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from api.auth import bearerless
+from api.pages.config import WebConfig
+from api.pages.routes import router
+from api.pages.web import (
+    CsrfProtectError,
+    SignInNeeded,
+    configure_csrf,
+    current_viewer,
+    page,
+    signin_redirect,
+)
+from api.security import PAGES
+
+STATIC = Path(__file__).parent.parent / "static" / "web"
+
+
+def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> None:
+    app.state.web = config
+    configure_csrf(config)
+    app.include_router(router)
+    for route in router.routes:
+        # Pages take a session cookie, never a bearer token: a form that does not fit is
+        # a 422 naming the field, not a 401 for a token it was never to send.
+        if isinstance(route, APIRoute):
+            bearerless(route.endpoint)
+    app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
+    for prefix in ("/app*", "/static/web/*"):
+        policies[prefix] = PAGES
+    policies["/"] = PAGES
+
+    async def _signin_needed(_: Request, error: Exception) -> Response:
+        assert isinstance(error, SignInNeeded)
+        return signin_redirect(error)
+
+    async def _bad_csrf(request: Request, error: Exception) -> HTMLResponse:
+        message = (
+            f"This form has expired or was not sent from these pages ({error}). "
+            "Go back, reload the page and send it again."
+        )
+        return page(
+            request,
+            "message.html",
+            {"title": "Form expired", "message": message},
+            status_code=403,
+            who=current_viewer(request),
+        )
+
+    app.add_exception_handler(SignInNeeded, _signin_needed)
+    app.add_exception_handler(CsrfProtectError, _bad_csrf)
+
+
+__all__ = ["WebConfig", "install_pages"]

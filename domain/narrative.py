@@ -1,0 +1,83 @@
+"""Facts as a sentence a person reads: what each stored event says.
+
+Pure: the events and a time zone in, text out. The CLI's timeline (``ascn.timeline``)
+and the web pages' audit trail (``api.pages``) tell the same story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from domain.events import (
+    CycleCompleted,
+    CycleOpened,
+    CyclePlanned,
+    DeadlineExtended,
+    DomainEvent,
+    ExceptionGranted,
+    LateSubmissionRecorded,
+    NilReturnDeclared,
+    NominationsSubmitted,
+    Noted,
+    ReminderSent,
+    StepApproved,
+    StepCompleted,
+    StepEscalated,
+    StepOpened,
+    StepWaived,
+)
+
+DATE = "%a %d %b %Y"
+
+
+def _who(people: Iterable[str]) -> str:
+    return ", ".join(people) or "no one"
+
+
+def narrate(fact: DomainEvent, zone: ZoneInfo) -> str:
+    if isinstance(fact, CycleOpened):
+        return (
+            f"cycle {fact.year} opens ({fact.template}): "
+            f"Chair {fact.chair}, shepherd {fact.shepherd}"
+        )
+    if isinstance(fact, CyclePlanned):
+        last = max(step.deadline for step in fact.steps).astimezone(zone).strftime(DATE)
+        return f"cycle {fact.year} planned: {len(fact.steps)} steps, the last due {last}"
+    if isinstance(fact, StepOpened):
+        return f"{fact.step} opens, due {fact.deadline.astimezone(zone).strftime(DATE)}"
+    if isinstance(fact, ReminderSent):
+        return f"{fact.step}: reminder {fact.rung} to {_who(fact.recipients)}"
+    if isinstance(fact, StepEscalated):
+        return (
+            f"{fact.step}: ESCALATED ({fact.rung}) to {fact.escalated_to}; "
+            f"outstanding: {_who(fact.outstanding)}"
+        )
+    if isinstance(fact, DeadlineExtended):
+        return (
+            f"{fact.step}: deadline extended to "
+            f"{fact.new_deadline.astimezone(zone).strftime(DATE)} ({fact.reason})"
+        )
+    if isinstance(fact, StepApproved):
+        return f"{fact.step}: approved by the Chair's team"
+    if isinstance(fact, StepWaived):
+        return f"{fact.step}: waived ({fact.reason})"
+    if isinstance(fact, StepCompleted):
+        left = f"; outstanding for the JCM report: {_who(fact.outstanding)}"
+        return f"{fact.step} completed" + (left if fact.outstanding else "")
+    if isinstance(fact, Noted):
+        return f"{fact.decision} by the {fact.body}"
+    if isinstance(fact, CycleCompleted):
+        return f"cycle {fact.year} complete"
+    if isinstance(fact, NominationsSubmitted):
+        cities = ", ".join(f"{c.city}{'*' if c.capital else ''}" for c in fact.cities)
+        used = f" (exception {', '.join(fact.exceptions_applied)})"
+        return f"{fact.member_state} nominates {cities}" + (used if fact.exceptions_applied else "")
+    if isinstance(fact, LateSubmissionRecorded):
+        return f"{fact.member_state} submitted after the deadline: recorded as late"
+    if isinstance(fact, ExceptionGranted):
+        allows = f"up to {fact.max_cities} cities" if fact.max_cities else "no capital"
+        return f"exception {fact.exception_id}: {fact.member_state} may nominate {allows}"
+    if isinstance(fact, NilReturnDeclared):
+        return f"{fact.member_state} declares no change ({fact.carried_forward_from} carries over)"
+    return f"{fact.event_type}"

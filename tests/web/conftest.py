@@ -1,0 +1,312 @@
+"""A store with real cycle facts, projected, and the app over it with a fake gateway
+that records what the cycle would (so pages show the change), for the page tests and
+the browser tests."""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage, Message
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.app import create_app
+from api.pages import WebConfig
+from ascn.projections import catch_up_all
+from domain.actors import Actor
+from domain.contacts import Contacts
+from domain.events import (
+    CityNomination,
+    CycleOpened,
+    CyclePlanned,
+    DomainEvent,
+    ExceptionGranted,
+    NilReturnDeclared,
+    NominationsSubmitted,
+    Person,
+    PlannedStepFact,
+    ReminderSent,
+    StepApproved,
+    StepCompleted,
+    StepEscalated,
+    StepOpened,
+    StepWaived,
+)
+from domain.reference import ReferenceData
+from domain.streams import cycle_stream, nominations_stream
+from eventstore.codec import to_new_event
+from eventstore.engine import create_store_engine
+from eventstore.schema import metadata
+from eventstore.store import EventStore
+from services import users
+from services.cycles import CycleDeps
+from services.errors import Refused
+from services.sealing import Sealer
+from tests.sealing import SEAL_KEYS
+from workflows.messages import CycleInput, SealedUpdate, UpdateResult
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+YEAR = 2027
+NOW = datetime(2027, 3, 2, 3, 0, tzinfo=UTC)
+"""The pages' clock: just after the nominations' deadline of 2027."""
+SYSTEM = Actor(id="ascn-engine", role="system")
+SETUP = Actor(id="test-setup", role="admin")
+USERS = {
+    "nr-my": "nr:MY",
+    "nr-la": "nr:LA",
+    "sg-chair-team": "chair_team:SG",
+    "id-shepherd": "shepherd:ID",
+    "asec-imd": "asec",
+}
+STEPS = [
+    ("nomination_deadline", "Nominations", "member_states",
+     datetime(2027, 1, 15, tzinfo=UTC), datetime(2027, 2, 28, 15, 59, tzinfo=UTC)),
+    ("scgw", "Smart Cities Governance Workshop", "member_states",
+     datetime(2027, 3, 15, tzinfo=UTC), datetime(2027, 5, 31, 15, 59, tzinfo=UTC)),
+    ("annual_meeting", "Annual meeting", "chair_of_ascn",
+     datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 8, 31, 15, 59, tzinfo=UTC)),
+    ("jcm_submission", "Report to the JCM", "asec",
+     datetime(2027, 9, 1, tzinfo=UTC), datetime(2027, 10, 31, 15, 59, tzinfo=UTC)),
+]  # fmt: skip
+
+
+class CycleStore:
+    """Appends the facts a 2027 cycle records and projects them at once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.store = EventStore(engine)
+        self.at = datetime(2027, 1, 14, 1, tzinfo=UTC)
+
+    def record(self, stream: str, facts: list[DomainEvent], actor: Actor = SYSTEM,
+               at: datetime | None = None) -> None:  # fmt: skip
+        news = []
+        for fact in facts:
+            self.at = at or (self.at + timedelta(minutes=1))
+            news.append(to_new_event(fact, event_id=uuid.uuid4(), occurred_at=self.at, actor=actor))
+        self.store.append(stream, news, expected_version=None)
+        catch_up_all(self.engine)
+
+    def open_2027(self) -> None:
+        members = ReferenceData.load().members_on(NOW.date())
+        parties = tuple(f"nr:{m.code}" for m in members)
+        planned = tuple(
+            PlannedStepFact.model_validate({
+                "step": s, "title": t, "owed_by": o, "opens_at": a, "deadline": d,
+                "parties": parties if o == "member_states" else (o,),
+            })
+            for s, t, o, a, d in STEPS
+        )  # fmt: skip
+        first, deadline = STEPS[0][0], STEPS[0][4]
+        self.record(cycle_stream(YEAR), [
+            CycleOpened(year=YEAR, chair="SG", shepherd="ID", template="recurring"),
+            CyclePlanned(year=YEAR, zone="Asia/Singapore", steps=planned),
+            StepOpened(year=YEAR, step=first, deadline=deadline),
+            ReminderSent(year=YEAR, step=first, rung="T-14", recipients=parties),
+        ])  # fmt: skip
+        late = tuple(p for p in parties if p not in ("nr:SG", "nr:ID", "nr:TH"))
+        for code in ("SG", "ID", "TH"):
+            self.nominate(code, [(ReferenceData.load().capital_of(code), True)])
+        self.record(cycle_stream(YEAR), [
+            StepEscalated(year=YEAR, step=first, rung="deadline", escalated_to="shepherd:ID",
+                          outstanding=late),
+        ], at=datetime(2027, 3, 1, 0, 5, tzinfo=UTC))  # fmt: skip
+
+    def nominate(self, code: str, cities: list[tuple[str, bool]], actor: Actor | None = None,
+                 nr: tuple[str, str] = ("The NR", "nr@example.org")) -> None:  # fmt: skip
+        fact = NominationsSubmitted(
+            year=YEAR, member_state=code,
+            national_representative=Person(name=nr[0], email=nr[1]),
+            cities=tuple(
+                CityNomination(city=c, capital=cap,
+                               csco=Person(name=f"CSCO {c}", email="csco@example.org"))
+                for c, cap in cities
+            ),
+        )  # fmt: skip
+        self.record(nominations_stream(code), [fact], actor or Actor.nr(code, "nr"))
+
+
+@dataclass
+class RecordingGateway:
+    """Stands in for Temporal: checks what the cycle would, then records its facts."""
+
+    cycle: CycleStore
+    reference: ReferenceData = field(default_factory=ReferenceData.load)
+    calls: list[tuple[str, str | None]] = field(default_factory=list)
+
+    async def start_cycle(self, cycle: CycleInput, actor: Actor) -> str:
+        raise Refused("not in these tests")
+
+    async def submit_nominations(self, year: int, update: SealedUpdate,
+                                 update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        self.calls.append(("submit_nominations", update_id))
+        code = update.member_state  # type: ignore[attr-defined]
+        known = {c.name: c for c in self.reference.cities_of(code, year)}
+        picked = []
+        for city in update.cities:  # type: ignore[attr-defined]
+            if city.city not in known:
+                raise Refused(f"{city.city} is not a city of {code} in the reference data")
+            picked.append((city.city, known[city.city].capital))
+        if not picked:
+            raise Refused(f"{code} nominated no city for {year}; at least one is required")
+        if len(picked) > 3:
+            raise Refused(f"{code} nominated {len(picked)} cities for {year}; at most 3 "
+                          "without an exception")  # fmt: skip
+        nr = update.national_representative  # type: ignore[attr-defined]
+        self.cycle.nominate(code, picked, update.actor, (nr.name, nr.email))
+        return UpdateResult(recorded=("NominationsSubmitted",))
+
+    async def declare_nil_return(self, year: int, update: SealedUpdate,
+                                 update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        self.calls.append(("declare_nil_return", update_id))
+        code = update.member_state  # type: ignore[attr-defined]
+        fact = NilReturnDeclared(year=year, member_state=code, carried_forward_from=year - 1)
+        self.cycle.record(nominations_stream(code), [fact], update.actor)
+        return UpdateResult(recorded=("NilReturnDeclared",))
+
+    async def grant_exception(self, year: int, update: SealedUpdate,
+                              update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        self.calls.append(("grant_exception", update_id))
+        u = update
+        fact = ExceptionGranted(
+            year=year, member_state=u.member_state, exception_id=u.exception_id,  # type: ignore[attr-defined]
+            rule=u.rule, max_cities=u.max_cities, reason=u.reason,  # type: ignore[attr-defined]
+        )  # fmt: skip
+        self.cycle.record(nominations_stream(u.member_state), [fact], u.actor)  # type: ignore[attr-defined]
+        return UpdateResult(recorded=("ExceptionGranted",))
+
+    async def approve_step(self, year: int, update: SealedUpdate,
+                           update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        self.calls.append(("approve_step", update_id))
+        step = update.step  # type: ignore[attr-defined]
+        order = [s[0] for s in STEPS]
+        if step not in order:
+            raise Refused(f"{step} is not a step of the {year} cycle")
+        after = order.index(step) + 1
+        facts: list[DomainEvent] = [
+            StepApproved(year=year, step=step),
+        ]
+        self.cycle.record(cycle_stream(year), facts, update.actor)
+        later: list[DomainEvent] = [StepCompleted(year=year, step=step)]
+        if after < len(STEPS):
+            later.append(StepOpened(year=year, step=STEPS[after][0], deadline=STEPS[after][4]))
+        self.cycle.record(cycle_stream(year), later)
+        return UpdateResult(recorded=("StepApproved",))
+
+    async def extend_deadline(self, year: int, update: SealedUpdate,
+                              update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        self.calls.append(("extend_deadline", update_id))
+        raise Refused("the new deadline must be after the current one")
+
+    async def waive_step(self, year: int, update: SealedUpdate,
+                         update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        self.calls.append(("waive_step", update_id))
+        fact = StepWaived(year=year, step=update.step, reason=update.reason)  # type: ignore[attr-defined]
+        self.cycle.record(cycle_stream(year), [fact], update.actor)
+        return UpdateResult(recorded=("StepWaived",))
+
+
+class Outbox:
+    """Keeps the sign-in mails the pages send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[EmailMessage, list[str]]] = []
+
+    async def send(self, message: EmailMessage, recipients: list[str]) -> None:
+        self.sent.append((message, recipients))
+
+    def last_link(self) -> str:
+        body = str(self.sent[-1][0].get_content())
+        line = next(part for part in body.split() if "/app/signin/link?token=" in part)
+        return line
+
+
+def with_chair_team(contacts: Contacts) -> Contacts:
+    """The packaged contacts name no Chair's team; an operation's own file does."""
+    raw = contacts.model_dump()
+    raw["contacts"]["chair_team:SG"] = {"name": "SG Chair's team", "email": "chair@sg.example"}
+    return Contacts.from_dict(raw)
+
+
+@dataclass
+class Site:
+    app: FastAPI
+    cycle: CycleStore
+    gateway: RecordingGateway
+    outbox: Outbox
+    engine: Engine
+    clock: list[datetime]
+
+
+def build_site(path: Path, base_url: str = "http://testserver", *, secure: bool = False) -> Site:
+    engine = create_store_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    directory = users.Directory(store=EventStore(engine), clock=lambda: NOW)
+    for name, role in USERS.items():
+        users.add_user(directory, users.AddUser(name=name, role=role), SETUP)
+    cycle = CycleStore(engine)
+    cycle.open_2027()
+    gateway = RecordingGateway(cycle)
+    outbox = Outbox()
+    clock = [NOW]
+    deps = CycleDeps(gateway=gateway, sealer=Sealer(SEAL_KEYS, lambda: clock[0]),
+                     reference=ReferenceData.load(), store=EventStore(engine))  # fmt: skip
+    app = create_app(
+        engine=engine, cycles=deps, clock=lambda: clock[0],
+        web=WebConfig(base_url=base_url, transport=outbox, secret="test-secret",
+                      secure_cookies=secure, contacts=with_chair_team(Contacts.load())),
+    )  # fmt: skip
+    return Site(app, cycle, gateway, outbox, engine, clock)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    built = build_site(tmp_path / "web.db")
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def browser_client(site: Site) -> Iterator[TestClient]:
+    with TestClient(site.app, raise_server_exceptions=True) as client:
+        yield client
+
+
+def signed_in(client: TestClient, site: Site, name: str) -> None:
+    """Sign ``name`` in as a person would: ask for a link, open it, press the button."""
+    form = client.get("/app/signin")
+    token = csrf_of(form.text)
+    client.post("/app/signin", data={"name": name, "csrf_token": token})
+    link = site.outbox.last_link().replace("http://testserver", "")
+    page = client.get(link)
+    answer = client.post(
+        "/app/signin/link",
+        data={"token": link.split("token=")[1].split("&")[0], "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+
+
+def csrf_of(html: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def field_of(html: str, name: str) -> str:
+    marker = f'name="{name}" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+__all__ = ["Message", "message_from_bytes"]
