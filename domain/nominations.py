@@ -12,7 +12,7 @@ grants an explicit exception, and the rule itself stays as it is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
 from domain.errors import (
@@ -74,6 +74,7 @@ def submit_nominations(
         national_representative=cmd.national_representative,
         cities=tuple(nominated),
         exceptions_applied=tuple(applied),
+        reference_version=cmd.reference_version,
     )
     return [submitted, *_late(code, year, cmd.submitted_at, cmd.deadline)]
 
@@ -86,6 +87,18 @@ def declare_nil_return(
     _check_ledger(ledger, code)
     _check_member(reference, code, cmd.submitted_at)
     carried = ledger.latest_year_before(year)
+    newcomer = not reference.is_member(code, date(year - 1, 1, 1))
+    if carried is None and newcomer and not reference.cities_of(code, year - 1):
+        # A member state with no member cities yet (Timor-Leste, admitted in 2025) has
+        # nothing to carry: its first return names its cities.
+        first = ", ".join(
+            c.name + ("*" if c.capital else "") for c in reference.cities_of(code, year)
+        )
+        raise NothingToCarryForward(
+            f"{code} has no member cities before {year}, so there is no change to declare: "
+            f"its NR nominates its first cities (known for {year}: {first or 'none'}; "
+            "an NR proposes a candidature city otherwise)"
+        )
     if carried is None:
         raise NothingToCarryForward(
             f"{code} declared no change for {year}, but has no accepted nominations "

@@ -46,6 +46,8 @@ class NominationsSubmitted(DomainEvent):
     national_representative: Person
     cities: tuple[CityNomination, ...]
     exceptions_applied: tuple[NonEmptyStr, ...] = ()
+    reference_version: int = 0
+    """The version of the reference data (membership) the cycle decided with."""
 
 
 @REGISTRY.register
