@@ -35,10 +35,15 @@ from workflows.cycle import CYCLE_ID_REUSE, CycleWorkflow, workflow_id
 from workflows.messages import (
     ApproveStepUpdate,
     CycleInput,
+    DecideCityUpdate,
     DeclareNilReturnUpdate,
     ExtendDeadlineUpdate,
     GrantExceptionUpdate,
+    ProposeCityUpdate,
+    RecordDecisionUpdate,
     SubmitNominationsUpdate,
+    SubmitProgressReviewUpdate,
+    SubmitReportUpdate,
     UpdateResult,
     WaiveStepUpdate,
 )
@@ -80,6 +85,26 @@ class CycleGateway(Protocol):
 
     async def waive_step(
         self, year: int, update: WaiveStepUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def record_decision(
+        self, year: int, update: RecordDecisionUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def submit_report(
+        self, year: int, update: SubmitReportUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def submit_progress_review(
+        self, year: int, update: SubmitProgressReviewUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def propose_city(
+        self, year: int, update: ProposeCityUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def decide_city(
+        self, year: int, update: DecideCityUpdate, update_id: str | None = None
     ) -> UpdateResult: ...
 
 
@@ -163,6 +188,31 @@ class TemporalCycleGateway:
         self, year: int, update: WaiveStepUpdate, update_id: str | None = None
     ) -> UpdateResult:
         return await self._update(year, CycleWorkflow.waive_step, update, update_id)
+
+    async def record_decision(
+        self, year: int, update: RecordDecisionUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.record_decision, update, update_id)
+
+    async def submit_report(
+        self, year: int, update: SubmitReportUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.submit_report, update, update_id)
+
+    async def submit_progress_review(
+        self, year: int, update: SubmitProgressReviewUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.submit_progress_review, update, update_id)
+
+    async def propose_city(
+        self, year: int, update: ProposeCityUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.propose_city, update, update_id)
+
+    async def decide_city(
+        self, year: int, update: DecideCityUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.decide_city, update, update_id)
 
     async def _update(
         self,

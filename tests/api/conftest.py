@@ -115,6 +115,31 @@ class FakeGateway:
     ) -> UpdateResult:
         return await self._update("waive_step", year, update, update_id)
 
+    async def record_decision(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("record_decision", year, update, update_id)
+
+    async def submit_report(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("submit_report", year, update, update_id)
+
+    async def submit_progress_review(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("submit_progress_review", year, update, update_id)
+
+    async def propose_city(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("propose_city", year, update, update_id)
+
+    async def decide_city(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("decide_city", year, update, update_id)
+
 
 def sample_view(year: int) -> CycleStatusView:
     step = StepView(
