@@ -128,7 +128,10 @@ class ChainDecisions(CycleCore):
         as_extension = ExtendDeadlineUpdate(
             actor=update.actor, step=name, new_deadline=update.new_deadline, reason=reason
         )
-        new, _ = guards.extension(self.progress, as_extension, self.now())
+        try:
+            new, _ = guards.extension(self.progress, as_extension, self.now())
+        except ApplicationError as error:
+            raise ApplicationError(f"new_deadline: {error.message}", type=error.type) from None
         return step, new
 
     def _settles(self, step: PlannedStep, update: RecordDecisionUpdate) -> bool:
