@@ -11,6 +11,9 @@ from rich.table import Table
 from ascn.bootstrap import Services
 from domain.calendar import CyclePlan
 from domain.events import (
+    BodyDecisionRecorded,
+    CityDecided,
+    CityProposed,
     CycleCompleted,
     CycleOpened,
     CyclePlanned,
@@ -21,13 +24,17 @@ from domain.events import (
     NilReturnDeclared,
     NominationsSubmitted,
     Noted,
+    ProgressReviewSubmitted,
     ReminderSent,
+    ReportSubmitted,
     StepApproved,
     StepCompleted,
     StepEscalated,
     StepOpened,
+    StepReopened,
     StepWaived,
 )
+from domain.membership import MEMBERSHIP_STREAM
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.codec import to_domain
 from eventstore.readmodels.nominations import accepted_nominations
@@ -76,6 +83,37 @@ def narrate(fact: DomainEvent, zone: ZoneInfo) -> str:
         return f"{fact.decision} by the {fact.body}"
     if isinstance(fact, CycleCompleted):
         return f"cycle {fact.year} complete"
+    return _chain(fact, zone) or _nominations(fact)
+
+
+def _chain(fact: DomainEvent, zone: ZoneInfo) -> str | None:
+    if isinstance(fact, BodyDecisionRecorded):
+        sha = f", sha256 {fact.document_sha256[:12]}" if fact.document_sha256 else ""
+        return (
+            f"{fact.step}: {fact.body} {fact.decision.replace('_', ' ')} {fact.concerning} "
+            f"at the {fact.meeting} on {fact.decided_on.strftime(DATE)}{sha} "
+            f"(reference data v{fact.reference_version})"
+        )
+    if isinstance(fact, StepReopened):
+        return (
+            f"{fact.step} reopened: {fact.body} {fact.decision.replace('_', ' ')}; due "
+            f"{fact.new_deadline.astimezone(zone).strftime(DATE)}"
+        )
+    if isinstance(fact, ReportSubmitted):
+        who = "the Chair of the ASCN" if fact.submitter == "chair_of_ascn" else "the shepherd"
+        return f"{fact.step}: report submitted by {who}"
+    if isinstance(fact, ProgressReviewSubmitted):
+        return f"{fact.step}: every active project assessed or accounted for (ASEC)"
+    if isinstance(fact, CityProposed):
+        capital = " (its capital)" if fact.capital else ""
+        return f"{fact.member_state} proposes candidature city {fact.city}{capital}"
+    if isinstance(fact, CityDecided):
+        why = f" ({fact.reason})" if fact.reason else ""
+        return f"candidature city {fact.city} ({fact.member_state}) {fact.decision}{why}"
+    return None
+
+
+def _nominations(fact: DomainEvent) -> str:
     if isinstance(fact, NominationsSubmitted):
         cities = ", ".join(f"{c.city}{'*' if c.capital else ''}" for c in fact.cities)
         used = f" (exception {', '.join(fact.exceptions_applied)})"
@@ -91,7 +129,8 @@ def narrate(fact: DomainEvent, zone: ZoneInfo) -> str:
 
 
 def cycle_events(store: EventStore, year: int, member_states: Iterable[str]) -> list[RecordedEvent]:
-    streams = [cycle_stream(year), *(nominations_stream(code) for code in member_states)]
+    streams = [cycle_stream(year), *(nominations_stream(code) for code in member_states),
+               MEMBERSHIP_STREAM]  # fmt: skip
     found = [e for stream in streams for e in store.read_stream(stream)]
     mine = [e for e in found if e.data.get("year") in (year, None)]
     return sorted(mine, key=lambda e: (e.occurred_at, e.position))
