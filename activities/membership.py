@@ -20,6 +20,10 @@ from eventstore.codec import to_domain
 from eventstore.store import EventStore
 
 
+class LoadMembershipRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
 class MembershipChangeRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -72,4 +76,9 @@ class MembershipActivities:
             self._store, stream_id=MEMBERSHIP_STREAM, idempotency_key=request.idempotency_key,
             decide=decide, actor=request.actor, occurred_at=request.occurred_at,
         )  # fmt: skip
+        return read_membership(self._store)
+
+    @activity.defn(name="load_membership")
+    def load(self, _: LoadMembershipRequest) -> Membership:
+        """The membership as it stands (a running cycle told of a newer version)."""
         return read_membership(self._store)

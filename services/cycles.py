@@ -20,6 +20,7 @@ from domain.deadlines import check_within_year
 from domain.errors import DomainError
 from domain.planning import plan_cycle
 from domain.reference import ReferenceData
+from eventstore.readmodels.chain import membership_view
 from eventstore.store import EventStore
 from services.commands import (
     AllowException,
@@ -38,7 +39,7 @@ from services.commands import (
     SubmitReport,
     WaiveStep,
 )
-from services.errors import Refused
+from services.errors import CycleUnavailable, Refused
 from services.gateway import CycleGateway
 from services.monitoring import UnassessedProjects, not_wired_yet
 from services.sealing import Sealer
@@ -194,14 +195,30 @@ async def propose_city(command: ProposeCity, actor: Actor, deps: CycleDeps) -> O
     authorize(actor, Action.PROPOSE_CITY, scope_of(deps, command.year, command.member_state))
     update = ProposeCityUpdate(actor=actor, member_state=command.member_state,
                                city=command.city, capital=command.capital)  # fmt: skip
-    return await _send(command, deps, "propose_city", update, deps.gateway.propose_city)
+    outcome = await _send(command, deps, "propose_city", update, deps.gateway.propose_city)
+    await _tell_other_cycles(deps, command.year)
+    return outcome
 
 
 async def decide_city(command: DecideCity, actor: Actor, deps: CycleDeps) -> Outcome:
     authorize(actor, Action.DECIDE_CITY, scope_of(deps, command.year, command.member_state))
     update = DecideCityUpdate(actor=actor, member_state=command.member_state, city=command.city,
                               decision=command.decision, reason=command.reason)  # fmt: skip
-    return await _send(command, deps, "decide_city", update, deps.gateway.decide_city)
+    outcome = await _send(command, deps, "decide_city", update, deps.gateway.decide_city)
+    await _tell_other_cycles(deps, command.year)
+    return outcome
+
+
+async def _tell_other_cycles(deps: CycleDeps, year: int) -> None:
+    """A change made through one year's cycle reaches the cycles of the years beside it
+    that may run at the same time (a late cycle, an early start); each loads it through
+    an activity. One that cannot be told now learns of it with the next change."""
+    version = membership_view(deps.store).version
+    for other in (year - 1, year + 1):
+        try:
+            await deps.gateway.membership_changed(other, version)
+        except CycleUnavailable:
+            continue
 
 
 def update_id(actor: Actor, request_id: str | None) -> str | None:

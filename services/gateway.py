@@ -39,6 +39,7 @@ from workflows.messages import (
     DeclareNilReturnUpdate,
     ExtendDeadlineUpdate,
     GrantExceptionUpdate,
+    MembershipChanged,
     ProposeCityUpdate,
     RecordDecisionUpdate,
     SubmitNominationsUpdate,
@@ -106,6 +107,11 @@ class CycleGateway(Protocol):
     async def decide_city(
         self, year: int, update: DecideCityUpdate, update_id: str | None = None
     ) -> UpdateResult: ...
+
+    async def membership_changed(self, year: int, version: int) -> bool:
+        """Tell the year's cycle, if one runs, that the membership reached ``version``;
+        whether one was told."""
+        ...
 
 
 async def keeps_search_attributes(client: Client, setting: bool | None = None) -> bool:
@@ -213,6 +219,18 @@ class TemporalCycleGateway:
         self, year: int, update: DecideCityUpdate, update_id: str | None = None
     ) -> UpdateResult:
         return await self._update(year, CycleWorkflow.decide_city, update, update_id)
+
+    async def membership_changed(self, year: int, version: int) -> bool:
+        handle = self._client.get_workflow_handle_for(CycleWorkflow.run, workflow_id(year))
+        try:
+            await handle.signal(
+                CycleWorkflow.membership_changed, MembershipChanged(version=version)
+            )
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:  # none runs (or it has completed)
+                return False
+            raise CycleUnavailable(f"Temporal refused the signal: {error.message}") from None
+        return True
 
     async def _update(
         self,

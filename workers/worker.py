@@ -50,6 +50,7 @@ def create_worker(
             nominations.grant_exception,
             planning.plan_cycle,
             membership.record_change,
+            membership.load,
         ],
         # The sandbox re-imports workflow modules per run; the keyring must be the one
         # module it shares with this process, or the validators would see no keys.

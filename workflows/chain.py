@@ -58,12 +58,7 @@ class ChainDecisions(CycleCore):
         name = update.step
         async with self.one_at_a_time(self.steps):
             step, reopen_until = self._check_decision(update)
-            fact = BodyDecisionRecorded(
-                year=self.plan.year, step=name, body=update.body, decision=update.decision,
-                decided_on=update.decided_on, meeting=update.meeting.strip(),
-                concerning=update.concerning.strip(), document_sha256=update.document_sha256,
-                reference_version=self.state.membership.version,
-            )  # fmt: skip
+            fact = self._decision_fact(update)
             key = f"{name}/decision/{workflow.current_update_info().id}"  # type: ignore[union-attr]
             if reopen_until is not None:
                 return await self._reopen(update, fact, key, reopen_until)
@@ -102,6 +97,7 @@ class ChainDecisions(CycleCore):
             decided_on=update.decided_on, today=self.now().date(), meeting=update.meeting,
             concerning=update.concerning, bodies=bodies,
         ))  # fmt: skip
+        self._decision_fact(update)
         if update.decision not in REOPENING:
             if update.new_deadline is not None:
                 raise ApplicationError(
@@ -133,6 +129,16 @@ class ChainDecisions(CycleCore):
         except ApplicationError as error:
             raise ApplicationError(f"new_deadline: {error.message}", type=error.type) from None
         return step, new
+
+    def _decision_fact(self, update: RecordDecisionUpdate) -> BodyDecisionRecorded:
+        """The fact, built as the validator checked it: what its model refuses (a
+        malformed ``document_sha256``) is refused, never a failed workflow task."""
+        return guards.decided_by(lambda: BodyDecisionRecorded(
+            year=self.plan.year, step=update.step, body=update.body, decision=update.decision,
+            decided_on=update.decided_on, meeting=update.meeting.strip(),
+            concerning=update.concerning.strip(), document_sha256=update.document_sha256,
+            reference_version=self.state.membership.version,
+        ))  # fmt: skip
 
     def _settles(self, step: PlannedStep, update: RecordDecisionUpdate) -> bool:
         """A decision by the step's own body that notes, endorses or adopts, on a step

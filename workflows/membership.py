@@ -16,12 +16,21 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.membership import MembershipActivities, MembershipChangeRequest
+    from activities.membership import (
+        LoadMembershipRequest,
+        MembershipActivities,
+        MembershipChangeRequest,
+    )
     from domain.access import Action
     from domain.membership import Membership, decide_city, propose_city
     from workflows import guards
     from workflows.core import CycleCore, refusal
-    from workflows.messages import DecideCityUpdate, ProposeCityUpdate, UpdateResult
+    from workflows.messages import (
+        DecideCityUpdate,
+        MembershipChanged,
+        ProposeCityUpdate,
+        UpdateResult,
+    )
 
 
 class MembershipDecisions(CycleCore):
@@ -67,6 +76,27 @@ class MembershipDecisions(CycleCore):
             self.state.membership, year=self.plan.year, member_state=update.member_state,
             city=update.city, decision=update.decision, reason=update.reason,
         ))  # fmt: skip
+
+    @workflow.signal
+    async def membership_changed(self, signal: MembershipChanged) -> None:
+        """Told that the membership reached a newer version elsewhere (a change made
+        through another year's cycle): load it, through an activity, and decide with it
+        from then on. An older or equal version changes nothing."""
+        if signal.version <= self.state.membership.version:
+            return
+        async with self.one_at_a_time(self.members, within=None):
+            if signal.version <= self.state.membership.version:
+                return
+            try:
+                loaded: Membership = await self.execute(
+                    MembershipActivities.load, LoadMembershipRequest()
+                )
+            except ActivityError:  # the store stayed down: the next change tells again
+                workflow.logger.warning("membership not loaded", extra={"version": signal.version})
+                return
+            if loaded.version > self.state.membership.version:
+                self.state.membership = loaded
+                self.publish()
 
     async def _change(
         self,

@@ -185,6 +185,14 @@ class DecideCityUpdate(SealedUpdate):
     reason: str = ""
 
 
+class MembershipChanged(BaseModel):
+    """A signal: the reference data (membership) reached ``version`` elsewhere."""
+
+    model_config = _FROZEN
+
+    version: int = Field(ge=0)
+
+
 class UpdateResult(BaseModel):
     model_config = _FROZEN
 

@@ -113,3 +113,13 @@ async def test_the_progress_review_goes_to_the_cycle_once_every_project_is_accou
     assert outcome.recorded == ("submit_progress_review-recorded",)
     ((call),) = gateway.calls
     assert (call.method, call.actor) == ("submit_progress_review", ASEC)
+
+
+async def test_a_membership_change_is_told_to_the_cycles_of_the_years_beside(
+    deps: cycles.CycleDeps, gateway: FakeGateway
+) -> None:
+    command = ProposeCity(year=YEAR, member_state="TL", city="Baucau")
+    await cycles.propose_city(command, Actor.nr("TL", "nr-tl"), deps)
+    ((call),) = gateway.calls
+    assert (call.method, call.year) == ("propose_city", YEAR)
+    assert gateway.told == [(YEAR - 1, 0), (YEAR + 1, 0)]  # this store holds no change yet

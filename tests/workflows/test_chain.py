@@ -195,6 +195,7 @@ async def test_refused_decisions_name_the_field_and_record_nothing(
         (decision("ACC", "deferred", new_deadline=t0 + 60 * DAY, **on_jcm), "body: only JCM"),
         (decision("JCM", "deferred", new_deadline=t0 + DAY, **on_jcm), "new_deadline"),
         (decision("JCM", "noted", meeting=" ", **on_jcm), "meeting: must not be empty"),
+        (decision("JCM", "noted", document_sha256="not-a-digest", **on_jcm), "document_sha256"),
     ]  # fmt: skip
     for update, expected in cases:
         assert expected in await refusal(handle, update), expected

@@ -3,6 +3,7 @@ the city can be nominated at once; the decision records the reference data's ver
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import pytest
@@ -12,12 +13,19 @@ from temporalio.worker import Worker
 
 from domain.actors import Actor
 from domain.calendar import CyclePlan
+from domain.events import CityDecided, CityProposed
 from domain.membership import MEMBERSHIP_STREAM
 from domain.streams import nominations_stream
+from eventstore.codec import to_new_event
 from eventstore.store import EventStore
 from tests.workflows.plans import DAY, cycle_input, nominate, step
 from workflows.cycle import CycleWorkflow, workflow_id
-from workflows.messages import CycleStatus, DecideCityUpdate, ProposeCityUpdate
+from workflows.messages import (
+    CycleStatus,
+    DecideCityUpdate,
+    MembershipChanged,
+    ProposeCityUpdate,
+)
 
 Handle = WorkflowHandle[CycleWorkflow, CycleStatus]
 YEAR = 2027
@@ -106,3 +114,29 @@ async def test_membership_changes_are_refused_naming_the_field(
     assert "may not accept or decline" in await refused(handle, CycleWorkflow.decide_city,
                                                         not_chair)  # fmt: skip
     assert [e.type for e in store.read_stream(MEMBERSHIP_STREAM)] == ["CityProposed"]
+
+
+async def test_a_cycle_told_of_a_change_made_elsewhere_loads_it_and_decides_with_it(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    handle = await start(env, worker)
+    # Made through another year's cycle: this one has not seen it.
+    changes = [
+        CityProposed(year=2026, member_state="TL", city="Baucau", capital=False),
+        CityDecided(year=2026, member_state="TL", city="Baucau", decision="accepted"),
+    ]
+    at = await env.get_current_time()
+    store.append(MEMBERSHIP_STREAM, [
+        to_new_event(fact, event_id=uuid.uuid4(), occurred_at=at, actor=CHAIR_TEAM)
+        for fact in changes
+    ], expected_version=None)  # fmt: skip
+    assert (await handle.query(CycleWorkflow.status)).reference_version == 0
+
+    await handle.signal(CycleWorkflow.membership_changed, MembershipChanged(version=2))
+    await env.sleep(DAY)
+
+    assert (await handle.query(CycleWorkflow.status)).reference_version == 2
+    result = await handle.execute_update(
+        CycleWorkflow.submit_nominations, nominate("TL", "Dili", "Baucau", by=NR_TL)
+    )
+    assert result.recorded == ("NominationsSubmitted",)
