@@ -104,7 +104,10 @@ def declare_nil_return(
             f"{code} declared no change for {year}, but has no accepted nominations "
             f"before {year} to carry forward"
         )
-    nil = NilReturnDeclared(year=year, member_state=code, carried_forward_from=carried)
+    nil = NilReturnDeclared(
+        year=year, member_state=code, carried_forward_from=carried,
+        reference_version=cmd.reference_version,
+    )  # fmt: skip
     return [nil, *_late(code, year, cmd.submitted_at, cmd.deadline)]
 
 
@@ -132,6 +135,7 @@ def grant_exception(
         rule=cmd.rule,
         max_cities=cmd.max_cities,
         reason=reason,
+        reference_version=cmd.reference_version,
     )
     return [granted]
 
@@ -143,7 +147,9 @@ def refuse_repeat(ledger: NominationLedger, decided: Sequence[DomainEvent]) -> N
     for event in decided:
         if not isinstance(event, NominationsSubmitted | NilReturnDeclared):
             continue
-        if ledger.decision_for(event.year) != event:
+        standing = ledger.decision_for(event.year)
+        # The same return under a newer reference data version changes nothing either.
+        if standing is None or _unversioned(standing) != _unversioned(event):
             return
         code, year = event.member_state, event.year
         if isinstance(event, NilReturnDeclared):
@@ -153,6 +159,12 @@ def refuse_repeat(ledger: NominationLedger, decided: Sequence[DomainEvent]) -> N
         raise RepeatedReturn(
             f"{code} already submitted these nominations for {year}; nothing was recorded"
         )
+
+
+def _unversioned(event: DomainEvent) -> DomainEvent:
+    if isinstance(event, NominationsSubmitted | NilReturnDeclared):
+        return event.model_copy(update={"reference_version": 0})
+    return event
 
 
 # -- checks ------------------------------------------------------------------
