@@ -13,6 +13,7 @@ from activities.recording import AppendedFacts, event_id
 from domain.actors import Actor
 from domain.events import REGISTRY
 from domain.ledger import NominationLedger
+from domain.membership import MEMBERSHIP_STREAM, Membership
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.codec import to_domain, to_new_event
 from eventstore.store import EventStore
@@ -40,6 +41,8 @@ class Ledgers(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     ledgers: dict[str, NominationLedger]
+    # The membership changes so far (None in histories recorded before they existed).
+    membership: Membership | None = None
 
 
 class CycleActivities:
@@ -77,5 +80,8 @@ class CycleActivities:
                     code, [to_domain(e) for e in self._store.read_stream(nominations_stream(code))]
                 )
                 for code in request.member_states
-            }
+            },
+            membership=Membership.from_events(
+                to_domain(e) for e in self._store.read_stream(MEMBERSHIP_STREAM)
+            ),
         )

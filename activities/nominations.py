@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from temporalio import activity
 
 from activities.errors import refusals_are_final
+from activities.membership import reference_at
 from activities.recording import AppendedFacts, record_decision
 from domain.actors import Actor
 from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
@@ -59,7 +60,7 @@ class NominationActivities:
             command.member_state,
             command.submitted_by,
             command.submitted_at,
-            lambda ledger: submit_nominations(ledger, command, self._reference),
+            lambda ledger: submit_nominations(ledger, command, self._at(command.reference_version)),
         )
 
     @activity.defn(name="declare_nil_return")
@@ -71,7 +72,7 @@ class NominationActivities:
             command.member_state,
             command.submitted_by,
             command.submitted_at,
-            lambda ledger: declare_nil_return(ledger, command, self._reference),
+            lambda ledger: declare_nil_return(ledger, command, self._at(command.reference_version)),
         )
 
     @activity.defn(name="grant_exception")
@@ -83,8 +84,13 @@ class NominationActivities:
             command.member_state,
             command.granted_by,
             request.granted_at,
-            lambda ledger: grant_exception(ledger, command, self._reference),
+            lambda ledger: grant_exception(ledger, command, self._at(command.reference_version)),
         )
+
+    def _at(self, version: int) -> ReferenceData:
+        """The reference data the cycle decided with (its version of the membership)."""
+        return self._reference if version == 0 else reference_at(
+            self._store, self._reference, version)  # fmt: skip
 
     def _record(
         self, request: _Request, member_state: str, actor: Actor, at: datetime, rule: Rule

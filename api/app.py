@@ -21,7 +21,7 @@ from api.docs import DOCS, OPENAPI, install_docs
 from api.pages import WebConfig, install_pages
 from api.problems import add_problem_schema, install_problem_handlers
 from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
-from api.routes import calendar, feeds, nominations, store, users
+from api.routes import calendar, chain, feeds, nominations, store, users
 from api.routes import cycles as cycle_routes
 from api.routes.codec import install_codec
 from api.security import HeadAsGet, SecurityHeaders, docs_policy
@@ -95,6 +95,8 @@ def create_app(
         cycle_routes.router,
         calendar.router,
         nominations.router,
+        chain.router,
+        chain.membership_router,
         feeds.router,
         store.router,
         users.router,

@@ -80,7 +80,7 @@ def print_status(console: Console, view: CycleView) -> None:
             str(step.reminders_sent),
             ", ".join(step.escalations),
             step.approved_by or "",
-            ", ".join(step.outstanding),
+            ", ".join(step.outstanding) + (f" ({step.waiting_for})" if step.waiting_for else ""),
         )
     console.print(table)
     if view.overdue:

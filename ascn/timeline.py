@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ascn.bootstrap import Services
 from domain.calendar import CyclePlan
+from domain.membership import MEMBERSHIP_STREAM
 from domain.narrative import DATE, narrate
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.codec import to_domain
@@ -22,7 +23,8 @@ __all__ = ["DATE", "cycle_events", "narrate", "print_summary", "print_timeline"]
 
 
 def cycle_events(store: EventStore, year: int, member_states: Iterable[str]) -> list[RecordedEvent]:
-    streams = [cycle_stream(year), *(nominations_stream(code) for code in member_states)]
+    streams = [cycle_stream(year), *(nominations_stream(code) for code in member_states),
+               MEMBERSHIP_STREAM]  # fmt: skip
     found = [e for stream in streams for e in store.read_stream(stream)]
     mine = [e for e in found if e.data.get("year") in (year, None)]
     return sorted(mine, key=lambda e: (e.occurred_at, e.position))

@@ -7,9 +7,14 @@ everything the cycle knows (the step's owner). Roles:
 * ``nr:<AMS>``: submits nominations or a nil return for its own AMS; reads cycles and
   its own AMS's nominations.
 * ``chair_team:<AMS>``: the team of the AMS holding the ASEAN Chair. In the cycle of a
-  year that AMS chairs, it approves, extends and waives steps and grants exceptions.
+  year that AMS chairs, it approves, extends and waives steps, grants exceptions,
+  records each body's decision and accepts or declines candidature cities.
+* The Chair of the ASCN (``nr:<Chair>``) and the shepherd (``shepherd:<AMS>``) of a
+  year each submit that year's report to the JCM; an NR proposes candidature cities of
+  its own AMS.
 * ``shepherd:<AMS>``: starts the cycles of the years it shepherds; reads everything.
-* ``asec``: ASEC and its IMD. Reads everything, and approves the steps it owes.
+* ``asec``: ASEC and its IMD. Reads everything, approves the steps it owes, records
+  each body's decision up the chain and submits the progress review.
 * ``admin``: manages users and tokens; reads everything, the API's schema included.
 * Every person (any role above) may keep calendar feeds of their own, which answer
   what that person may read.
@@ -42,6 +47,11 @@ class Action(StrEnum):
     DECODE_PAYLOADS = "use the payload codec"
     READ_API_SCHEMA = "read the API's schema in production"
     KEEP_FEEDS = "keep calendar feeds"
+    RECORD_DECISION = "record a body's decision"
+    SUBMIT_REPORT = "submit the report to the JCM"
+    SUBMIT_PROGRESS_REVIEW = "submit the progress review"
+    PROPOSE_CITY = "propose a candidature city"
+    DECIDE_CITY = "accept or decline a candidature city"
 
 
 class Scope(BaseModel):
@@ -68,11 +78,13 @@ _READS = {Action.READ_CYCLE, Action.READ_NOMINATIONS}
 _EVERYTHING_READ = _READS | {Action.READ_EVENTS}
 _CHAIR_DECISIONS = {
     Action.GRANT_EXCEPTION,
+    Action.RECORD_DECISION,
+    Action.DECIDE_CITY,
     Action.APPROVE_STEP,
     Action.EXTEND_DEADLINE,
     Action.WAIVE_STEP,
 }
-_NR_RETURNS = {Action.SUBMIT_NOMINATIONS, Action.DECLARE_NIL_RETURN}
+_NR_RETURNS = {Action.SUBMIT_NOMINATIONS, Action.DECLARE_NIL_RETURN, Action.PROPOSE_CITY}
 _ADMIN_ONLY = {Action.MANAGE_USERS, Action.DECODE_PAYLOADS, Action.READ_API_SCHEMA}
 
 
@@ -87,13 +99,19 @@ def _allowed(actor: Actor, action: Action, scope: Scope) -> bool:
     if kind == "admin":
         return action in _ADMIN_ONLY
     if kind == "asec":
+        if action in (Action.RECORD_DECISION, Action.SUBMIT_PROGRESS_REVIEW):
+            return True
         return action is Action.APPROVE_STEP and scope.owed_by in (None, "asec")
     if kind == "shepherd":
+        if action is Action.SUBMIT_REPORT:
+            return scope.shepherd in (None, own)
         return action is Action.START_CYCLE and scope.shepherd in (None, own)
     if action in _READS:
         return True
     if kind == "chair_team":
         return action in _CHAIR_DECISIONS and scope.chair in (None, own)
+    if action is Action.SUBMIT_REPORT:  # the Chair of the ASCN: the NR of the Chair
+        return scope.chair in (None, own)
     return action in _NR_RETURNS and scope.member_state in (None, own)
 
 
@@ -103,6 +121,15 @@ def _who_may(action: Action, scope: Scope) -> str:
         return f"only the NR of {scope.member_state} (nr:{scope.member_state}) may"
     if action is Action.START_CYCLE:
         return f"only the shepherd of that year (shepherd:{scope.shepherd or '<AMS>'}) may"
+    if action is Action.SUBMIT_REPORT:
+        return (
+            f"only the Chair of the ASCN (nr:{chair}) and the shepherd "
+            f"(shepherd:{scope.shepherd or '<AMS>'}) of that year may"
+        )
+    if action is Action.RECORD_DECISION:
+        return f"only the Chair's team of that year's Chair (chair_team:{chair}) or ASEC may"
+    if action is Action.SUBMIT_PROGRESS_REVIEW:
+        return "only ASEC may"
     if action is Action.APPROVE_STEP:
         asec = "" if scope.owed_by not in (None, "asec") else ", or ASEC for a step it owes,"
         return f"only the Chair's team of that year's Chair (chair_team:{chair}){asec} may"

@@ -226,7 +226,8 @@ def inaugural_2018() -> CycleCalendar:
 
 
 def recurring(year: int, *, zone: str = "Asia/Jakarta") -> CycleCalendar:
-    """The yearly cycle after 2018: nominations, SCGW, annual meeting, JCM, ACC, Summit.
+    """The yearly cycle after 2018: nominations, SCGW, ASEC's progress review, annual
+    meeting, JCM, ACC, Summit.
 
     Dates are the usual months; a real year's calendar moves them to the meetings'
     actual dates (data, not code). The default zone is the shepherd's (Indonesia).
@@ -241,6 +242,10 @@ def recurring(year: int, *, zone: str = "Asia/Jakarta") -> CycleCalendar:
                   d(year, 1, 15), d(year, 2, 28), "member_states"),
             _step("scgw", "Smart Cities Governance Workshop",
                   d(year, 3, 1), d(year, 5, 31), "member_states"),
+            # IMD's monitoring of the action plans, ready for the meeting that reviews them.
+            # Not in 2018: the first plans were drafted at that year's SCGW.
+            _step("progress_review", "Progress on the action plans reviewed by ASEC (IMD)",
+                  d(year, 5, 1), d(year, 6, 30), "asec"),
             _step("annual_meeting", "Annual Meeting of the ASCN",
                   d(year, 6, 1), d(year, 8, 31), "chair_of_ascn"),
             _step("jcm_submission", "Annual report submitted to the JCM",

@@ -32,6 +32,8 @@ class SubmitNominations(BaseModel):
     deadline: AwareDatetime
     national_representative: Person
     cities: tuple[NominatedCity, ...]
+    reference_version: int = 0
+    """The version of the reference data (membership) the cycle decides with."""
 
 
 class DeclareNilReturn(BaseModel):
@@ -44,6 +46,7 @@ class DeclareNilReturn(BaseModel):
     submitted_by: Actor
     submitted_at: AwareDatetime
     deadline: AwareDatetime
+    reference_version: int = 0
 
 
 class GrantException(BaseModel):
@@ -62,3 +65,4 @@ class GrantException(BaseModel):
     rule: ExceptionRule
     max_cities: int | None = None
     reason: str
+    reference_version: int = 0

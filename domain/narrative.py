@@ -10,6 +10,9 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from domain.events import (
+    BodyDecisionRecorded,
+    CityDecided,
+    CityProposed,
     CycleCompleted,
     CycleOpened,
     CyclePlanned,
@@ -20,11 +23,14 @@ from domain.events import (
     NilReturnDeclared,
     NominationsSubmitted,
     Noted,
+    ProgressReviewSubmitted,
     ReminderSent,
+    ReportSubmitted,
     StepApproved,
     StepCompleted,
     StepEscalated,
     StepOpened,
+    StepReopened,
     StepWaived,
 )
 
@@ -69,6 +75,37 @@ def narrate(fact: DomainEvent, zone: ZoneInfo) -> str:
         return f"{fact.decision} by the {fact.body}"
     if isinstance(fact, CycleCompleted):
         return f"cycle {fact.year} complete"
+    return _chain(fact, zone) or _nominations(fact)
+
+
+def _chain(fact: DomainEvent, zone: ZoneInfo) -> str | None:
+    if isinstance(fact, BodyDecisionRecorded):
+        sha = f", sha256 {fact.document_sha256[:12]}" if fact.document_sha256 else ""
+        return (
+            f"{fact.step}: {fact.body} {fact.decision.replace('_', ' ')} {fact.concerning} "
+            f"at the {fact.meeting} on {fact.decided_on.strftime(DATE)}{sha} "
+            f"(reference data v{fact.reference_version})"
+        )
+    if isinstance(fact, StepReopened):
+        return (
+            f"{fact.step} reopened: {fact.body} {fact.decision.replace('_', ' ')}; due "
+            f"{fact.new_deadline.astimezone(zone).strftime(DATE)}"
+        )
+    if isinstance(fact, ReportSubmitted):
+        who = "the Chair of the ASCN" if fact.submitter == "chair_of_ascn" else "the shepherd"
+        return f"{fact.step}: report submitted by {who}"
+    if isinstance(fact, ProgressReviewSubmitted):
+        return f"{fact.step}: every active project assessed or accounted for (ASEC)"
+    if isinstance(fact, CityProposed):
+        capital = " (its capital)" if fact.capital else ""
+        return f"{fact.member_state} proposes candidature city {fact.city}{capital}"
+    if isinstance(fact, CityDecided):
+        why = f" ({fact.reason})" if fact.reason else ""
+        return f"candidature city {fact.city} ({fact.member_state}) {fact.decision}{why}"
+    return None
+
+
+def _nominations(fact: DomainEvent) -> str:
     if isinstance(fact, NominationsSubmitted):
         cities = ", ".join(f"{c.city}{'*' if c.capital else ''}" for c in fact.cities)
         used = f" (exception {', '.join(fact.exceptions_applied)})"

@@ -12,7 +12,7 @@ grants an explicit exception, and the rule itself stays as it is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.commands import DeclareNilReturn, GrantException, SubmitNominations
 from domain.errors import (
@@ -74,6 +74,7 @@ def submit_nominations(
         national_representative=cmd.national_representative,
         cities=tuple(nominated),
         exceptions_applied=tuple(applied),
+        reference_version=cmd.reference_version,
     )
     return [submitted, *_late(code, year, cmd.submitted_at, cmd.deadline)]
 
@@ -86,12 +87,27 @@ def declare_nil_return(
     _check_ledger(ledger, code)
     _check_member(reference, code, cmd.submitted_at)
     carried = ledger.latest_year_before(year)
+    newcomer = not reference.is_member(code, date(year - 1, 1, 1))
+    if carried is None and newcomer and not reference.cities_of(code, year - 1):
+        # A member state with no member cities yet (Timor-Leste, admitted in 2025) has
+        # nothing to carry: its first return names its cities.
+        first = ", ".join(
+            c.name + ("*" if c.capital else "") for c in reference.cities_of(code, year)
+        )
+        raise NothingToCarryForward(
+            f"{code} has no member cities before {year}, so there is no change to declare: "
+            f"its NR nominates its first cities (known for {year}: {first or 'none'}; "
+            "an NR proposes a candidature city otherwise)"
+        )
     if carried is None:
         raise NothingToCarryForward(
             f"{code} declared no change for {year}, but has no accepted nominations "
             f"before {year} to carry forward"
         )
-    nil = NilReturnDeclared(year=year, member_state=code, carried_forward_from=carried)
+    nil = NilReturnDeclared(
+        year=year, member_state=code, carried_forward_from=carried,
+        reference_version=cmd.reference_version,
+    )  # fmt: skip
     return [nil, *_late(code, year, cmd.submitted_at, cmd.deadline)]
 
 
@@ -119,6 +135,7 @@ def grant_exception(
         rule=cmd.rule,
         max_cities=cmd.max_cities,
         reason=reason,
+        reference_version=cmd.reference_version,
     )
     return [granted]
 
@@ -130,7 +147,9 @@ def refuse_repeat(ledger: NominationLedger, decided: Sequence[DomainEvent]) -> N
     for event in decided:
         if not isinstance(event, NominationsSubmitted | NilReturnDeclared):
             continue
-        if ledger.decision_for(event.year) != event:
+        standing = ledger.decision_for(event.year)
+        # The same return under a newer reference data version changes nothing either.
+        if standing is None or _unversioned(standing) != _unversioned(event):
             return
         code, year = event.member_state, event.year
         if isinstance(event, NilReturnDeclared):
@@ -140,6 +159,12 @@ def refuse_repeat(ledger: NominationLedger, decided: Sequence[DomainEvent]) -> N
         raise RepeatedReturn(
             f"{code} already submitted these nominations for {year}; nothing was recorded"
         )
+
+
+def _unversioned(event: DomainEvent) -> DomainEvent:
+    if isinstance(event, NominationsSubmitted | NilReturnDeclared):
+        return event.model_copy(update={"reference_version": 0})
+    return event
 
 
 # -- checks ------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.calendar import CycleCalendar, CyclePlan, PlannedStep, inaugural_2018, recurring
+from domain.chain import JOINT_SUBMISSION_STEP
 from domain.errors import DomainError
 from domain.events.cycle import CyclePlanned, PlannedReminderFact, PlannedStepFact
 from domain.reference import ReferenceData
@@ -35,6 +36,8 @@ def parties_owing(plan: CyclePlan, step: PlannedStep) -> tuple[str, ...]:
     submissions and approvals come in.)"""
     if step.owed_by == "member_states":
         return tuple(f"nr:{code}" for code in plan.member_states)
+    if step.step == JOINT_SUBMISSION_STEP:  # "The Chair of the ASCN and the shepherd submit"
+        return (f"nr:{plan.chair}", f"shepherd:{plan.shepherd}")
     if step.owed_by == "chair_of_ascn":
         return (f"nr:{plan.chair}",)
     if step.owed_by == "shepherd":

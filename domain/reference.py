@@ -30,6 +30,7 @@ from domain.reference_models import (
     ChairRule,
     City,
     MemberState,
+    SectoralBodies,
     Shepherds,
     ShepherdTerm,
 )
@@ -57,6 +58,8 @@ class ReferenceData(BaseModel):
     cities: tuple[City, ...]
     chair: ChairRule
     shepherds: Shepherds
+    sectoral_bodies: tuple[SectoralBodies, ...] = ()
+    """Who receives the report for notation, per year (data, as the Chair is)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -163,6 +166,10 @@ class ReferenceData(BaseModel):
                 raise UnknownChair(f"no member states on 1 January {current}")
             chair = next_in_rotation(chair, members, key=_english_name)
         return chair
+
+    def sectoral_bodies_for(self, year: int) -> tuple[str, ...]:
+        """The sectoral bodies that receive the ``year`` report for notation."""
+        return tuple(b for s in self.sectoral_bodies if s.covers(year) for b in s.bodies)
 
     def shepherd_for(self, year: int) -> MemberState:
         for term in self.shepherds.terms:

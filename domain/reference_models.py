@@ -91,3 +91,18 @@ class Shepherds(BaseModel):
     model_config = _FROZEN
 
     terms: tuple[ShepherdTerm, ...]
+
+
+class SectoralBodies(BaseModel):
+    """The sectoral bodies that receive the report for notation, from one year to
+    another (open-ended if None)."""
+
+    model_config = _FROZEN
+
+    from_year: Year
+    to_year: Year | None = None
+    bodies: tuple[NonEmptyStr, ...]
+    note: str = ""
+
+    def covers(self, year: int) -> bool:
+        return self.from_year <= year and (self.to_year is None or year <= self.to_year)

@@ -6,13 +6,14 @@ id, so a client that retries with the same id gets the first answer, not a secon
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.commands import NominatedCity
 from domain.deadlines import DeadlineInput
-from domain.events import ExceptionRule, Person
+from domain.events import BodyDecision, ExceptionRule, Person
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
 _COMMAND = ConfigDict(frozen=True, extra="forbid")
@@ -67,6 +68,41 @@ class ExtendDeadline(CycleCommand):
 class WaiveStep(CycleCommand):
     step: StepName
     reason: NonEmptyStr
+
+
+class RecordDecision(CycleCommand):
+    """A body's decision on what a step put to it (a deferral or a return names the
+    step's new deadline)."""
+
+    step: StepName
+    body: NonEmptyStr
+    decision: BodyDecision
+    decided_on: date
+    meeting: NonEmptyStr
+    concerning: NonEmptyStr
+    document_sha256: str | None = None
+    new_deadline: DeadlineInput | None = None
+
+
+class SubmitReport(CycleCommand):
+    """The Chair of the ASCN or the shepherd submits the report to the JCM."""
+
+
+class SubmitProgressReview(CycleCommand):
+    """ASEC (IMD) has assessed every active project of the year, or said why not."""
+
+
+class ProposeCity(CycleCommand):
+    member_state: MemberStateCode
+    city: NonEmptyStr
+    capital: bool = False
+
+
+class DecideCity(CycleCommand):
+    member_state: MemberStateCode
+    city: NonEmptyStr
+    decision: Literal["accepted", "declined"]
+    reason: str = ""
 
 
 class Started(BaseModel):

@@ -9,7 +9,7 @@ update with the time ascn received the command, and sends it through the gateway
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from activities.planning import refuse_a_year_that_ran
@@ -17,35 +17,48 @@ from activities.working_days import with_civil_hours
 from domain.access import Action, Scope, authorize
 from domain.actors import Actor
 from domain.calendar_files import CalendarInvalid, check_calendar
+from domain.chain import PROGRESS_REVIEW_STEP
 from domain.deadlines import check_within_year
 from domain.errors import DomainError
 from domain.planning import plan_cycle
 from domain.reference import ReferenceData
+from eventstore.readmodels.chain import membership_view
 from eventstore.store import EventStore
 from services.commands import (
     AllowException,
     ApproveStep,
     CycleCommand,
+    DecideCity,
     ExtendDeadline,
     FileNilReturn,
     Nominate,
     Outcome,
+    ProposeCity,
+    RecordDecision,
     StartCycle,
     Started,
+    SubmitProgressReview,
+    SubmitReport,
     WaiveStep,
 )
-from services.errors import Refused
+from services.errors import CycleUnavailable, Refused
 from services.gateway import CycleGateway
+from services.monitoring import UnassessedProjects, not_wired_yet
 from services.sealing import Sealer
 from workflows.cycle import workflow_id
 from workflows.messages import (
     ApproveStepUpdate,
     CycleInput,
+    DecideCityUpdate,
     DeclareNilReturnUpdate,
     ExtendDeadlineUpdate,
     GrantExceptionUpdate,
+    ProposeCityUpdate,
+    RecordDecisionUpdate,
     SealedUpdate,
     SubmitNominationsUpdate,
+    SubmitProgressReviewUpdate,
+    SubmitReportUpdate,
     UpdateResult,
     WaiveStepUpdate,
 )
@@ -61,6 +74,8 @@ class CycleDeps:
     sealer: Sealer
     reference: ReferenceData
     store: EventStore
+    unassessed_projects: UnassessedProjects = field(default=not_wired_yet)
+    """Which active projects of a year lack an assessment or a reason (the progress review)."""
 
 
 def scope_of(deps: CycleDeps, year: int, member_state: str | None = None) -> Scope:
@@ -153,6 +168,70 @@ async def waive_step(command: WaiveStep, actor: Actor, deps: CycleDeps) -> Outco
     authorize(actor, Action.WAIVE_STEP, scope_of(deps, command.year))
     update = WaiveStepUpdate(actor=actor, step=command.step, reason=command.reason)
     return await _send(command, deps, "waive_step", update, deps.gateway.waive_step)
+
+
+async def record_decision(command: RecordDecision, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.RECORD_DECISION, scope_of(deps, command.year))
+    if command.new_deadline is not None:
+        check_within_year(command.year, command.step, command.new_deadline)
+    update = RecordDecisionUpdate(
+        actor=actor, step=command.step, body=command.body, decision=command.decision,
+        decided_on=command.decided_on, meeting=command.meeting, concerning=command.concerning,
+        document_sha256=command.document_sha256, new_deadline=command.new_deadline,
+    )  # fmt: skip
+    return await _send(command, deps, "record_decision", update, deps.gateway.record_decision)
+
+
+async def submit_report(command: SubmitReport, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.SUBMIT_REPORT, scope_of(deps, command.year))
+    update = SubmitReportUpdate(actor=actor)
+    return await _send(command, deps, "submit_report", update, deps.gateway.submit_report)
+
+
+async def submit_progress_review(
+    command: SubmitProgressReview, actor: Actor, deps: CycleDeps
+) -> Outcome:
+    authorize(actor, Action.SUBMIT_PROGRESS_REVIEW, scope_of(deps, command.year))
+    unassessed = deps.unassessed_projects(command.year)
+    if unassessed:
+        raise Refused(
+            f"{PROGRESS_REVIEW_STEP}: {len(unassessed)} active project(s) of {command.year} "
+            f"have neither an assessment nor a recorded reason why not: {', '.join(unassessed)}"
+        )
+    update = SubmitProgressReviewUpdate(actor=actor)
+    return await _send(
+        command, deps, "submit_progress_review", update, deps.gateway.submit_progress_review
+    )
+
+
+async def propose_city(command: ProposeCity, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.PROPOSE_CITY, scope_of(deps, command.year, command.member_state))
+    update = ProposeCityUpdate(actor=actor, member_state=command.member_state,
+                               city=command.city, capital=command.capital)  # fmt: skip
+    outcome = await _send(command, deps, "propose_city", update, deps.gateway.propose_city)
+    await _tell_other_cycles(deps, command.year)
+    return outcome
+
+
+async def decide_city(command: DecideCity, actor: Actor, deps: CycleDeps) -> Outcome:
+    authorize(actor, Action.DECIDE_CITY, scope_of(deps, command.year, command.member_state))
+    update = DecideCityUpdate(actor=actor, member_state=command.member_state, city=command.city,
+                              decision=command.decision, reason=command.reason)  # fmt: skip
+    outcome = await _send(command, deps, "decide_city", update, deps.gateway.decide_city)
+    await _tell_other_cycles(deps, command.year)
+    return outcome
+
+
+async def _tell_other_cycles(deps: CycleDeps, year: int) -> None:
+    """A change made through one year's cycle reaches the cycles of the years beside it
+    that may run at the same time (a late cycle, an early start); each loads it through
+    an activity. One that cannot be told now learns of it with the next change."""
+    version = membership_view(deps.store).version
+    for other in (year - 1, year + 1):
+        try:
+            await deps.gateway.membership_changed(other, version)
+        except CycleUnavailable:
+            continue
 
 
 def update_id(actor: Actor, request_id: str | None) -> str | None:

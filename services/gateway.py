@@ -35,10 +35,16 @@ from workflows.cycle import CYCLE_ID_REUSE, CycleWorkflow, workflow_id
 from workflows.messages import (
     ApproveStepUpdate,
     CycleInput,
+    DecideCityUpdate,
     DeclareNilReturnUpdate,
     ExtendDeadlineUpdate,
     GrantExceptionUpdate,
+    MembershipChanged,
+    ProposeCityUpdate,
+    RecordDecisionUpdate,
     SubmitNominationsUpdate,
+    SubmitProgressReviewUpdate,
+    SubmitReportUpdate,
     UpdateResult,
     WaiveStepUpdate,
 )
@@ -81,6 +87,31 @@ class CycleGateway(Protocol):
     async def waive_step(
         self, year: int, update: WaiveStepUpdate, update_id: str | None = None
     ) -> UpdateResult: ...
+
+    async def record_decision(
+        self, year: int, update: RecordDecisionUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def submit_report(
+        self, year: int, update: SubmitReportUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def submit_progress_review(
+        self, year: int, update: SubmitProgressReviewUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def propose_city(
+        self, year: int, update: ProposeCityUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def decide_city(
+        self, year: int, update: DecideCityUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def membership_changed(self, year: int, version: int) -> bool:
+        """Tell the year's cycle, if one runs, that the membership reached ``version``;
+        whether one was told."""
+        ...
 
 
 async def keeps_search_attributes(client: Client, setting: bool | None = None) -> bool:
@@ -163,6 +194,43 @@ class TemporalCycleGateway:
         self, year: int, update: WaiveStepUpdate, update_id: str | None = None
     ) -> UpdateResult:
         return await self._update(year, CycleWorkflow.waive_step, update, update_id)
+
+    async def record_decision(
+        self, year: int, update: RecordDecisionUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.record_decision, update, update_id)
+
+    async def submit_report(
+        self, year: int, update: SubmitReportUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.submit_report, update, update_id)
+
+    async def submit_progress_review(
+        self, year: int, update: SubmitProgressReviewUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.submit_progress_review, update, update_id)
+
+    async def propose_city(
+        self, year: int, update: ProposeCityUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.propose_city, update, update_id)
+
+    async def decide_city(
+        self, year: int, update: DecideCityUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.decide_city, update, update_id)
+
+    async def membership_changed(self, year: int, version: int) -> bool:
+        handle = self._client.get_workflow_handle_for(CycleWorkflow.run, workflow_id(year))
+        try:
+            await handle.signal(
+                CycleWorkflow.membership_changed, MembershipChanged(version=version)
+            )
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:  # none runs (or it has completed)
+                return False
+            raise CycleUnavailable(f"Temporal refused the signal: {error.message}") from None
+        return True
 
     async def _update(
         self,

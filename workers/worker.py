@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cycle import CycleActivities
+from activities.membership import MembershipActivities
 from activities.nominations import NominationActivities
 from activities.planning import PlanningActivities
 from domain.reference import ReferenceData
@@ -36,6 +37,7 @@ def create_worker(
     cycle = CycleActivities(store)
     nominations = NominationActivities(store, reference)
     planning = PlanningActivities(reference, store)
+    membership = MembershipActivities(store, reference)
     return Worker(
         client,
         task_queue=task_queue,
@@ -47,6 +49,8 @@ def create_worker(
             nominations.declare_nil_return,
             nominations.grant_exception,
             planning.plan_cycle,
+            membership.record_change,
+            membership.load,
         ],
         # The sandbox re-imports workflow modules per run; the keyring must be the one
         # module it shares with this process, or the validators would see no keys.

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import CyclePlan, PlannedStep
     from domain.deadlines import shifted
     from domain.events import REGISTRY, DomainEvent
+    from domain.reference import ReferenceData
     from workflows import guards, search
     from workflows.messages import (
         ApproveStepUpdate,
@@ -73,6 +74,8 @@ class CycleCore:
     steps: asyncio.Lock
     stream: asyncio.Lock
     ledgers: dict[str, asyncio.Lock]
+    members: asyncio.Lock
+    _reference: tuple[int, ReferenceData] | None
 
     def _init_core(self, cycle: CycleInput) -> None:
         self.input = cycle
@@ -83,6 +86,19 @@ class CycleCore:
         self.progress = Progress(self.plan, self.state)
         self.woken = False
         self.steps, self.stream, self.ledgers = asyncio.Lock(), asyncio.Lock(), {}
+        self.members = asyncio.Lock()
+        self._reference = None
+
+    def reference(self) -> ReferenceData:
+        """The reference data the cycle decides with: its input's, with the membership
+        changes seen so far (a cycle recorded before them sees none)."""
+        version = self.state.membership.version
+        if version == 0:
+            return self.input.reference
+        if self._reference is None or self._reference[0] != version:
+            built = self.state.membership.reference(self.input.reference)
+            self._reference = (version, built)
+        return self._reference[1]
 
     def now(self) -> datetime:
         return shifted(workflow.now(), self.input.clock_offset)

@@ -28,8 +28,10 @@ with workflow.unsafe.imports_passed_through():
         StepOpened,
     )
     from domain.planning import planned
+    from workflows.chain import CHAIN_PATCH, ChainDecisions
     from workflows.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, RECORD_AGAIN_AFTER, SYSTEM
     from workflows.deciding import StepDecisions
+    from workflows.membership import MembershipDecisions
     from workflows.messages import CycleInput, CycleStatus
     from workflows.nominating import NominationDecisions
     from workflows.progress import NOMINATION_STEP
@@ -49,7 +51,7 @@ def workflow_id(year: int) -> str:
 
 
 @workflow.defn(name="AscnCycle")
-class CycleWorkflow(NominationDecisions, StepDecisions):
+class CycleWorkflow(NominationDecisions, StepDecisions, ChainDecisions, MembershipDecisions):
     @workflow.init
     def __init__(self, cycle: CycleInput) -> None:
         self._init_core(cycle)
@@ -62,6 +64,11 @@ class CycleWorkflow(NominationDecisions, StepDecisions):
         # (asked only then, so a history recorded before replays as it ran).
         if self.plan.civil is not None and workflow.patched(CIVIL_HOURS_PATCH):
             self.progress.civil = self.plan.civil
+        # People record each body's decision, and the JCM submission needs its two
+        # submitters; cycles that started before replay as they ran (and take it on their
+        # next run after continue-as-new).
+        if not self.state.people_decide and workflow.patched(CHAIN_PATCH):
+            self.state.people_decide = True
         if not self.state.ledgers_loaded:
             await self._load_ledgers()
         if not self.state.started:
@@ -123,7 +130,7 @@ class CycleWorkflow(NominationDecisions, StepDecisions):
             await workflow.wait_condition(lambda: not self.nominations_in_flight())
         waived = name in self.state.waived
         outstanding = () if waived else tuple(self.progress.outstanding(step))
-        if step.noted_by and not waived:
+        if step.noted_by and not waived and not self.state.people_decide:
             await self.record(
                 f"{name}/noted",
                 Noted(year=self.plan.year, body=step.noted_by, decision=step.decision),
@@ -186,6 +193,8 @@ class CycleWorkflow(NominationDecisions, StepDecisions):
                 workflow.logger.warning("ledgers not loaded; trying again")
                 await workflow.sleep(RECORD_AGAIN_AFTER)
         self.state.ledgers = dict(loaded.ledgers)
+        if loaded.membership is not None:
+            self.state.membership = loaded.membership
         self.state.ledgers_loaded = True
 
     def _history_is_long(self) -> bool:

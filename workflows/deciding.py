@@ -45,6 +45,7 @@ class StepDecisions(CycleCore):
         if step.step not in self.state.opened:
             raise ApplicationError(f"step {step.step} has not opened yet: {self.opening(step)}")
         guards.not_settled(self.progress, step.step)
+        guards.approvable(self.progress, step.step)
 
     @workflow.update
     async def waive_step(self, update: WaiveStepUpdate) -> UpdateResult:

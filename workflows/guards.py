@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.access import Action, Scope, refusal
 from domain.calendar import PlannedStep
+from domain.chain import JOINT_SUBMISSION_STEP, PROGRESS_REVIEW_STEP, waiting_for
 from domain.deadlines import ExtensionRefused, check_extension, resolve
 from domain.errors import DomainError
 from domain.events import DomainEvent, Person
@@ -191,3 +192,21 @@ def decided_by(rule: Callable[[], T]) -> T:
 def not_a_repeat(ledger: NominationLedger, decided: Sequence[DomainEvent]) -> None:
     """A return identical to the one standing changes nothing: refused, not recorded again."""
     decided_by(lambda: refuse_repeat(ledger, decided))
+
+
+def approvable(progress: Progress, step: str) -> None:
+    """Steps that people settle otherwise are not approved (under "decisions-by-people"):
+    the JCM submission by its two submitters, the progress review by ASEC's submission."""
+    if not progress.state.people_decide:
+        return
+    if step == JOINT_SUBMISSION_STEP:
+        waiting = waiting_for(progress.state.report_submitted.get(step, []))
+        raise ApplicationError(
+            f"{step} completes when the Chair of the ASCN and the shepherd have both "
+            f"submitted it (waiting for: {', '.join(waiting)}); it is not approved"
+        )
+    if step == PROGRESS_REVIEW_STEP:
+        raise ApplicationError(
+            f"{step} is settled when ASEC submits it (every active project assessed or a "
+            "reason recorded); it is not approved"
+        )

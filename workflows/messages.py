@@ -6,7 +6,7 @@ histories (add with a default; never rename or remove).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -15,8 +15,9 @@ from domain.actors import Actor
 from domain.calendar import CyclePlan
 from domain.commands import NominatedCity
 from domain.deadlines import DeadlineInput
-from domain.events import ExceptionRule, Person
+from domain.events import BodyDecision, ExceptionRule, Person, Submitter
 from domain.ledger import NominationLedger
+from domain.membership import Membership
 from domain.reference import ReferenceData
 from domain.seal import Seal
 
@@ -30,7 +31,7 @@ class StepDecision(BaseModel):
 
     model_config = _FROZEN
 
-    kind: Literal["approved", "waived", "extended"]
+    kind: Literal["approved", "waived", "extended", "decided", "submitted"]
     by: str
     at: AwareDatetime
 
@@ -61,6 +62,15 @@ class CycleMemory(BaseModel):
     decided: dict[str, StepDecision] = Field(default_factory=dict)
     # The latest extension of each step's deadline.
     extended: dict[str, StepDecision] = Field(default_factory=dict)
+    # Runs under "decisions-by-people": each body's decision is recorded by a person (the
+    # engine writes no Noted), the JCM submission needs the Chair of the ASCN and the
+    # shepherd, and the progress review is submitted by ASEC.
+    people_decide: bool = False
+    # Who has submitted each joint submission so far.
+    report_submitted: dict[str, list[Submitter]] = Field(default_factory=dict)
+    # The membership changes seen so far (the reference data's version, and the
+    # candidature cities): from the store as the cycle starts, then from each change.
+    membership: Membership = Field(default_factory=Membership)
 
 
 class CycleInput(BaseModel):
@@ -140,6 +150,49 @@ class WaiveStepUpdate(SealedUpdate):
     reason: str
 
 
+class RecordDecisionUpdate(SealedUpdate):
+    step: str
+    body: str
+    decision: BodyDecision
+    decided_on: date
+    meeting: str
+    concerning: str
+    document_sha256: str | None = None
+    # A deferral or a return reopens the step until this deadline (required for them).
+    new_deadline: DeadlineInput | None = None
+
+
+class SubmitReportUpdate(SealedUpdate):
+    """The Chair of the ASCN or the shepherd submits the report (the actor says which)."""
+
+    step: str = "jcm_submission"
+
+
+class SubmitProgressReviewUpdate(SealedUpdate):
+    step: str = "progress_review"
+
+
+class ProposeCityUpdate(SealedUpdate):
+    member_state: str
+    city: str
+    capital: bool = False
+
+
+class DecideCityUpdate(SealedUpdate):
+    member_state: str
+    city: str
+    decision: Literal["accepted", "declined"]
+    reason: str = ""
+
+
+class MembershipChanged(BaseModel):
+    """A signal: the reference data (membership) reached ``version`` elsewhere."""
+
+    model_config = _FROZEN
+
+    version: int = Field(ge=0)
+
+
 class UpdateResult(BaseModel):
     model_config = _FROZEN
 
@@ -160,6 +213,8 @@ class StepStatus(BaseModel):
     deadline: datetime
     owed_by: tuple[str, ...]
     escalated: tuple[str, ...]
+    waiting_for: str | None = None
+    """A joint submission still incomplete: "waiting for the shepherd"."""
 
 
 class CycleStatus(BaseModel):
@@ -174,3 +229,5 @@ class CycleStatus(BaseModel):
     current_step: str | None
     overdue: tuple[str, ...]
     steps: tuple[StepStatus, ...]
+    reference_version: int = 0
+    """The version of the reference data (membership) the cycle decides with."""

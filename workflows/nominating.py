@@ -49,7 +49,7 @@ class NominationDecisions(CycleCore):
     @workflow.update
     async def submit_nominations(self, update: SubmitNominationsUpdate) -> UpdateResult:
         def rule(ledger: NominationLedger) -> list[DomainEvent]:
-            return submit_nominations(ledger, self._submission(update), self.input.reference)
+            return submit_nominations(ledger, self._submission(update), self.reference())
 
         return await self._decide_and_record(
             update, rule, NominationActivities.submit_nominations,
@@ -63,12 +63,12 @@ class NominationDecisions(CycleCore):
                    member_state=update.member_state)  # fmt: skip
         guards.submission_fits(update)
         self._check(update, lambda ledger: submit_nominations(
-            ledger, self._submission(update), self.input.reference))  # fmt: skip
+            ledger, self._submission(update), self.reference()))  # fmt: skip
 
     @workflow.update
     async def declare_nil_return(self, update: DeclareNilReturnUpdate) -> UpdateResult:
         def rule(ledger: NominationLedger) -> list[DomainEvent]:
-            return declare_nil_return(ledger, self._nil_return(update), self.input.reference)
+            return declare_nil_return(ledger, self._nil_return(update), self.reference())
 
         return await self._decide_and_record(
             update, rule, NominationActivities.declare_nil_return,
@@ -81,12 +81,12 @@ class NominationDecisions(CycleCore):
         self.admit(update, "declare_nil_return", Action.DECLARE_NIL_RETURN,
                    member_state=update.member_state)  # fmt: skip
         self._check(update, lambda ledger: declare_nil_return(
-            ledger, self._nil_return(update), self.input.reference))  # fmt: skip
+            ledger, self._nil_return(update), self.reference()))  # fmt: skip
 
     @workflow.update
     async def grant_exception(self, update: GrantExceptionUpdate) -> UpdateResult:
         def rule(ledger: NominationLedger) -> list[DomainEvent]:
-            return grant_exception(ledger, self._exception(update), self.input.reference)
+            return grant_exception(ledger, self._exception(update), self.reference())
 
         return await self._decide_and_record(
             update, rule, NominationActivities.grant_exception,
@@ -102,7 +102,7 @@ class NominationDecisions(CycleCore):
         guards.fits(update.exception_id, "the exception id", limit=guards.MAX_ID)
         guards.fits(update.reason, "the reason", limit=guards.MAX_REASON, one_line=False)
         self._check(update, lambda ledger: grant_exception(
-            ledger, self._exception(update), self.input.reference))  # fmt: skip
+            ledger, self._exception(update), self.reference()))  # fmt: skip
 
     def _check(self, update: NominationUpdate, rule: Rule) -> list[DomainEvent]:
         """What the validator and, under the lock, the handler check: the member state
@@ -172,17 +172,19 @@ class NominationDecisions(CycleCore):
             year=self.plan.year, member_state=update.member_state, submitted_by=update.actor,
             submitted_at=self._received_at(update), deadline=self.deadline(NOMINATION_STEP),
             national_representative=update.national_representative, cities=update.cities,
+            reference_version=self.state.membership.version,
         )  # fmt: skip
 
     def _nil_return(self, update: DeclareNilReturnUpdate) -> DeclareNilReturn:
         return DeclareNilReturn(
             year=self.plan.year, member_state=update.member_state, submitted_by=update.actor,
             submitted_at=self._received_at(update), deadline=self.deadline(NOMINATION_STEP),
+            reference_version=self.state.membership.version,
         )  # fmt: skip
 
     def _exception(self, update: GrantExceptionUpdate) -> GrantException:
         return GrantException(
             year=self.plan.year, member_state=update.member_state, granted_by=update.actor,
             exception_id=update.exception_id, rule=update.rule, max_cities=update.max_cities,
-            reason=update.reason,
+            reason=update.reason, reference_version=self.state.membership.version,
         )  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from domain.calendar import CyclePlan, PlannedStep
+from domain.chain import JOINT_SUBMISSION_STEP, describe_waiting, waiting_for
 from domain.civil_time import (
     CivilHours,
     WorkingDays,
@@ -50,6 +51,11 @@ class Progress:
         nominations, where each AMS that never submitted stays outstanding."""
         if step.step != NOMINATION_STEP and step.step in self.state.approved:
             return []
+        if self.joint(step.step):
+            submitted = self.state.report_submitted.get(step.step, [])
+            labels = {"chair_of_ascn": f"nr:{self.plan.chair}",
+                      "shepherd": f"shepherd:{self.plan.shepherd}"}  # fmt: skip
+            return [labels[who] for who in waiting_for(submitted)]
         if step.owed_by == "member_states":
             if step.step != NOMINATION_STEP:
                 return [f"nr:{code}" for code in self.plan.member_states]
@@ -59,6 +65,10 @@ class Progress:
         if step.owed_by == "shepherd":
             return [f"shepherd:{self.plan.shepherd}"]
         return ["asec"]
+
+    def joint(self, step: str) -> bool:
+        """Whether the step needs both the Chair of the ASCN and the shepherd to submit."""
+        return self.state.people_decide and step == JOINT_SUBMISSION_STEP
 
     def escalation_label(self, target: str) -> str:
         if target == "shepherd":
@@ -147,6 +157,7 @@ class Progress:
             year=self.plan.year, zone=self.plan.zone, chair=self.plan.chair,
             shepherd=self.plan.shepherd, now=now,
             current_step=current, overdue=overdue, steps=steps,
+            reference_version=self.state.membership.version,
         )  # fmt: skip
 
     def _step_status(self, step: PlannedStep, now: datetime) -> StepStatus:
@@ -165,6 +176,10 @@ class Progress:
             step=name, title=step.title, state=state, opens_at=step.opens_at,
             deadline=self.deadline(name), owed_by=tuple(self.owed(step)) if opened else (),
             escalated=tuple(self.state.escalated.get(name, [])),
+            waiting_for=(
+                describe_waiting(self.state.report_submitted.get(name, []))
+                if self.joint(name) and opened and state in ("open", "overdue") else None
+            ),
         )  # fmt: skip
 
 

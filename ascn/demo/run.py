@@ -31,7 +31,16 @@ from domain.streams import cycle_stream
 from eventstore import migrate
 from mail.dispatch import dispatch
 from services import cycles
-from services.commands import AllowException, ApproveStep, ExtendDeadline, Nominate
+from services.commands import (
+    AllowException,
+    ApproveStep,
+    DecideCity,
+    ExtendDeadline,
+    Nominate,
+    ProposeCity,
+    RecordDecision,
+    SubmitReport,
+)
 from services.cycles import CycleDeps
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id
@@ -141,3 +150,11 @@ async def send(deps: CycleDeps, action: scenario.Action) -> None:
         await cycles.extend_deadline(command, actor, deps)
     elif isinstance(command, ApproveStep):
         await cycles.approve_step(command, actor, deps)
+    elif isinstance(command, RecordDecision):
+        await cycles.record_decision(command, actor, deps)
+    elif isinstance(command, SubmitReport):
+        await cycles.submit_report(command, actor, deps)
+    elif isinstance(command, ProposeCity):
+        await cycles.propose_city(command, actor, deps)
+    elif isinstance(command, DecideCity):
+        await cycles.decide_city(command, actor, deps)

@@ -6,26 +6,47 @@ the demo (the real ones are not public record); Laos and Myanmar are made late o
 purpose so that reminders and escalation show. Malaysia's four cities break the
 three-city rule, so the Chair's team (Singapore, ASEAN Chair 2018) grants an
 exception first, as the real process did; the rule itself is never loosened.
+
+Each body's decision up the chain is entered by a person (the Chair's team, or ASEC for
+the ACC): the twinning programme noted at the 51st AMM, the report noted by the JCM on 9
+November, noted by the ACC, and the Framework adopted and the network launched at the
+33rd Summit. The Chair of the ASCN and the shepherd (both Singapore in 2018) each submit
+the report to the JCM. Brunei's candidature city is a placeholder of the demo (no city
+joined in 2018): proposed by its NR in July, accepted by the Chair's team in August.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.actors import Actor
 from domain.commands import NominatedCity
-from domain.events import Person
+from domain.events import BodyDecision, Person
 from domain.reference import ReferenceData
-from services.commands import AllowException, ApproveStep, ExtendDeadline, Nominate
+from services.commands import (
+    AllowException,
+    ApproveStep,
+    DecideCity,
+    ExtendDeadline,
+    Nominate,
+    ProposeCity,
+    RecordDecision,
+    SubmitReport,
+)
 
 YEAR = 2018
 ZONE = ZoneInfo("Asia/Singapore")
 CHAIR_TEAM = Actor.chair_team("SG", "sg-chair-team")
 SHEPHERD = Actor.shepherd("SG", "sg-shepherd")
+CHAIR_OF_ASCN = Actor.nr("SG", "nr-sg")  # the NR of the ASEAN Chair
+ASEC = Actor(id="asec-imd", role="asec")
 
-Command = Nominate | AllowException | ApproveStep | ExtendDeadline
+Command = (
+    Nominate | AllowException | ApproveStep | ExtendDeadline | RecordDecision | SubmitReport
+    | ProposeCity | DecideCity
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,12 +71,20 @@ APPROVED_ON = {
     "framework_draft": at(3, 29, 17, 0),
     "scgw": at(5, 25, 17, 0),
     "annual_meeting": at(7, 8, 18, 0),
-    "twinning_announcement": at(8, 4, 12, 0),
     "endorsement": at(10, 30, 17, 0),
-    "jcm_submission": at(11, 8, 17, 0),
-    "acc": at(11, 12, 17, 0),
-    "summit": at(11, 15, 12, 0),
 }
+# (step, body, decision, the day it decided, meeting, what it concerned, who enters it, when)
+DECISIONS: list[tuple[str, str, BodyDecision, date, str, str, Actor, datetime]] = [
+    ("twinning_announcement", "AMM", "noted", date(2018, 8, 2),
+     "51st ASEAN Foreign Ministers' Meeting", "ASCN twinning programme, list of pairings v1",
+     CHAIR_TEAM, at(8, 4, 12, 0)),
+    ("jcm_submission", "JCM", "noted", date(2018, 11, 9), "Joint Consultative Meeting",
+     "ASCN report 2018, v1", CHAIR_TEAM, at(11, 9, 18, 0)),
+    ("acc", "ACC", "noted", date(2018, 11, 12), "21st ASEAN Coordinating Council",
+     "ASCN report 2018, v1", ASEC, at(11, 12, 17, 0)),
+    ("summit", "Summit", "adopted", date(2018, 11, 14), "33rd ASEAN Summit",
+     "ASEAN Smart Cities Framework, v1", CHAIR_TEAM, at(11, 15, 12, 0)),
+]  # fmt: skip
 
 
 def _slug(name: str) -> str:
@@ -128,4 +157,36 @@ def actions(reference: ReferenceData) -> list[Action]:
         )
         for step, moment in APPROVED_ON.items()
     ]
+    script += [
+        Action(
+            moment,
+            who,
+            RecordDecision(
+                year=YEAR,
+                request_id=f"demo-2018/decision/{step}/{body}",
+                step=step,
+                body=body,
+                decision=decided,
+                decided_on=on,
+                meeting=meeting,
+                concerning=concerning,
+            ),
+        )
+        for step, body, decided, on, meeting, concerning, who, moment in DECISIONS
+    ]
+    script += [
+        Action(at(11, 8, hour, 0), who,
+               SubmitReport(year=YEAR, request_id=f"demo-2018/jcm-submission/{who.kind}"))
+        for hour, who in ((11, CHAIR_OF_ASCN), (16, SHEPHERD))
+    ]  # fmt: skip
+    script += [
+        Action(at(7, 20), Actor.nr("BN", "nr-bn"), ProposeCity(
+            year=YEAR, request_id="demo-2018/candidature/BN", member_state="BN",
+            city="Kuala Belait",
+        )),
+        Action(at(8, 10), CHAIR_TEAM, DecideCity(
+            year=YEAR, request_id="demo-2018/candidature/BN/accepted", member_state="BN",
+            city="Kuala Belait", decision="accepted",
+        )),
+    ]  # fmt: skip
     return sorted(script, key=lambda action: action.at)

@@ -1,6 +1,14 @@
 """Domain events and the registry that encodes and decodes them."""
 
 from domain.events.base import DomainEvent
+from domain.events.chain import (
+    BodyDecision,
+    BodyDecisionRecorded,
+    ProgressReviewSubmitted,
+    ReportSubmitted,
+    StepReopened,
+    Submitter,
+)
 from domain.events.cycle import (
     CycleCompleted,
     CycleOpened,
@@ -18,6 +26,7 @@ from domain.events.cycle import (
     StepWaived,
 )
 from domain.events.mail import MailDelivered, MailFailed
+from domain.events.membership import CityDecided, CityProposed
 from domain.events.nominations import (
     CityNomination,
     ExceptionGranted,
@@ -40,7 +49,11 @@ from domain.events.users import (
 
 __all__ = [
     "REGISTRY",
+    "BodyDecision",
+    "BodyDecisionRecorded",
+    "CityDecided",
     "CityNomination",
+    "CityProposed",
     "CycleCompleted",
     "CycleOpened",
     "CyclePlanned",
@@ -62,12 +75,16 @@ __all__ = [
     "Owed",
     "Person",
     "PlannedStepFact",
+    "ProgressReviewSubmitted",
     "ReminderSent",
+    "ReportSubmitted",
     "StepApproved",
     "StepCompleted",
     "StepEscalated",
     "StepOpened",
+    "StepReopened",
     "StepWaived",
+    "Submitter",
     "TokenIssued",
     "TokenRevoked",
     "Upcaster",

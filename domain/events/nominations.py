@@ -46,6 +46,8 @@ class NominationsSubmitted(DomainEvent):
     national_representative: Person
     cities: tuple[CityNomination, ...]
     exceptions_applied: tuple[NonEmptyStr, ...] = ()
+    reference_version: int = 0
+    """The version of the reference data (membership) the cycle decided with."""
 
 
 @REGISTRY.register
@@ -65,6 +67,8 @@ class NilReturnDeclared(DomainEvent):
     year: Year
     member_state: MemberStateCode
     carried_forward_from: Year
+    reference_version: int = 0
+    """The version of the reference data (membership) the cycle decided with."""
 
     @model_validator(mode="after")
     def _earlier_year(self) -> Self:
@@ -91,6 +95,8 @@ class ExceptionGranted(DomainEvent):
     rule: ExceptionRule
     max_cities: int | None
     reason: NonEmptyStr
+    reference_version: int = 0
+    """The version of the reference data (membership) the cycle decided with."""
 
 
 def _exception_granted_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:

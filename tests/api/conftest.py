@@ -65,6 +65,8 @@ class FakeGateway:
     refusal: str | None = None
     error: Exception | None = None
     update_ids: list[str | None] = field(default_factory=list)
+    told: list[tuple[int, int]] = field(default_factory=list)
+    """(year, version) of each cycle told of a membership change."""
 
     def _answer(self, method: str, year: int, actor: Actor, payload: BaseModel | str) -> None:
         self.calls.append(Call(method, year, actor, payload))
@@ -114,6 +116,35 @@ class FakeGateway:
         self, year: int, update: SealedUpdate, update_id: str | None = None
     ) -> UpdateResult:
         return await self._update("waive_step", year, update, update_id)
+
+    async def membership_changed(self, year: int, version: int) -> bool:
+        self.told.append((year, version))
+        return False
+
+    async def record_decision(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("record_decision", year, update, update_id)
+
+    async def submit_report(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("submit_report", year, update, update_id)
+
+    async def submit_progress_review(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("submit_progress_review", year, update, update_id)
+
+    async def propose_city(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("propose_city", year, update, update_id)
+
+    async def decide_city(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("decide_city", year, update, update_id)
 
 
 def sample_view(year: int) -> CycleStatusView:

@@ -77,6 +77,22 @@ ENDPOINTS = [
     endpoint("POST", "/v1/cycles/2027/exceptions", CHAIR_2027, gateway="grant_exception",
              body={"member_state": "MY", "exception_id": "MY-2027-4", "rule": "max_cities",
                    "max_cities": 4, "reason": "a fourth pilot city"}),
+    endpoint("POST", "/v1/cycles/2027/steps/acc/decisions", CHAIR_2027 | {"asec"},
+             gateway="record_decision",
+             body={"body": "ACC", "decision": "noted", "decided_on": "2027-02-01",
+                   "meeting": "41st ACC", "concerning": "ASCN annual report 2027, v1"}),
+    # The Chair of the ASCN is the NR of the year's Chair (Singapore in 2027).
+    endpoint("POST", "/v1/cycles/2027/jcm-submission", {"nr:SG", "shepherd:ID"},
+             gateway="submit_report"),
+    endpoint("POST", "/v1/cycles/2027/progress-review", {"asec"},
+             gateway="submit_progress_review"),
+    endpoint("POST", "/v1/cycles/2027/candidature-cities", {"nr:MY"}, gateway="propose_city",
+             body={"member_state": "MY", "city": "Ipoh"}),
+    endpoint("POST", "/v1/cycles/2027/candidature-cities/decisions", CHAIR_2027,
+             gateway="decide_city",
+             body={"member_state": "MY", "city": "Ipoh", "decision": "accepted"}),
+    endpoint("GET", "/v1/cycles/2027/decisions", EVERYONE),
+    endpoint("GET", "/v1/membership", EVERYONE),
     endpoint("GET", "/v1/events?after=0&limit=10", AUDITORS),
     endpoint("POST", "/v1/verify", AUDITORS),
     endpoint("GET", "/v1/me", EVERYONE),
@@ -180,5 +196,5 @@ def test_the_matrix_covers_every_route(app: FastAPI) -> None:
             e for e in ENDPOINTS if e.method == method and pattern.match(e.path.split("?")[0])
         ]
         assert len(matching) == 1, (method, pattern.pattern)
-    assert len(routes) == len(ENDPOINTS) == 26
-    assert len(CALLERS) * len(ENDPOINTS) == 234
+    assert len(routes) == len(ENDPOINTS) == 33
+    assert len(CALLERS) * len(ENDPOINTS) == 297

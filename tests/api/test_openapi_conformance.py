@@ -53,6 +53,13 @@ OPERATIONS = [
     ("GET", "/v1/cycles/{year}/nominations"),
     ("GET", "/v1/cycles/{year}/calendar.ics"),
     ("GET", "/v1/cycles/{year}/calendar/{member_state}.ics"),
+    ("POST", "/v1/cycles/{year}/steps/{step}/decisions"),
+    ("POST", "/v1/cycles/{year}/jcm-submission"),
+    ("POST", "/v1/cycles/{year}/progress-review"),
+    ("POST", "/v1/cycles/{year}/candidature-cities"),
+    ("POST", "/v1/cycles/{year}/candidature-cities/decisions"),
+    ("GET", "/v1/cycles/{year}/decisions"),
+    ("GET", "/v1/membership"),
     ("GET", "/v1/events"),
     ("POST", "/v1/verify"),
     ("POST", "/v1/users"),
@@ -71,14 +78,27 @@ OPERATIONS = [
 ]
 FEED_READS = "/v1/feeds/{token}/"
 EXAMPLES = 25
-CHAIR_OPERATIONS = {path for _, path in OPERATIONS if "/steps/" in path or "exceptions" in path}
-NR_OPERATIONS = {"/v1/cycles/{year}/nominations", "/v1/cycles/{year}/nil-returns"}
+CHAIR_OPERATIONS = {
+    path for _, path in OPERATIONS
+    if "/steps/" in path or "exceptions" in path or path.endswith("candidature-cities/decisions")
+}  # fmt: skip
+NR_OPERATIONS = {
+    "/v1/cycles/{year}/nominations", "/v1/cycles/{year}/nil-returns",
+    "/v1/cycles/{year}/candidature-cities",
+}  # fmt: skip
+# The Chair of the ASCN in 2027 is Singapore's NR; the progress review is ASEC's.
+OWN_CALLERS = {
+    "/v1/cycles/{year}/jcm-submission": "nr:SG",
+    "/v1/cycles/{year}/progress-review": "asec",
+}
 
 
 def passing_caller(method: str, path: str) -> str:
     """A role that the access policy lets through to the handler of this operation."""
     if (method, path) == ("POST", "/v1/cycles"):
         return "shepherd:ID"
+    if path in OWN_CALLERS:
+        return OWN_CALLERS[path]
     if path in CHAIR_OPERATIONS:
         return "chair_team:SG"
     if method == "POST" and path in NR_OPERATIONS:

@@ -46,6 +46,8 @@ READS = {
     f"/v1/cycles/{YEAR}/calendar.ics",
     f"/v1/cycles/{YEAR}/calendar/MY.ics",
     f"/v1/cycles/{YEAR}/nominations",
+    f"/v1/cycles/{YEAR}/decisions",
+    "/v1/membership",
     "/v1/events",
     "/v1/me",
     "/v1/users",

@@ -65,6 +65,30 @@ def test_nominations_json_lists_the_accepted_cities(demo_db: str, tmp_path: Path
     assert {row["member_state"] for row in rows if row["late"]} == {"LA", "MM"}
 
 
+def test_the_demo_records_each_decision_up_the_chain_as_entered_by_a_person(
+    demo_db: str, tmp_path: Path
+) -> None:
+    lines = ascn("events", "export", "--db", demo_db, cwd=tmp_path).stdout.splitlines()
+    events = [json.loads(line) for line in lines]
+
+    decisions = [(e["data"]["body"], e["data"]["decision"], e["actor"])
+                 for e in events if e["type"] == "BodyDecisionRecorded"]  # fmt: skip
+    assert decisions == [
+        ("AMM", "noted", "chair_team:SG/sg-chair-team"),
+        ("JCM", "noted", "chair_team:SG/sg-chair-team"),
+        ("ACC", "noted", "asec/asec-imd"),
+        ("Summit", "adopted", "chair_team:SG/sg-chair-team"),
+    ]
+    assert [(e["data"]["submitter"], e["actor"]) for e in events
+            if e["type"] == "ReportSubmitted"] == [
+        ("chair_of_ascn", "nr:SG/nr-sg"), ("shepherd", "shepherd:SG/sg-shepherd"),
+    ]  # fmt: skip
+    assert [e["type"] for e in events if e["stream_id"] == "membership"] == [
+        "CityProposed", "CityDecided",
+    ]  # fmt: skip
+    assert not [e for e in events if e["type"] == "Noted"]  # no engine-written decision
+
+
 def test_running_the_demo_again_records_nothing_new(demo_db: str, tmp_path: Path) -> None:
     before = ascn("events", "export", "--db", demo_db, cwd=tmp_path).stdout.splitlines()
 

@@ -34,6 +34,7 @@ from temporalio.worker import (
     WorkflowReplayResult,
 )
 
+from workflows.chain import CHAIN_PATCH
 from workflows.core import ONE_EFFECT_PATCH
 from workflows.cycle import CIVIL_HOURS_PATCH, CycleWorkflow, workflow_id
 
@@ -63,6 +64,9 @@ FIRST_FACTS = {
     "cycle-2018.json": [LEDGERS, OPENED, FIRST_STEP],
     "cycle-2018-record-plan.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
     "cycle-2018-civil-hours.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
+    # Recorded under "decisions-by-people": each body's decision entered by a person,
+    # the JCM submission by its two submitters, a candidature city; no Noted.
+    "cycle-2018-decisions-by-people.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
 }
 HISTORY_NAMES = pytest.mark.parametrize("name", sorted(FIRST_FACTS))
 
@@ -193,16 +197,19 @@ async def test_a_cycle_recorded_with_commands_sent_at_once_replays_its_patched_b
     assert noted.seen == scheduled_in(history)
 
 
-def test_the_civil_hours_history_took_its_patched_branch() -> None:
-    """Its reminders go to each reader at its own hour: keys name the instant, and the
-    nominations' T-14 went out in several mails (several zones and holidays)."""
-    history = history_2018("cycle-2018-civil-hours.json")
-    markers = [
+def _markers(history: WorkflowHistory) -> list[bytes]:
+    return [
         event.marker_recorded_event_attributes.SerializeToString()
         for event in history.events
         if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
     ]
-    assert any(CIVIL_HOURS_PATCH.encode() in marker for marker in markers)
+
+
+def test_the_civil_hours_history_took_its_patched_branch() -> None:
+    """Its reminders go to each reader at its own hour: keys name the instant, and the
+    nominations' T-14 went out in several mails (several zones and holidays)."""
+    history = history_2018("cycle-2018-civil-hours.json")
+    assert any(CIVIL_HOURS_PATCH.encode() in marker for marker in _markers(history))
     t14 = [
         key
         for _, key, fact in scheduled_in(history)
@@ -210,3 +217,20 @@ def test_the_civil_hours_history_took_its_patched_branch() -> None:
     ]
     assert len(t14) > 1
     assert all(key.endswith("+00:00/reminder") for key in t14)
+
+
+def test_the_history_of_decisions_by_people_records_them_and_no_noted() -> None:
+    history = history_2018("cycle-2018-decisions-by-people.json")
+    assert any(CHAIN_PATCH.encode() in marker for marker in _markers(history))
+    facts = [fact for activity, _, fact in scheduled_in(history) if activity == "record_cycle_fact"]
+    assert "Noted" not in facts
+    assert facts.count("BodyDecisionRecorded") == 4
+    assert facts.count("ReportSubmitted") == 2
+    changes = [a for a, _, _ in scheduled_in(history) if a == "record_membership_change"]
+    assert len(changes) == 2
+
+
+def test_the_older_histories_wrote_noted_as_their_cycles_did() -> None:
+    for name in ("cycle-2018.json", "cycle-2018-record-plan.json", "cycle-2018-civil-hours.json"):
+        facts = [fact for _, _, fact in scheduled_in(history_2018(name))]
+        assert facts.count("Noted") == 5, name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 import pytest
@@ -18,7 +18,10 @@ from domain.errors import (
 )
 from domain.events import (
     REGISTRY,
+    BodyDecisionRecorded,
+    CityDecided,
     CityNomination,
+    CityProposed,
     CycleCompleted,
     CycleOpened,
     CyclePlanned,
@@ -36,11 +39,14 @@ from domain.events import (
     Noted,
     Person,
     PlannedStepFact,
+    ProgressReviewSubmitted,
     ReminderSent,
+    ReportSubmitted,
     StepApproved,
     StepCompleted,
     StepEscalated,
     StepOpened,
+    StepReopened,
     StepWaived,
     TokenIssued,
     TokenRevoked,
@@ -92,6 +98,28 @@ EXAMPLES: list[DomainEvent] = [
     StepWaived(year=2019, step="scgw", reason="no workshop this year"),
     StepCompleted(year=2019, step="annual_meeting"),
     Noted(year=2019, body="Summit", decision="noted"),
+    BodyDecisionRecorded(
+        year=2019,
+        step="summit",
+        body="Summit",
+        decision="noted",
+        decided_on=date(2019, 11, 3),
+        meeting="35th ASEAN Summit",
+        concerning="ASCN annual report 2019, v1",
+        reference_version=2,
+    ),
+    StepReopened(
+        year=2019,
+        step="acc",
+        body="ACC",
+        decision="deferred",
+        previous_deadline=DEADLINE,
+        new_deadline=datetime(2019, 11, 20, 15, 59, 59, tzinfo=UTC),
+    ),
+    ReportSubmitted(year=2019, step="jcm_submission", submitter="shepherd"),
+    ProgressReviewSubmitted(year=2019, step="progress_review"),
+    CityProposed(year=2027, member_state="TL", city="Baucau", capital=False),
+    CityDecided(year=2027, member_state="TL", city="Baucau", decision="accepted"),
     CycleCompleted(year=2019),
     NominationsSubmitted(
         year=2018,
@@ -136,7 +164,7 @@ EXAMPLES: list[DomainEvent] = [
 def test_there_is_an_example_of_every_registered_event_type() -> None:
     registered = {cls.event_type for cls in REGISTRY.event_types()}
     assert {e.event_type for e in EXAMPLES} == registered
-    assert len(registered) == 24
+    assert len(registered) == 30
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.event_type)

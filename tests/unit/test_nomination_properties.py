@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -22,7 +22,14 @@ from domain.nominations import (
 from domain.reference import City, ReferenceData
 from tests.unit.builders import REFERENCE, empty, grant, nil_return, submit
 
-STATES_WITH_CITIES = sorted({c.member_state for c in REFERENCE.cities})
+# Member states throughout the times drawn below (Timor-Leste, admitted in 2025, is not).
+STATES_WITH_CITIES = sorted(
+    {
+        c.member_state
+        for c in REFERENCE.cities
+        if REFERENCE.is_member(c.member_state, date(2000, 1, 1))
+    }
+)
 
 # hypothesis takes naive bounds; the datetimes it draws carry the UTC timezone
 aware_times = st.datetimes(

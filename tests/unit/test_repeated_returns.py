@@ -50,3 +50,16 @@ def test_an_exception_allows_at_most_as_many_cities_as_one_submission_carries() 
     with pytest.raises(InvalidExceptionLimit, match="may allow at most 50 cities"):
         grant_exception(empty("MY"), too_many, REFERENCE)
     assert grant_exception(empty("MY"), grant("MY", "max_cities", 50), REFERENCE)
+
+
+def test_a_return_records_the_reference_version_and_a_newer_version_alone_is_no_change() -> None:
+    command = submit("MY", ["Kuala Lumpur"]).model_copy(update={"reference_version": 3})
+    first = submit_nominations(empty("MY"), command, REFERENCE)
+    assert [e.reference_version for e in first] == [3]  # type: ignore[attr-defined]
+    ledger = empty("MY").apply_all(first)
+
+    again = command.model_copy(update={"reference_version": 5})
+    with pytest.raises(RepeatedReturn):
+        refuse_repeat(ledger, submit_nominations(ledger, again, REFERENCE))
+    nil = nil_return("MY", year=2019).model_copy(update={"reference_version": 5})
+    assert [e.reference_version for e in declare_nil_return(ledger, nil, REFERENCE)] == [5]  # type: ignore[attr-defined]

@@ -215,6 +215,33 @@ class RecordingGateway:
         self.cycle.record(cycle_stream(year), [fact], update.actor)
         return UpdateResult(recorded=("StepWaived",))
 
+    async def _no_page_sends(self, name: str, update_id: str | None) -> UpdateResult:
+        self.calls.append((name, update_id))
+        raise Refused(f"{name}: no page sends this yet")
+
+    async def record_decision(self, year: int, update: SealedUpdate,
+                              update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        return await self._no_page_sends("record_decision", update_id)
+
+    async def submit_report(self, year: int, update: SealedUpdate,
+                            update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        return await self._no_page_sends("submit_report", update_id)
+
+    async def submit_progress_review(self, year: int, update: SealedUpdate,
+                                     update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        return await self._no_page_sends("submit_progress_review", update_id)
+
+    async def propose_city(self, year: int, update: SealedUpdate,
+                           update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        return await self._no_page_sends("propose_city", update_id)
+
+    async def decide_city(self, year: int, update: SealedUpdate,
+                          update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        return await self._no_page_sends("decide_city", update_id)
+
+    async def membership_changed(self, year: int, version: int) -> bool:
+        return False
+
 
 class Outbox:
     """Keeps the sign-in mails the pages send."""

@@ -30,11 +30,16 @@ from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import (
     ApproveStepUpdate,
     CycleStatus,
+    DecideCityUpdate,
     DeclareNilReturnUpdate,
     ExtendDeadlineUpdate,
     GrantExceptionUpdate,
+    ProposeCityUpdate,
+    RecordDecisionUpdate,
     SealedUpdate,
     SubmitNominationsUpdate,
+    SubmitProgressReviewUpdate,
+    SubmitReportUpdate,
     WaiveStepUpdate,
 )
 
@@ -97,6 +102,32 @@ exceptions = st.builds(
 )  # fmt: skip
 
 
+decisions = st.builds(
+    RecordDecisionUpdate, actor=ACTORS, step=STEPS,
+    body=st.one_of(st.sampled_from(["JCM", "ACC", "Summit", "AMM"]), TEXTS),
+    decision=st.sampled_from(["noted", "endorsed", "adopted", "deferred",
+                              "returned_for_revision"]),
+    decided_on=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+    meeting=TEXTS, concerning=TEXTS, document_sha256=st.one_of(st.none(), TEXTS),
+    new_deadline=st.one_of(st.none(), DEADLINES),
+)  # fmt: skip
+CHAIN_ACTORS = st.one_of(ACTORS, st.sampled_from([Actor.nr("SG", "nr-sg"),
+                                                  Actor.shepherd("SG", "sg")]))  # fmt: skip
+reports = st.builds(SubmitReportUpdate, actor=CHAIN_ACTORS, step=STEPS)
+reviews = st.builds(SubmitProgressReviewUpdate, actor=CHAIN_ACTORS, step=STEPS)
+city_decisions = st.builds(
+    DecideCityUpdate, actor=ACTORS, member_state=MEMBER_STATES, city=TEXTS,
+    decision=st.sampled_from(["accepted", "declined"]), reason=TEXTS,
+)  # fmt: skip
+
+
+@st.composite
+def proposals(draw: st.DrawFn) -> ProposeCityUpdate:
+    code = draw(MEMBER_STATES)
+    return ProposeCityUpdate(actor=nr_of(code), member_state=code, city=draw(TEXTS),
+                             capital=draw(st.booleans()))  # fmt: skip
+
+
 def nr_of(code: str) -> Actor:
     """The NR of ``code``, or of Singapore for a code no role can name."""
     return Actor.nr(code if len(code) == 2 and code.isupper() else "SG", "nr")
@@ -145,6 +176,11 @@ class Cycle:
             GrantExceptionUpdate: "grant_exception",
             SubmitNominationsUpdate: "submit_nominations",
             DeclareNilReturnUpdate: "declare_nil_return",
+            RecordDecisionUpdate: "record_decision",
+            SubmitReportUpdate: "submit_report",
+            SubmitProgressReviewUpdate: "submit_progress_review",
+            ProposeCityUpdate: "propose_city",
+            DecideCityUpdate: "decide_city",
         }[type(update)]
         try:
             await asyncio.wait_for(self.handle.execute_update(name, update), ANSWER)
@@ -181,7 +217,8 @@ async def test_no_update_input_can_stop_the_cycle(env: WorkflowEnvironment, work
 
     for strategy, extras in (
         (extensions, THE_ISSUE), (approvals, []), (waivers, []), (exceptions, []),
-        (submissions(), []), (nil_returns, []),
+        (submissions(), []), (nil_returns, []), (decisions, []), (reports, []), (reviews, []),
+        (proposals(), []), (city_decisions, []),
     ):  # fmt: skip
         drive = once(given(strategy)(cycle.send))
         for extra in extras:
@@ -193,5 +230,5 @@ async def test_no_update_input_can_stop_the_cycle(env: WorkflowEnvironment, work
               if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]  # fmt: skip
     assert failed == [], failed[0].workflow_task_failed_event_attributes.failure.message
     sent = cycle.outcomes["accepted"] + cycle.outcomes["refused"]
-    assert cycle.outcomes["corrected"] == sent >= 6 * EXAMPLES
+    assert cycle.outcomes["corrected"] == sent >= 11 * EXAMPLES
     assert cycle.outcomes["refused"] > 0

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from domain.events import (
+    BodyDecisionRecorded,
     CycleCompleted,
     CycleOpened,
     CyclePlanned,
@@ -29,11 +30,14 @@ from domain.events import (
     NilReturnDeclared,
     NominationsSubmitted,
     Noted,
+    ProgressReviewSubmitted,
     ReminderSent,
+    ReportSubmitted,
     StepApproved,
     StepCompleted,
     StepEscalated,
     StepOpened,
+    StepReopened,
     StepWaived,
 )
 from eventstore.codec import to_domain
@@ -210,6 +214,59 @@ def _noted(rows: CycleRows, fact: Noted, event: RecordedEvent) -> None:
     rows.cycle_moved(fact.year, event)
 
 
+SUBMITTED = "report submitted by "
+REOPENED = "reopened: "
+
+
+def _joint_parties(rows: CycleRows, year: int) -> dict[str, str]:
+    """Who submits the report to the JCM: submitter -> party label."""
+    cycle = rows.cycles.get(year)
+    chair, shepherd = (cycle["chair"], cycle["shepherd"]) if cycle else ("?", "?")
+    return {"chair_of_ascn": f"nr:{chair}", "shepherd": f"shepherd:{shepherd}"}
+
+
+def _report_submitted(rows: CycleRows, fact: ReportSubmitted, event: RecordedEvent) -> None:
+    """One of the two submitted: the other still owes the step (since it last reopened)."""
+    step = rows.step(fact.year, fact.step, event)
+    parties = _joint_parties(rows, fact.year)
+    step["noted"] = [*step["noted"], f"{SUBMITTED}{parties[fact.submitter]}"]
+    reopened = [i for i, note in enumerate(step["noted"]) if note.startswith(REOPENED)]
+    since = step["noted"][reopened[-1] + 1 :] if reopened else step["noted"]
+    done = {note.removeprefix(SUBMITTED) for note in since if note.startswith(SUBMITTED)}
+    if step["state"] in ("pending", "open"):
+        step["outstanding"] = [party for party in parties.values() if party not in done]
+    rows.clear_overdue(fact.year, fact.step, parties[fact.submitter])
+    rows.cycle_moved(fact.year, event)
+
+
+def _body_decided(rows: CycleRows, fact: BodyDecisionRecorded, event: RecordedEvent) -> None:
+    step = rows.step(fact.year, fact.step, event)
+    decided = fact.decision.replace("_", " ")
+    note = f"{decided} by {fact.body} at the {fact.meeting} on {fact.decided_on.isoformat()}"
+    step["noted"] = [*step["noted"], note]
+    rows.cycle_moved(fact.year, event)
+
+
+def _step_reopened(rows: CycleRows, fact: StepReopened, event: RecordedEvent) -> None:
+    """Open again until the new deadline; its escalations start over."""
+    step = rows.step(fact.year, fact.step, event)
+    due = fact.new_deadline.date().isoformat()
+    note = f"{REOPENED}{fact.decision.replace('_', ' ')} by {fact.body}, due {due}"
+    step.update(deadline=fact.new_deadline, escalations=[], noted=[*step["noted"], note])
+    if step["state"] != "completed":
+        step["state"] = "open"
+    if fact.step == "jcm_submission" and fact.decision == "returned_for_revision":
+        step["outstanding"] = list(_joint_parties(rows, fact.year).values())
+    rows.clear_overdue(fact.year, fact.step)
+    rows.cycle_moved(fact.year, event)
+
+
+def _progress_reviewed(
+    rows: CycleRows, fact: ProgressReviewSubmitted, event: RecordedEvent
+) -> None:
+    _settled(rows, fact.year, fact.step, "approved", event)["approved_by"] = event.actor
+
+
 def _cycle_completed(rows: CycleRows, fact: CycleCompleted, event: RecordedEvent) -> None:
     rows.cycle_moved(
         fact.year, event, state="completed", completed_at=event.occurred_at, current_step=None
@@ -238,6 +295,10 @@ HANDLERS: dict[str, Handler[CycleRows]] = dict(
         on(StepWaived, _step_waived),
         on(StepCompleted, _step_completed),
         on(Noted, _noted),
+        on(BodyDecisionRecorded, _body_decided),
+        on(StepReopened, _step_reopened),
+        on(ReportSubmitted, _report_submitted),
+        on(ProgressReviewSubmitted, _progress_reviewed),
         on(CycleCompleted, _cycle_completed),
         on(NominationsSubmitted, _discharged),
         on(NilReturnDeclared, _discharged),

@@ -65,7 +65,11 @@ class StepView(BaseModel):
     escalations: tuple[str, ...]
     reminders_sent: int
     noted: tuple[str, ...]
-    """E.g. ``endorsed by ACC``."""
+    """Each body's decision (``noted by ACC at the 21st ASEAN Coordinating Council on
+    2018-11-12``), each submission to the JCM, each reopening; ``endorsed by ACC`` in
+    cycles whose engine noted by itself."""
+    waiting_for: str | None = None
+    """The JCM submission while open: ``waiting for the shepherd``, or both."""
 
 
 class CycleSummary(BaseModel):
@@ -174,7 +178,18 @@ def _step_view(row: Row[Any]) -> StepView:
         escalations=tuple(row.escalations),
         reminders_sent=row.reminders_sent,
         noted=tuple(row.noted),
+        waiting_for=_waiting_for(row.step, row.state, row.outstanding),
     )
+
+
+def _waiting_for(step: str, state: str, outstanding: list[str]) -> str | None:
+    """Who has yet to submit the report to the JCM: the Chair of the ASCN (the NR of the
+    Chair) and the shepherd."""
+    if step != "jcm_submission" or state != "open" or not outstanding:
+        return None
+    names = {"nr": "the Chair of the ASCN", "shepherd": "the shepherd"}
+    waiting = [names[p.split(":")[0]] for p in outstanding if p.split(":")[0] in names]
+    return "waiting for " + " and ".join(waiting) if waiting else None
 
 
 def _overdue_items(conn: Connection, year: int) -> list[OverdueItem]:

@@ -1,0 +1,124 @@
+"""What the chain decided, and the membership, as people ask for them: folded from the
+cycle's stream and the ``membership`` stream when asked (each is short: a handful of
+facts a year), so there is nothing to keep in step."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from domain.events import (
+    BodyDecisionRecorded,
+    CityDecided,
+    CityProposed,
+    ProgressReviewSubmitted,
+    ReportSubmitted,
+    StepReopened,
+)
+from domain.membership import MEMBERSHIP_STREAM
+from domain.streams import cycle_stream
+from eventstore.codec import to_domain
+from eventstore.store import EventStore
+
+
+class DecisionView(BaseModel):
+    step: str
+    body: str
+    decision: str
+    decided_on: date
+    meeting: str
+    concerning: str
+    document_sha256: str | None
+    reference_version: int
+    recorded_by: str
+    recorded_at: datetime
+    reopened_until: datetime | None = None
+    """The step's new deadline, when the decision deferred it or returned it."""
+
+
+class SubmissionView(BaseModel):
+    step: str
+    submitter: str
+    by: str
+    at: datetime
+
+
+class ChainView(BaseModel):
+    year: int
+    decisions: list[DecisionView]
+    submissions: list[SubmissionView]
+
+
+def chain_view(store: EventStore, year: int) -> ChainView:
+    decisions: list[DecisionView] = []
+    submissions: list[SubmissionView] = []
+    for recorded in store.read_stream(cycle_stream(year)):
+        if recorded.type not in _CHAIN_TYPES:
+            continue
+        fact = to_domain(recorded)
+        if isinstance(fact, BodyDecisionRecorded):
+            decisions.append(DecisionView(
+                step=fact.step, body=fact.body, decision=fact.decision,
+                decided_on=fact.decided_on, meeting=fact.meeting, concerning=fact.concerning,
+                document_sha256=fact.document_sha256, reference_version=fact.reference_version,
+                recorded_by=recorded.actor, recorded_at=recorded.occurred_at,
+            ))  # fmt: skip
+        elif isinstance(fact, StepReopened) and decisions:
+            decisions[-1] = decisions[-1].model_copy(update={"reopened_until": fact.new_deadline})
+        elif isinstance(fact, ReportSubmitted | ProgressReviewSubmitted):
+            who = fact.submitter if isinstance(fact, ReportSubmitted) else "asec"
+            submission = SubmissionView(
+                step=fact.step, submitter=who, by=recorded.actor, at=recorded.occurred_at
+            )
+            submissions.append(submission)
+    return ChainView(year=year, decisions=decisions, submissions=submissions)
+
+
+_CHAIN_TYPES = {
+    "BodyDecisionRecorded", "StepReopened", "ReportSubmitted", "ProgressReviewSubmitted",
+}  # fmt: skip
+
+
+class CandidateView(BaseModel):
+    member_state: str
+    city: str
+    capital: bool
+    state: str
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None = None
+    decided_in: int | None = None
+    """The cycle year whose Chair's team decided (an accepted city is a member from then)."""
+    reason: str = ""
+
+
+class MembershipView(BaseModel):
+    version: int
+    """The reference data's version: the packaged data is 0, each change adds one."""
+    candidates: list[CandidateView]
+
+
+def membership_view(store: EventStore) -> MembershipView:
+    candidates: list[CandidateView] = []
+    version = 0
+    for recorded in store.read_stream(MEMBERSHIP_STREAM):
+        fact = to_domain(recorded)
+        version = recorded.version
+        if isinstance(fact, CityProposed):
+            candidates.append(CandidateView(
+                member_state=fact.member_state, city=fact.city, capital=fact.capital,
+                state="proposed", proposed_by=recorded.actor, proposed_at=recorded.occurred_at,
+            ))  # fmt: skip
+        elif isinstance(fact, CityDecided):
+            for index, candidate in enumerate(candidates):
+                if (candidate.state, candidate.member_state, candidate.city) == (
+                    "proposed",
+                    fact.member_state,
+                    fact.city,
+                ):
+                    candidates[index] = candidate.model_copy(update={
+                        "state": fact.decision, "decided_by": recorded.actor,
+                        "decided_in": fact.year, "reason": fact.reason,
+                    })  # fmt: skip
+    return MembershipView(version=version, candidates=candidates)
