@@ -15,13 +15,15 @@ from typer.testing import CliRunner
 from activities.working_days import with_civil_hours
 from ascn.calendar_files import as_json, packaged_calendar, read_calendar
 from ascn.cli import app
+from domain.calendar import recurring
 from domain.calendar_files import CalendarInvalid, _bounds, check_calendar
 from domain.reference import ReferenceData
 from workflows.messages import CycleMemory
 from workflows.progress import Progress
 
 REFERENCE = ReferenceData.load()
-RECURRING = ("nomination_deadline", "scgw", "annual_meeting", "jcm_submission", "acc", "summit")
+RECURRING = tuple(step.step for step in recurring(2027).steps)
+"""Every step of the template: the property test dates them all."""
 PACKAGED = Path(__file__).parents[2] / "domain" / "data" / "calendars"
 
 BAD = """\
