@@ -25,5 +25,12 @@ def to_new_event(
 
 
 def to_domain(recorded: RecordedEvent) -> DomainEvent:
-    """The current model of a stored event, upcast from older schema versions."""
-    return REGISTRY.decode(recorded.type, recorded.schema_version, recorded.data)
+    """The current model of a stored event, upcast from older schema versions (decoded
+    once per record: a record is immutable, and so is its domain event)."""
+    decoded = recorded._decoded
+    if decoded is None:
+        decoded = recorded._decoded = REGISTRY.decode(
+            recorded.type, recorded.schema_version, recorded.data
+        )
+    assert isinstance(decoded, DomainEvent)
+    return decoded
