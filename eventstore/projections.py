@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -96,7 +96,7 @@ def run_batch(
         with conn.begin():
             # By name, so that runners sharing a projection always lock in the same order.
             ordered = sorted(projections, key=lambda p: p.name)
-            positions = {p.name: _lock_checkpoint(conn, p.name) for p in ordered}
+            positions = {p.name: lock_checkpoint(conn, p.name) for p in ordered}
             start = min(positions.values())
             count, end = _next_batch(conn, start, batch_size)
             if not count:
@@ -123,6 +123,28 @@ def run_batch(
                 )
                 passed[projection.name] = count if after == start else _count(conn, after, end)
             return passed
+
+
+def reset(engine: Engine, names: Sequence[str], tables: Sequence[Table]) -> None:
+    """Empty ``tables`` and set the checkpoints ``names`` back to 0, in one transaction,
+    so that the next batches rebuild those read models from the first event.
+
+    The checkpoints are locked first: a batch in flight commits before the tables are
+    emptied, and any batch after starts again from 0. Killed before the commit, nothing
+    changed; killed after it, during the catch-up, each batch has committed with its
+    checkpoint and the rebuild goes on (or starts over) from there."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            for name in sorted(names):
+                lock_checkpoint(conn, name)
+            for table in tables:
+                conn.execute(delete(table))
+            conn.execute(
+                update(checkpoints)
+                .where(checkpoints.c.name.in_(sorted(names)))
+                .values(position=0, updated_at=datetime.now(UTC))
+            )
 
 
 def checkpoint_in(conn: Connection, name: str) -> int:
@@ -183,7 +205,9 @@ def _read_range(
     return [RecordedEvent.model_construct(**row._asdict()) for row in conn.execute(query)]
 
 
-def _lock_checkpoint(conn: Connection, name: str) -> int:
+def lock_checkpoint(conn: Connection, name: str) -> int:
+    """``name``'s position, its row created at 0 if need be and held until the transaction
+    ends (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction holds the database)."""
     values = {"name": name, "position": 0, "updated_at": datetime.now(UTC)}
     if is_postgresql(conn):
         conn.execute(pg_insert(checkpoints).values(**values).on_conflict_do_nothing())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from sqlalchemy import Engine, func, select
@@ -40,10 +40,11 @@ class Projector:
     def names(self) -> list[str]:
         return [projection.name for projection in self._projections]
 
-    def run_once(self) -> dict[str, int]:
+    def run_once(self, on_batch: Callable[[dict[str, int]], None] | None = None) -> dict[str, int]:
         """One pass: the projections behind the head catch up together, batch by batch
         (each batch read and decoded once, and committed once with every checkpoint it
-        moved); returns the events each passed over. An idle pass only reads, so it
+        moved); returns the events each passed over. ``on_batch`` hears what each batch
+        passed over, as it commits (a progress bar). An idle pass only reads, so it
         costs the database no write."""
         head, positions = self.positions()
         applied = dict.fromkeys(self.names, 0)
@@ -52,6 +53,8 @@ class Projector:
             passed = run_batch(self._engine, behind, self._batch_size)
             for name, count in passed.items():
                 applied[name] += count
+            if on_batch is not None:
+                on_batch(passed)
             if not any(passed.values()):
                 break
         return applied
