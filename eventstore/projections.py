@@ -202,7 +202,9 @@ def _read_range(
         query = query.where(events_table.c.type.in_(sorted(types)))
     # The rows come from the store's own table, typed by its columns: no need to
     # validate them again, event by event.
-    return [RecordedEvent.model_construct(**row._asdict()) for row in conn.execute(query)]
+    result = conn.execute(query)
+    names = tuple(result.keys())
+    return [RecordedEvent.model_construct(**dict(zip(names, row, strict=True))) for row in result]
 
 
 def lock_checkpoint(conn: Connection, name: str) -> int:

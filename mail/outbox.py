@@ -68,7 +68,7 @@ class OutboxProjection:
     ) -> list[dict[str, Any]]:
         if isinstance(fact, ReminderSent):
             kind: Kind = "reminder"
-            recipients = tuple(dict.fromkeys(party_of(r) for r in fact.recipients))
+            recipients = tuple(dict.fromkeys(map(party_of, fact.recipients)))
             outstanding: tuple[str, ...] = ()
         else:
             kind = "escalation"
@@ -88,7 +88,7 @@ class OutboxProjection:
         }
         rows = []
         for recipient in recipients:
-            contact = self._contacts.get(recipient)
+            contact = self._contacts.contacts.get(recipient)  # a party already
             if contact is None:
                 continue  # no address known: nothing to queue (the cycle still records it)
             due = due_by[contact.delivery]

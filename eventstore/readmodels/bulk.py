@@ -11,7 +11,8 @@ them, sqlite3 steps one prepared statement.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, insert, update
@@ -42,42 +43,42 @@ class _Compiled:
             processor = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
             self.fields.append((name, processor))
 
-    def parameters(self, rows: Iterable[Row]) -> list[Any]:
-        fields = [(name, None if p is None else _Memo(p)) for name, p in self.fields]
+    def parameters(self, rows: Sequence[Row]) -> list[Any]:
+        """Column by column (the processors run over each column's distinct values only),
+        then zipped into one tuple (or dict) a row."""
+        columns = []
+        for name, process in self.fields:
+            values = list(map(itemgetter(name), rows))
+            columns.append(values if process is None else _processed(process, values))
         if self.positional:
-            return [
-                tuple(row[name] if p is None else p(row[name]) for name, p in fields)
-                for row in rows
-            ]
-        return [
-            {name: row[name] if p is None else p(row[name]) for name, p in fields} for row in rows
-        ]
+            return list(zip(*columns, strict=True))
+        names = [name for name, _ in self.fields]
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
-class _Memo:
-    """A bind processor that processes each distinct value once per statement: the rows
-    of a batch repeat the same instants and lists (a reminder's deadline and due time
-    are the same in each of its recipients' rows), and processing them is most of the
-    cost of a row."""
-
-    def __init__(self, process: Callable[[Any], Any]) -> None:
-        self._process = process
-        self._done: dict[Any, Any] = {}
-
-    def __call__(self, value: Any) -> Any:
-        if isinstance(value, list):
-            if not all(type(item) is str for item in value):
-                return self._process(value)
-            key: Any = (list, *value)
-        else:
-            key = (type(value), value)
+def _processed(process: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    """``process`` over ``values``, once for each distinct value: the rows of a batch
+    repeat the same instants and lists (a reminder's deadline and due time are the same
+    in each of its recipients' rows), and processing them was most of a row's cost."""
+    if len(set(map(type, values)) - {type(None)}) <= 1:  # so that 1 and True never meet
         try:
-            return self._done[key]
-        except KeyError:
-            done = self._done[key] = self._process(value)
-            return done
-        except TypeError:  # unhashable
-            return self._process(value)
+            done = {value: process(value) for value in set(values)}
+        except TypeError:  # lists (JSON)
+            pass
+        else:
+            return list(map(done.__getitem__, values))
+    by_items: dict[tuple[str, ...], Any] = {}
+    out = []
+    for value in values:
+        if type(value) is list and all(type(item) is str for item in value):
+            key = tuple(value)
+            found = by_items.get(key)
+            if found is None:
+                found = by_items[key] = process(value)
+            out.append(found)
+        else:
+            out.append(process(value))
+    return out
 
 
 _cache: dict[tuple[str, str, str], _Compiled] = {}
