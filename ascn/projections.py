@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, Table, func, select
 
 from domain.contacts import Contacts
-from eventstore.projections import Projection, reset
+from eventstore.projections import DEFAULT_BATCH_SIZE, Projection, reset
 from eventstore.projector import Projector
 from eventstore.readmodels import accounts
 from eventstore.readmodels.cycles import CycleProjection
@@ -44,7 +44,12 @@ def stored_events(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
 
-def rebuild(engine: Engine, on_events: Callable[[int], None] | None = None) -> dict[str, int]:
+def rebuild(
+    engine: Engine,
+    on_events: Callable[[int], None] | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> dict[str, int]:
     """Every read model rebuilt from position 0: the users tables in one transaction,
     then the nominations and cycle read models emptied with their checkpoints (one
     transaction) and caught up batch by batch, each batch committed with its checkpoint.
@@ -53,7 +58,9 @@ def rebuild(engine: Engine, on_events: Callable[[int], None] | None = None) -> d
     how many events each batch passed over. Returns the events each projection applied."""
     accounts.rebuild(engine)
     reset(engine, list(REBUILT_TABLES), [t for tables in REBUILT_TABLES.values() for t in tables])
-    projector = Projector(engine, [NominationsProjection(), CycleProjection()])
+    projector = Projector(
+        engine, [NominationsProjection(), CycleProjection()], batch_size=batch_size
+    )
     return projector.run_once(
         None if on_events is None else lambda passed: on_events(max(passed.values(), default=0))
     )

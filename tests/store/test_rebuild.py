@@ -205,3 +205,31 @@ def test_a_batch_killed_before_its_commit_leaves_nothing_and_a_rerun_counts_each
     resumed = snapshot(engine)
 
     assert resumed == from_scratch(engine)
+
+
+def test_a_rebuild_killed_part_way_leaves_consistent_read_models_and_can_be_run_again(
+    engine: Engine,
+) -> None:
+    record_years(engine, None)
+    Projector(engine, all_projections()).run_once()
+    complete = snapshot(engine)
+    batches: list[int] = []
+
+    def killed_after_the_first_batch(events: int) -> None:
+        batches.append(events)
+        raise Crash("killed after a batch committed")
+
+    with pytest.raises(Crash):
+        rebuild(engine, killed_after_the_first_batch, batch_size=50)
+    halfway = checkpoint_positions(engine)
+    with engine.connect() as conn:
+        behind = conn.execute(
+            select(func.count()).select_from(steps).where(steps.c.position > halfway["cycles"])
+        ).scalar_one()
+    applied = rebuild(engine)
+
+    assert batches == [50]
+    assert halfway["cycles"] < EventStore(engine).last_position()
+    assert behind == 0  # the read models stopped where their checkpoint did
+    assert applied["cycles"] == EventStore(engine).last_position()
+    assert snapshot(engine) == complete
