@@ -4,9 +4,10 @@ SQLAlchemy's own executemany builds and type-processes a parameter dict per row
 through its compiler, which cost more than the database's work when a catch-up
 writes a hundred thousand rows. Here each statement is compiled once per dialect
 and table, every column's bind processor (the same one SQLAlchemy would use, so the
-stored values are the same) is looked up once, and the rows go to the driver's
-cursor as plain tuples, on the connection's own transaction: psycopg pipelines
-them, sqlite3 steps one prepared statement.
+stored values are the same) is looked up once and run once per distinct value,
+and the rows go to the driver's cursor as plain tuples (sqlite3) or dicts (psycopg),
+on the connection's own transaction: psycopg pipelines them, sqlite3 steps one
+prepared statement.
 """
 
 from __future__ import annotations
