@@ -31,7 +31,7 @@ from eventstore.readmodels.schema import outbox
 from eventstore.records import RecordedEvent
 from eventstore.schema import events as events_table
 from eventstore.store import to_recorded
-from mail.rules import Kind, digest_message_id, due_at, message_id, subject_for
+from mail.rules import Kind, digest_message_id, due_at, message_ids, subject_for
 
 OutboxState = Literal["queued", "delivered", "failed"]
 NAME = "outbox"
@@ -83,24 +83,31 @@ class OutboxProjection:
             "state": "queued", "attempts": 0, "last_error": None,
             "created_position": event.position,
         }  # fmt: skip
-        due_by = {
-            delivery: due_at(event.occurred_at, delivery) for delivery in ("immediate", "daily")
-        }
+        due_by: dict[str, datetime] = {}
+        found = [
+            (recipient, contact)
+            for recipient in recipients
+            # No address known: nothing to queue (the cycle still records it).
+            if (contact := self._contacts.contacts.get(recipient)) is not None
+        ]
+        ids = message_ids(fact.year, fact.step, fact.rung, anchor, [r for r, _ in found])
         rows = []
-        for recipient in recipients:
-            contact = self._contacts.contacts.get(recipient)  # a party already
-            if contact is None:
-                continue  # no address known: nothing to queue (the cycle still records it)
-            due = due_by[contact.delivery]
-            daily = contact.delivery == "daily"
+        for (recipient, contact), mail_id in zip(found, ids, strict=True):
+            delivery = contact.delivery
+            due = due_by.get(delivery) or due_by.setdefault(
+                delivery, due_at(event.occurred_at, delivery)
+            )
             rows.append(
                 {
                     **shared,
-                    "message_id": message_id(fact.year, fact.step, fact.rung, anchor, recipient),
-                    "recipient": recipient, "address": contact.email,
-                    "delivery": contact.delivery, "outstanding": list(outstanding),
+                    "message_id": mail_id, "recipient": recipient, "address": contact.email,
+                    "delivery": delivery, "outstanding": list(outstanding),
                     "next_attempt_at": due,
-                    "digest_id": digest_message_id(fact.year, recipient, due) if daily else None,
+                    "digest_id": (
+                        digest_message_id(fact.year, recipient, due)
+                        if delivery == "daily"
+                        else None
+                    ),
                 }
             )  # fmt: skip
         return rows
