@@ -47,13 +47,11 @@ from benchmarks.status_store import (
 )
 from eventstore.engine import SQLITE_BUSY_TIMEOUT_MS, is_postgresql
 from eventstore.projections import DEFAULT_BATCH_SIZE
-from eventstore.readmodels.accounts_tables import api_feeds, api_tokens, api_users
 from eventstore.readmodels.schema import cycles, exceptions, nominations, outbox, overdue, steps
 
 TARGET = 0.3
 EVENTS_PER_YEAR = 98  # what one year of benchmarks.status_store holds
 READ_MODEL_TABLES = (nominations, exceptions, cycles, steps, overdue, outbox)
-_ = (api_users, api_tokens, api_feeds)  # registered with the metadata that build() creates
 
 
 @dataclass
