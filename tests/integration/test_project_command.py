@@ -54,8 +54,10 @@ def test_the_projector_follows_new_events_and_stops_on_sigterm(tmp_path: Path) -
     assert queued == {"nr:MY", "nr:SG"}
 
 
-def test_project_rebuild_rebuilds_the_read_models_and_sends_no_mail_again(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'ascn.db'}"
+def test_project_rebuild_rebuilds_the_read_models_and_sends_no_mail_again(
+    tmp_path: Path, database_url: str
+) -> None:
+    url = database_url
     engine = create_store_engine(url, must_exist=False)
     migrate.upgrade(engine)
     cycle = Cycle(engine)
