@@ -25,5 +25,15 @@ def to_new_event(
 
 
 def to_domain(recorded: RecordedEvent) -> DomainEvent:
-    """The current model of a stored event, upcast from older schema versions."""
-    return REGISTRY.decode(recorded.type, recorded.schema_version, recorded.data)
+    """The current model of a stored event, upcast from older schema versions (decoded
+    once per record: a record is immutable, and so is its domain event)."""
+    # Straight from pydantic's dict of private attributes: ``recorded._decoded`` goes
+    # through ``BaseModel.__getattr__``, which cost more than a third of a decode.
+    private = recorded.__pydantic_private__
+    decoded = private.get("_decoded") if private is not None else None
+    if decoded is None:
+        decoded = REGISTRY.decode(recorded.type, recorded.schema_version, recorded.data)
+        if private is not None:
+            private["_decoded"] = decoded
+    assert isinstance(decoded, DomainEvent)
+    return decoded

@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from sqlalchemy import Engine, func, select
 
-from eventstore.projections import DEFAULT_BATCH_SIZE, Projection, ProjectionRunner, checkpoint_in
+from eventstore.projections import DEFAULT_BATCH_SIZE, Projection, checkpoint_in, run_batch
 from eventstore.schema import events
 
 DEFAULT_INTERVAL_S = 1.0
@@ -33,26 +33,37 @@ class Projector:
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         self._engine = engine
-        self._runners = [ProjectionRunner(engine, p, batch_size=batch_size) for p in projections]
+        self._projections = list(projections)
+        self._batch_size = batch_size
 
     @property
     def names(self) -> list[str]:
-        return [runner.name for runner in self._runners]
+        return [projection.name for projection in self._projections]
 
-    def run_once(self) -> dict[str, int]:
-        """One pass: each projection behind the head catches up; returns the events each
-        passed over. An idle pass only reads, so it costs the database no write."""
+    def run_once(self, on_batch: Callable[[dict[str, int]], None] | None = None) -> dict[str, int]:
+        """One pass: the projections behind the head catch up together, batch by batch
+        (each batch read and decoded once, and committed once with every checkpoint it
+        moved); returns the events each passed over. ``on_batch`` hears what each batch
+        passed over, as it commits (a progress bar). An idle pass only reads, so it
+        costs the database no write."""
         head, positions = self.positions()
-        return {
-            runner.name: runner.catch_up() if positions[runner.name] < head else 0
-            for runner in self._runners
-        }
+        applied = dict.fromkeys(self.names, 0)
+        behind = [p for p in self._projections if positions[p.name] < head]
+        while behind:
+            passed = run_batch(self._engine, behind, self._batch_size)
+            for name, count in passed.items():
+                applied[name] += count
+            if on_batch is not None:
+                on_batch(passed)
+            if not any(passed.values()):
+                break
+        return applied
 
     def positions(self) -> tuple[int, dict[str, int]]:
         """The store's head, and each projection's checkpoint."""
         with self._engine.connect() as conn:
             head = int(conn.execute(select(func.max(events.c.position))).scalar() or 0)
-            return head, {runner.name: checkpoint_in(conn, runner.name) for runner in self._runners}
+            return head, {name: checkpoint_in(conn, name) for name in self.names}
 
     def run(self, stop: threading.Event, *, interval: float = DEFAULT_INTERVAL_S) -> None:
         """Pass after pass until ``stop`` is set (for a thread or a process of its own)."""

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class NewEvent(BaseModel):
@@ -43,6 +43,9 @@ class RecordedEvent(BaseModel):
     actor: str
     prev_hash: str
     hash: str
+    _decoded: Any = PrivateAttr(default=None)
+    """The domain event this record decodes to, once ``eventstore.codec`` has decoded it:
+    the projections of one batch share the records, and each decodes only once."""
 
     def export_dict(self) -> dict[str, Any]:
         """The JSON-lines export shape, field order fixed for people reading it."""

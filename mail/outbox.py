@@ -20,20 +20,18 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Engine, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from domain.contacts import Contacts, party_of
 from domain.events import DeadlineExtended, ReminderSent, StepEscalated, StepOpened
 from domain.streams import cycle_stream
 from eventstore.codec import to_domain
-from eventstore.engine import is_postgresql
+from eventstore.readmodels import bulk
 from eventstore.readmodels.schema import outbox
 from eventstore.records import RecordedEvent
 from eventstore.schema import events as events_table
 from eventstore.store import to_recorded
-from mail.rules import Kind, digest_message_id, due_at, message_id, subject_for
+from mail.rules import Kind, digest_message_id, due_at, message_ids, subject_for
 
 OutboxState = Literal["queued", "delivered", "failed"]
 NAME = "outbox"
@@ -62,40 +60,54 @@ class OutboxProjection:
                     queued.setdefault(row["message_id"], row)
         if queued:
             _follow_up_closed_digests(conn, list(queued.values()))
-            insert = pg_insert if is_postgresql(conn) else sqlite_insert
-            conn.execute(insert(outbox).on_conflict_do_nothing(), list(queued.values()))
+            # A mail already queued (or sent) keeps its row: its id says it is the same mail.
+            bulk.insert_new_rows(conn, outbox, list(queued.values()))
 
     def _rows(
         self, fact: ReminderSent | StepEscalated, event: RecordedEvent, deadline: datetime | None
     ) -> list[dict[str, Any]]:
         if isinstance(fact, ReminderSent):
             kind: Kind = "reminder"
-            recipients = tuple(dict.fromkeys(party_of(r) for r in fact.recipients))
+            recipients = tuple(dict.fromkeys(map(party_of, fact.recipients)))
             outstanding: tuple[str, ...] = ()
         else:
             kind = "escalation"
             recipients = (party_of(fact.escalated_to),)
             outstanding = fact.outstanding
         anchor = deadline.isoformat() if deadline is not None else f"@{event.position}"
+        # What every recipient's row shares, worked out once.
+        shared = {
+            "year": fact.year, "step": fact.step, "rung": fact.rung, "kind": kind,
+            "subject": subject_for(kind, fact.year, fact.step, fact.rung, deadline),
+            "deadline": deadline, "deadline_offset_minutes": _offset_minutes(deadline),
+            "state": "queued", "attempts": 0, "last_error": None,
+            "created_position": event.position,
+        }  # fmt: skip
+        due_by: dict[str, datetime] = {}
+        found = [
+            (recipient, contact)
+            for recipient in recipients
+            # No address known: nothing to queue (the cycle still records it).
+            if (contact := self._contacts.contacts.get(recipient)) is not None
+        ]
+        ids = message_ids(fact.year, fact.step, fact.rung, anchor, [r for r, _ in found])
         rows = []
-        for recipient in recipients:
-            contact = self._contacts.get(recipient)
-            if contact is None:
-                continue  # no address known: nothing to queue (the cycle still records it)
-            due = due_at(event.occurred_at, contact.delivery)
-            daily = contact.delivery == "daily"
+        for (recipient, contact), mail_id in zip(found, ids, strict=True):
+            delivery = contact.delivery
+            due = due_by.get(delivery) or due_by.setdefault(
+                delivery, due_at(event.occurred_at, delivery)
+            )
             rows.append(
                 {
-                    "message_id": message_id(fact.year, fact.step, fact.rung, anchor, recipient),
-                    "year": fact.year, "step": fact.step, "rung": fact.rung, "kind": kind,
-                    "recipient": recipient, "address": contact.email,
-                    "delivery": contact.delivery,
-                    "subject": subject_for(kind, fact.year, fact.step, fact.rung, deadline),
-                    "deadline": deadline, "deadline_offset_minutes": _offset_minutes(deadline),
-                    "outstanding": list(outstanding), "state": "queued", "attempts": 0,
-                    "next_attempt_at": due, "last_error": None,
-                    "created_position": event.position,
-                    "digest_id": digest_message_id(fact.year, recipient, due) if daily else None,
+                    **shared,
+                    "message_id": mail_id, "recipient": recipient, "address": contact.email,
+                    "delivery": delivery, "outstanding": list(outstanding),
+                    "next_attempt_at": due,
+                    "digest_id": (
+                        digest_message_id(fact.year, recipient, due)
+                        if delivery == "daily"
+                        else None
+                    ),
                 }
             )  # fmt: skip
         return rows

@@ -11,6 +11,7 @@ dispatcher died before it recorded the delivery) keeps its id and its items.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -31,6 +32,19 @@ def outbox_stream(year: int) -> str:
 def message_id(year: int, step: str, rung: str, anchor: str, recipient: str) -> str:
     """``<32 hex@ascn>``: the same inputs always give the same Message-ID."""
     return _hashed_id("|".join((str(year), step, rung, anchor, recipient)))
+
+
+def message_ids(
+    year: int, step: str, rung: str, anchor: str, recipients: Sequence[str]
+) -> list[str]:
+    """``message_id`` for each of ``recipients``, the shared part hashed once."""
+    shared = hashlib.sha256("|".join((str(year), step, rung, anchor, "")).encode("utf-8"))
+    ids = []
+    for recipient in recipients:
+        digest = shared.copy()
+        digest.update(recipient.encode("utf-8"))
+        ids.append(f"<{digest.hexdigest()[:32]}@ascn>")
+    return ids
 
 
 def digest_message_id(

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine
 
 from ascn.bootstrap import configure, serve_worker, services
 from ascn.cli.common import DbOption, load, log, out
-from ascn.projections import app_projector
+from ascn.projections import app_projector, stored_events
+from ascn.projections import rebuild as rebuild_read_models
 from ascn.runtime import QUIET, run_with_runtime
 from ascn.serve import serve_api
 from ascn.settings import load_settings
@@ -43,10 +46,21 @@ def serve(
 def project(
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
     interval: Annotated[float, typer.Option(min=0.05, help="Seconds between passes.")] = 1.0,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Rebuild every read model from the first event (the mail outbox is kept, "
+            "and no mail is queued again), with a progress bar, then exit.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Keep every read model and the mail outbox up to date, until Ctrl-C or SIGTERM."""
     with services(load(db)) as built:
+        if rebuild:
+            _rebuild(built.engine)
+            return
         projector = app_projector(built.engine, built.contacts)
         if once:
             applied = projector.run_once()
@@ -61,6 +75,21 @@ def project(
         log.info("projector started", projections=projector.names, interval=interval)
         projector.run(stop, interval=interval)
         log.info("projector stopped")
+
+
+def _rebuild(engine: Engine) -> None:
+    with Progress(
+        TextColumn("rebuilding the read models"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("events"),
+        TimeRemainingColumn(),
+        console=out,
+    ) as progress:
+        task = progress.add_task("rebuild", total=stored_events(engine))
+        applied = rebuild_read_models(engine, lambda events: progress.advance(task, events))
+    done = ", ".join(f"{name} {count}" for name, count in applied.items())
+    out.print(f"rebuilt from position 0: {done} events applied", soft_wrap=True)
 
 
 @app.command()

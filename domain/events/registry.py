@@ -92,7 +92,8 @@ class EventRegistry:
                 f"{type} schema version {schema_version} is not supported: "
                 f"this code reads versions 1 to {current}"
             )
-        upgraded = copy.deepcopy(dict(data))
+        # Upcasters may change what they are given; validation alone does not.
+        upgraded = copy.deepcopy(dict(data)) if schema_version < current else dict(data)
         for version in range(schema_version, current):
             step = self._upcasters.get((type, version))
             if step is None:

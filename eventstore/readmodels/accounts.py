@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Row
@@ -34,7 +34,7 @@ from domain.events import (
 from domain.events.users import USERS_STREAM
 from eventstore.codec import to_domain
 from eventstore.engine import WRITE_OPTION, is_postgresql
-from eventstore.readmodels.accounts_tables import api_tokens, api_users
+from eventstore.readmodels.accounts_tables import api_feeds, api_tokens, api_users
 from eventstore.readmodels.feeds import apply_feed
 from eventstore.schema import events, projection_checkpoints
 from eventstore.store import to_recorded
@@ -155,6 +155,24 @@ def _apply_recorded(conn: Connection) -> int:
         )
     ).scalar()
     return int(version or 0)
+
+
+def rebuild(engine: Engine) -> int:
+    """The users tables emptied and every event of the users stream applied again, in one
+    transaction (the stream is short): until it commits, token lookups see the old
+    tables, and killed before, nothing changed. Returns the stream version applied."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            _lock_checkpoint(conn)
+            for table in (api_feeds, api_tokens, api_users):  # the tokens and feeds first
+                conn.execute(delete(table))
+            conn.execute(
+                update(projection_checkpoints)
+                .where(projection_checkpoints.c.name == CHECKPOINT)
+                .values(position=0, updated_at=datetime.now(UTC))
+            )
+            return _apply_recorded(conn)
 
 
 def catch_up(engine: Engine) -> None:

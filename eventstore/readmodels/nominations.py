@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, and_, insert, select
+from sqlalchemy import Engine, and_, select
 from sqlalchemy.engine import Connection
 
 from domain.events import (
@@ -22,6 +22,7 @@ from domain.events import (
 from eventstore.codec import to_domain
 from eventstore.engine import reading
 from eventstore.lag import ReadLag, read_lag
+from eventstore.readmodels import bulk
 from eventstore.readmodels.handlers import Handler, on
 from eventstore.readmodels.rows import Row, TableRows
 from eventstore.readmodels.schema import exceptions, nominations
@@ -91,7 +92,7 @@ class Batch:
     def flush(self, conn: Connection) -> None:
         self.nominations.flush(conn)
         if self.exceptions:
-            conn.execute(insert(exceptions), self.exceptions)
+            bulk.insert_rows(conn, exceptions, self.exceptions)
 
 
 def _submitted(batch: Batch, fact: NominationsSubmitted, event: RecordedEvent) -> None:
