@@ -151,9 +151,12 @@ async def eventually(
 
 
 async def wait_until_open(handle: CycleHandle, *steps: str, within: float = 30.0) -> None:
+    """The steps are open, and the cycle has recorded so (it waits for what comes next)."""
+
     async def opened() -> bool:
         status = await handle.query(CycleWorkflow.status)
-        return all(s.state in ("open", "overdue") for s in status.steps if s.step in steps)
+        states = [s.state in ("open", "overdue") for s in status.steps if s.step in steps]
+        return all(states) and await idle(handle)
 
     await eventually(opened, what=f"{', '.join(steps)} to open", within=within)
 
