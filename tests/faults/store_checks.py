@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Table, insert, select
+from typer.testing import CliRunner, Result
 
+from ascn.cli import app as cli
 from ascn.projections import catch_up_all
 from eventstore import migrate
 from eventstore.engine import create_store_engine
@@ -56,18 +58,24 @@ def ascn(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Complet
     )  # fmt: skip
 
 
+def ascn_here(*args: str) -> Result:
+    """The same command run in this process (the machine is shared and busy, and starting
+    a Python process that imports ascn takes seconds)."""
+    return CliRunner().invoke(cli, list(args))
+
+
 def export(url: str, folder: Path) -> list[dict[str, Any]]:
     """Every event, as ``ascn events export`` writes it."""
     path = folder / "export.jsonl"
-    done = ascn("events", "export", "--db", url, "--out", str(path))
-    assert done.returncode == 0, done.stderr
+    done = ascn_here("events", "export", "--db", url, "--out", str(path))
+    assert done.exit_code == 0, done.output
     return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
 def assert_verify_clean(url: str) -> None:
-    done = ascn("verify", "--db", url)
-    assert done.returncode == 0, done.stderr
-    assert "every hash chain intact" in done.stdout, done.stdout
+    done = ascn_here("verify", "--db", url)
+    assert done.exit_code == 0, done.output
+    assert "every hash chain intact" in done.output, done.output
 
 
 def assert_versions_contiguous(exported: list[dict[str, Any]]) -> None:
