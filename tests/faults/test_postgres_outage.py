@@ -44,7 +44,7 @@ from tests.faults.conftest import (
 )
 from tests.faults.store_checks import assert_store_sound
 
-pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.asyncio(loop_scope="module")]
+pytestmark = [pytest.mark.faults, pytest.mark.asyncio(loop_scope="module")]
 
 OUTAGE_S = 30.0
 GIVES_UP_AFTER_S = 3.0
