@@ -20,6 +20,7 @@ compared against the events instead: a row is delivered exactly when its
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -60,8 +61,14 @@ def ascn(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Complet
 
 def ascn_here(*args: str) -> Result:
     """The same command run in this process (the machine is shared and busy, and starting
-    a Python process that imports ascn takes seconds)."""
-    return CliRunner().invoke(cli, list(args))
+    a Python process that imports ascn takes seconds). Its logging set-up (a handler on
+    the runner's stream, closed afterwards) is undone, as tests/api does."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        return CliRunner().invoke(cli, list(args))
+    finally:
+        root.handlers[:], root.level = handlers, level
 
 
 def export(url: str, folder: Path) -> list[dict[str, Any]]:
