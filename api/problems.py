@@ -38,6 +38,7 @@ from starlette.exceptions import HTTPException
 from api.auth import unauthorized_caller
 from domain.calendar_files import CalendarInvalid
 from domain.errors import DomainError, NotAuthorised
+from eventstore.errors import cannot_write_cause
 from services.errors import (
     CycleNotFound,
     CycleUnavailable,
@@ -179,10 +180,15 @@ async def _unavailable(_: Request, error: Exception) -> ProblemResponse:
 
 async def _store_unavailable(_: Request, error: Exception) -> ProblemResponse:
     """The database did not answer. Its own message (a host, a port, SQL) stays in the
-    log: callers learn that the store is down and when to try again."""
+    log: callers learn that the store is down and when to try again, and, when it is
+    its storage (a full disk, a read-only store), that cause."""
     log.error("event store unavailable: %s", error)
+    cause = cannot_write_cause(error)
     return problem(
-        503, "the event store is unavailable; nothing was done, try again later",
+        503,
+        f"the event store cannot write: {cause}; nothing was done, try again later"
+        if cause is not None
+        else "the event store is unavailable; nothing was done, try again later",
         kind="store-unavailable", title="The store did not answer",
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )  # fmt: skip

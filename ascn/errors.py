@@ -10,7 +10,7 @@ from temporalio.service import RPCError
 
 from ascn.embedded import MissingServerBinary
 from domain.errors import DomainError
-from eventstore.errors import EventStoreError
+from eventstore.errors import EventStoreError, cannot_write_cause
 from eventstore.migrate import SchemaDrift
 from services.errors import CycleNotFound, CycleUnavailable, Refused
 from workers.preflight import StoreNotReady
@@ -36,6 +36,9 @@ def one_line(error: BaseException) -> str:
         detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         if "no such table" in detail or "does not exist" in detail:
             return f"the database has no event store yet ({detail}); run `ascn migrate` first"
+        storage = cannot_write_cause(error)
+        if storage is not None:
+            return f"the event store cannot write: {storage} ({detail})"
         return f"database error: {detail}"
     if isinstance(error, Refused):
         return f"refused: {error.message}"

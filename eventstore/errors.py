@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from uuid import UUID
 
 
@@ -32,3 +33,31 @@ class EventIdConflict(EventStoreError):
 
 class InvalidAppend(EventStoreError):
     """The append itself is malformed (no events, repeated ids, bad stream id)."""
+
+
+# SQLSTATEs of PostgreSQL's own "cannot write" errors.
+_POSTGRES_CAUSES = {
+    "53100": "its disk is full",  # disk_full
+    "25006": "it is read-only",  # read_only_sql_transaction
+}
+
+
+def cannot_write_cause(error: BaseException) -> str | None:
+    """Why the store cannot write, if it is its storage: its disk is full, or it is
+    read-only. None for anything else (a server down, a lock held). ``error`` is the
+    driver's exception or SQLAlchemy's wrapper around it."""
+    original = getattr(error, "orig", None) or error
+    sqlstate = getattr(original, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return _POSTGRES_CAUSES.get(sqlstate)
+    code = getattr(original, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return None
+    primary = code & 0xFF  # the extended codes keep the primary one in their low byte
+    if primary == sqlite3.SQLITE_FULL:
+        return "its disk is full"
+    if primary == sqlite3.SQLITE_READONLY:
+        return "it is read-only"
+    if primary == sqlite3.SQLITE_IOERR:
+        return f"its disk failed a write ({original})"
+    return None

@@ -68,14 +68,19 @@ async def dispatch(
     contacts: Contacts | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     base_url: str | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> DispatchReport:
     """Send every due queued mail once (the projector queues them). ``base_url``: where
-    the web pages are, for the links in each mail."""
+    the web pages are, for the links in each mail. ``stopping`` is asked before each mail
+    (or digest): once it says yes, the pass ends there, so a dispatcher told to stop
+    finishes the mail it is sending, records it, and sends no other."""
     contacts = contacts or Contacts.load()
     report = DispatchReport(queued=waiting(engine))
     store = EventStore(engine)
     now = clock()
     for mail_id, group in _due_groups(engine, now):
+        if stopping():
+            break
         await _send_group(
             engine, store, transport, mail_id, group, sender, contacts, now, report, base_url
         )

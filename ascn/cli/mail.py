@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import signal
+import threading
 from typing import Annotated
 
 import typer
 
 from ascn.bootstrap import mail_transport, services
-from ascn.cli.common import DbOption, group, load, out
+from ascn.cli.common import DbOption, group, load, log, out
 from ascn.operate import print_lag
 from eventstore.lag import lag_of
 from mail.dispatch import dispatch
@@ -24,23 +25,24 @@ def mail_dispatch(
     interval: Annotated[float, typer.Option(min=1, help="Seconds between passes.")] = 60,
     db: DbOption = None,
 ) -> None:
-    """Send the queued reminder and escalation mails that are due (the projector queues them)."""
+    """Send the queued reminder and escalation mails that are due (the projector queues them),
+    until Ctrl-C or SIGTERM: the mail being sent is finished and recorded, then it exits."""
     settings = load(db)
     transport = mail_transport(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     with services(settings) as built:
-        while True:
+        while not stop.is_set():
             # As the queue stood when the pass began: the mail events the pass itself
             # records are not the projector's delay.
             lag = lag_of(built.engine, [OutboxProjection.name])
             report = asyncio.run(
                 dispatch(
-                    built.engine,
-                    transport,
-                    sender=settings.mail_from,
-                    contacts=built.contacts,
-                    base_url=settings.base_url,
+                    built.engine, transport, sender=settings.mail_from, contacts=built.contacts,
+                    base_url=settings.base_url, stopping=stop.is_set,
                 )
-            )
+            )  # fmt: skip
             out.print(
                 f"queued {report.queued}, sent {len(report.sent)}, "
                 f"retrying {len(report.retrying)}, failed {len(report.failed)}"
@@ -48,4 +50,5 @@ def mail_dispatch(
             print_lag(out, lag)
             if once:
                 return
-            time.sleep(interval)
+            stop.wait(interval)
+    log.info("mail dispatcher stopped")
