@@ -29,6 +29,7 @@ from domain.reference_models import (
     ChairOverride,
     ChairRule,
     City,
+    FrameworkTerm,
     MemberState,
     Shepherds,
     ShepherdTerm,
@@ -57,6 +58,10 @@ class ReferenceData(BaseModel):
     cities: tuple[City, ...]
     chair: ChairRule
     shepherds: Shepherds
+    # The framework's focus areas and the kinds of external partner (action plans,
+    # partners); data sets from before them have none.
+    focus_areas: tuple[FrameworkTerm, ...] = ()
+    partner_kinds: tuple[FrameworkTerm, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -82,3 +82,12 @@ class Shepherds(BaseModel):
     model_config = _FROZEN
 
     terms: tuple[ShepherdTerm, ...]
+
+
+class FrameworkTerm(BaseModel):
+    """A term of the framework kept as data: a focus area, a kind of external partner."""
+
+    model_config = _FROZEN
+
+    id: NonEmptyStr
+    name: NonEmptyStr

@@ -27,6 +27,15 @@ from domain.events.nominations import (
     NominationsSubmitted,
     Person,
 )
+from domain.events.records import (
+    ActionPlanSubmitted,
+    PartnerAdded,
+    ProjectAssessed,
+    ProjectLaunchedAtMeeting,
+    ProjectNotAssessed,
+    TwinningExceptionRecorded,
+    TwinningPaired,
+)
 from domain.events.registry import REGISTRY, EncodedEvent, EventRegistry, Upcaster
 from domain.events.users import (
     FeedIssued,
@@ -40,6 +49,7 @@ from domain.events.users import (
 
 __all__ = [
     "REGISTRY",
+    "ActionPlanSubmitted",
     "CityNomination",
     "CycleCompleted",
     "CycleOpened",
@@ -60,8 +70,12 @@ __all__ = [
     "Noted",
     "NotedDecision",
     "Owed",
+    "PartnerAdded",
     "Person",
     "PlannedStepFact",
+    "ProjectAssessed",
+    "ProjectLaunchedAtMeeting",
+    "ProjectNotAssessed",
     "ReminderSent",
     "StepApproved",
     "StepCompleted",
@@ -70,6 +84,8 @@ __all__ = [
     "StepWaived",
     "TokenIssued",
     "TokenRevoked",
+    "TwinningExceptionRecorded",
+    "TwinningPaired",
     "Upcaster",
     "UserAdded",
     "UserDisabled",
