@@ -120,6 +120,8 @@ class PairCity(BaseModel):
 class RecordTwinningException(BaseModel):
     model_config = _COMMAND
 
+    year: PlanYear
+    """The year it is recorded in (whose Chair's team records it)."""
     city_id: CityId
     exception_id: Slug
     reason: Text

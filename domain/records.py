@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.access import Action, Scope
+from domain.errors import DomainError
 from domain.events import ActionPlanSubmitted, DomainEvent, PartnerAdded
 from domain.monitoring import (
     AssessProject,
@@ -145,3 +147,18 @@ def decide(
     if isinstance(command, PairCity):
         return pair_city(state.twinning, command, reference, lookups.partners)
     return record_twinning_exception(state.twinning, command, reference)
+
+
+def permission(command: Command, reference: ReferenceData) -> tuple[Action, Scope]:
+    """What the access policy is asked for ``command``: the action, and its scope (the
+    city of a plan; the year, with its Chair, of what the Chair's team records)."""
+    if isinstance(command, ActionPlan):
+        return Action.SUBMIT_PLAN, Scope(city=command.city_id)
+    if isinstance(command, AssessProject | ExplainNotAssessed):
+        return Action.ASSESS_PROJECT, Scope(year=command.year)
+    year = command.starts.year if isinstance(command, PairCity) else command.year
+    try:
+        chair: str | None = reference.chair_for(year).code
+    except DomainError:
+        chair = "(no Chair known)"
+    return Action.RECORD_PARTNERSHIPS, Scope(year=year, chair=chair)

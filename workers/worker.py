@@ -12,10 +12,12 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.cycle import CycleActivities
 from activities.nominations import NominationActivities
 from activities.planning import PlanningActivities
+from activities.records import RecordsActivities
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
 from workflows import keyring
 from workflows.cycle import CycleWorkflow
+from workflows.records import RecordsWorkflow
 from workflows.starter import CycleStarter
 
 
@@ -36,10 +38,11 @@ def create_worker(
     cycle = CycleActivities(store)
     nominations = NominationActivities(store, reference)
     planning = PlanningActivities(reference, store)
+    records = RecordsActivities(store, reference)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CycleWorkflow, CycleStarter],
+        workflows=[CycleWorkflow, CycleStarter, RecordsWorkflow],
         activities=[
             cycle.record_fact,
             cycle.load_ledgers,
@@ -47,6 +50,8 @@ def create_worker(
             nominations.declare_nil_return,
             nominations.grant_exception,
             planning.plan_cycle,
+            records.load,
+            records.record,
         ],
         # The sandbox re-imports workflow modules per run; the keyring must be the one
         # module it shares with this process, or the validators would see no keys.
