@@ -9,11 +9,15 @@ from eventstore.projections import Projection
 from eventstore.projector import Projector
 from eventstore.readmodels.cycles import CycleProjection
 from eventstore.readmodels.nominations import NominationsProjection
+from eventstore.readmodels.records import RecordsProjection
 from mail.outbox import OutboxProjection
 
 
 def all_projections(contacts: Contacts | None = None) -> list[Projection]:
-    return [NominationsProjection(), CycleProjection(), OutboxProjection(contacts)]
+    return [
+        NominationsProjection(), CycleProjection(), OutboxProjection(contacts),
+        RecordsProjection(),
+    ]  # fmt: skip
 
 
 def app_projector(engine: Engine, contacts: Contacts | None = None) -> Projector:
