@@ -104,7 +104,8 @@ def test_plans_keep_every_version_and_projects_show_their_assessment(engine: Eng
 
     progress = {p.project_id: p for p in project_progress(engine, 2019)[0]}
     traffic = progress["smart-traffic"].assessment
-    assert traffic is not None and (traffic.status, traffic.revision) == ("stalled", 2)
+    assert traffic is not None
+    assert (traffic.status, traffic.revision) == ("stalled", 2)
     assert progress["wifi"].not_assessed_because == "The city sent no report this year."
     # Dropped "waste" is not active; "lamps" has neither: it alone is unassessed.
     assert ReadModelMonitoring(engine).unassessed_projects(2019) == [f"{SINGAPORE}/lamps"]
