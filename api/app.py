@@ -22,11 +22,13 @@ from api.problems import add_problem_schema, install_problem_handlers
 from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
 from api.routes import calendar, feeds, nominations, store, users
 from api.routes import cycles as cycle_routes
+from api.routes import records as record_routes
 from api.routes.codec import install_codec
 from api.security import HeadAsGet, SecurityHeaders, docs_policy
 from api.status import ReadModelStatus, StatusReader
 from eventstore.store import EventStore, utc_now
 from services.cycles import CycleDeps
+from services.records import RecordsDeps
 from services.users import DEFAULT_TOKEN_TTL
 
 DESCRIPTION = """\
@@ -61,6 +63,7 @@ def create_app(
     token_ttl: timedelta = DEFAULT_TOKEN_TTL,
     auth_failure_limit: str = DEFAULT_LIMIT,
     production: bool = False,
+    records: RecordsDeps | None = None,
 ) -> FastAPI:
     """The API over ``engine`` (users, tokens, read models) and the cycle services.
 
@@ -69,7 +72,8 @@ def create_app(
     lives, ``auth_failure_limit`` how many bad tokens a client may send (e.g. "20/minute").
     With ``codec``, admins can decode and encode Temporal payloads at /codec (the web
     UI's codec endpoint), from browsers on ``codec_origins``. ``production`` turns the
-    docs page off and keeps the OpenAPI document for admins (``api.docs``).
+    docs page off and keeps the OpenAPI document for admins (``api.docs``). ``records``:
+    the action plans' and partners' use cases (without it, their writes answer 503).
     """
     app = AscnApi(
         title="ascn", version="1", description=DESCRIPTION, docs_url=None, redoc_url=None,
@@ -84,6 +88,7 @@ def create_app(
         clock=clock,
         token_ttl=token_ttl,
         bad_tokens=BadTokenLimiter(auth_failure_limit),
+        records=records,
     )
     install_problem_handlers(app)
     redact_feed_tokens_in_access_log()
@@ -92,6 +97,7 @@ def create_app(
         cycle_routes.router,
         calendar.router,
         nominations.router,
+        record_routes.router,
         feeds.router,
         store.router,
         users.router,

@@ -30,6 +30,7 @@ from eventstore.store import EventStore
 from mail.transport import FileTransport, SmtpTransport, Transport
 from services.cycles import CycleDeps
 from services.gateway import TemporalCycleGateway
+from services.records import RecordsDeps, TemporalRecordsGateway
 from services.sealing import Sealer
 from workers.preflight import require_migrated, require_running_cycles_streams
 from workers.worker import create_worker
@@ -139,6 +140,18 @@ def cycle_deps(
         sealer=Sealer(settings.seal_keyring, clock),
         reference=built.reference,
         store=built.store,
+    )
+
+
+def records_deps(
+    built: Services, client: Client, *, clock: Callable[[], datetime] = utc_now
+) -> RecordsDeps:
+    """The action plans' and partners' use cases over this Temporal client."""
+    settings = built.settings
+    return RecordsDeps(
+        gateway=TemporalRecordsGateway(client, settings.task_queue),
+        sealer=Sealer(settings.seal_keyring, clock),
+        reference=built.reference,
     )
 
 

@@ -82,6 +82,22 @@ class TemporalRecordsGateway:
             raise CycleUnavailable(f"Temporal refused the call: {error.message}") from None
 
 
+class NoRecordsGateway:
+    """Where an API built without a Temporal client for the records sends them: it
+    answers that the service is unavailable (a 503), and records nothing."""
+
+    async def record(
+        self, stream_id: str, update: RecordUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        del update, update_id
+        raise CycleUnavailable(
+            f"this API was started without a way to {stream_id}'s workflow; ask its operator"
+        )
+
+
+NO_RECORDS = NoRecordsGateway()
+
+
 @dataclass(frozen=True)
 class RecordsDeps:
     gateway: RecordsGateway
