@@ -36,7 +36,7 @@ from domain.partners import (
     record_meeting_outcome,
     record_twinning_exception,
 )
-from domain.plans import ActionPlan, PlanState, submit_plan
+from domain.plans import ActionPlan, PlanState, member_city, submit_plan
 from domain.reference import ReferenceData
 
 Kind = Literal[
@@ -162,3 +162,16 @@ def permission(command: Command, reference: ReferenceData) -> tuple[Action, Scop
     except DomainError:
         chair = "(no Chair known)"
     return Action.RECORD_PARTNERSHIPS, Scope(year=year, chair=chair)
+
+
+def precheck(command: Command, reference: ReferenceData) -> None:
+    """What ``decide`` refuses whatever the streams hold (focus areas, membership, kinds,
+    a repeated id within the command): the services refuse it before sending it."""
+    if isinstance(command, RecordMeetingOutcome):
+        if command.partners:
+            kinds = RecordMeetingOutcome(year=command.year, partners=command.partners)
+            record_meeting_outcome(PartnersState(), kinds, reference)
+        for launch in command.launches:
+            member_city(reference, launch.city_id, command.year)
+        return
+    decide(command, RecordsState(), reference)

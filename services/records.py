@@ -28,7 +28,7 @@ from domain.actors import Actor
 from domain.monitoring import AssessProject, ExplainNotAssessed
 from domain.partners import AddPartner, PairCity, RecordMeetingOutcome, RecordTwinningException
 from domain.plans import ActionPlan
-from domain.records import Command, Kind, RecordsState, decide, permission, stream_of
+from domain.records import Command, Kind, permission, precheck, stream_of
 from domain.reference import ReferenceData
 from services.cycles import update_id
 from services.errors import CycleUnavailable, Refused
@@ -120,7 +120,7 @@ async def _record(
     action, scope = permission(command, deps.reference)
     authorize(actor, action, scope)
     # What the rule refuses on any stream is refused here at once (a DomainError: 409).
-    decide(command, RecordsState(), deps.reference)
+    precheck(command, deps.reference)
     stream = stream_of(command)
     update = RecordUpdate(
         actor=actor, kind=kind, command=command.model_dump(mode="json"),
