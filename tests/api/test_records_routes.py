@@ -113,8 +113,9 @@ def test_the_reads_show_what_is_recorded(
         store.append(stream, new, expected_version=store.stream_version(stream))
 
     csco = Actor(id="csco-siem-reap", role=CSCO)
-    append(f"plan-{SIEM_REAP}", submit_plan(PlanState(), plan(SIEM_REAP, project(),
-           project("wifi", title="Wi-Fi", focus_areas=("civic_and_social",))), reference), csco)  # fmt: skip
+    wifi = project("wifi", title="Wi-Fi", focus_areas=("civic_and_social",))
+    first = submit_plan(PlanState(), plan(SIEM_REAP, project(), wifi), reference)
+    append(f"plan-{SIEM_REAP}", first, csco)
     append("monitoring-2019", assess(RecordsState().monitoring, assessment(), None),
            Actor(id="imd", role="asec"))  # fmt: skip
     append("partners", add_partner(RecordsState().partners, partner(), reference),
