@@ -31,7 +31,7 @@ projects:
 
 
 @pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, Any]]]:
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, Any]]:
     requests: list[tuple[str, str, Any]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -49,7 +49,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, Any]]
         client.close()
 
     monkeypatch.setattr(records, "signed_in", signed_in)
-    yield requests
+    return requests
 
 
 def run(*args: str) -> Any:
