@@ -11,6 +11,7 @@ and sends it through the gateway. The workflow checks both again, with the strea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -53,9 +54,13 @@ class RecordsGateway(Protocol):
 
 
 class TemporalRecordsGateway:
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, *, clock_offset: timedelta = timedelta(0)
+    ) -> None:
+        """``clock_offset``: the demo's, as a cycle's (``RecordsInput``)."""
         self._client = client
         self._task_queue = task_queue
+        self._clock_offset = clock_offset
 
     async def record(
         self, stream_id: str, update: RecordUpdate, update_id: str | None = None
@@ -63,7 +68,8 @@ class TemporalRecordsGateway:
         ident = records_workflow_id(stream_id)
         try:
             handle = await self._client.start_workflow(
-                RecordsWorkflow.run, RecordsInput(stream_id=stream_id), id=ident,
+                RecordsWorkflow.run,
+                RecordsInput(stream_id=stream_id, clock_offset=self._clock_offset), id=ident,
                 task_queue=self._task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             )  # fmt: skip
