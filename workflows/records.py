@@ -105,9 +105,7 @@ class RecordsWorkflow:
 
     @workflow.update
     async def record(self, update: RecordUpdate) -> UpdateResult:
-        received = self._sealed(update)
-        assert update.seal is not None  # _sealed refuses an update without one
-        self.nonces[update.seal.nonce] = received
+        received = self._accept(update)
         await workflow.wait_condition(lambda: self.state is not None)
         async with self.lock:
             command = self._admit(update)
@@ -132,6 +130,19 @@ class RecordsWorkflow:
     def _validate(self, update: RecordUpdate) -> None:
         self._sealed(update)
         self._admit(update)
+
+    def _accept(self, update: RecordUpdate) -> datetime:
+        """Spend the update's nonce; its receipt time. The validator checked the seal
+        (never checked again here: a replay must not depend on the keys of the day). Two
+        copies of one sealed update can pass their validators in one workflow task; only
+        the first handler to run goes on."""
+        if update.seal is None:
+            raise ApplicationError("this command carries no seal", type="InvalidSeal")
+        if update.seal.nonce in self.nonces:
+            raise ApplicationError("this command was already received: a replay is refused",
+                                   type="InvalidSeal")  # fmt: skip
+        self.nonces[update.seal.nonce] = update.seal.received_at
+        return update.seal.received_at
 
     def _sealed(self, update: RecordUpdate) -> datetime:
         """The receipt time of a command the services sealed for this workflow; a
