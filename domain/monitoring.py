@@ -15,11 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.errors import DomainError
 from domain.events import ActionPlanSubmitted, DomainEvent, ProjectAssessed, ProjectNotAssessed
-from domain.events.records import ACTIVE_STATUSES, CityId, Link, PlanYear, ProjectStatus, Slug, Text
+from domain.events.records import (
+    ACTIVE_STATUSES,
+    MAX_LINKS,
+    CityId,
+    Link,
+    PlanYear,
+    ProjectStatus,
+    Slug,
+    Text,
+)
 
 
 class MonitoringError(DomainError):
@@ -46,7 +55,7 @@ class AssessProject(BaseModel):
     project_id: Slug
     status: ProjectStatus
     evidence: Text
-    links: tuple[Link, ...] = ()
+    links: tuple[Link, ...] = Field(default=(), max_length=MAX_LINKS)
 
 
 class ExplainNotAssessed(BaseModel):

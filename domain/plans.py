@@ -20,6 +20,8 @@ from domain.reference import City, ReferenceData
 
 MAX_PROJECTS = 100
 MAX_PERIOD_YEARS = 15
+MAX_PLAN_BYTES = 200_000
+"""A plan's JSON at most: it travels in one Temporal update and one event (2 MB limits)."""
 
 
 class PlanError(DomainError):
@@ -84,6 +86,12 @@ class ActionPlan(BaseModel):
             )
         if self.period_end - self.period_start >= MAX_PERIOD_YEARS:
             raise ValueError(f"a plan's period is at most {MAX_PERIOD_YEARS} years")
+        size = len(self.model_dump_json().encode())
+        if size > MAX_PLAN_BYTES:
+            raise ValueError(
+                f"the plan is {size:,} bytes of JSON; at most {MAX_PLAN_BYTES:,}: shorten its "
+                "projects' texts or split them"
+            )
         return self
 
 

@@ -58,6 +58,7 @@ PlanYear = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 _URL = TypeAdapter(AnyHttpUrl)
 MAX_URL = 2000
+MAX_LINKS = 20
 
 
 def _check_link(value: str) -> str:
@@ -124,7 +125,7 @@ class ProjectAssessed(DomainEvent):
     project_id: Slug
     status: ProjectStatus
     evidence: Text
-    links: tuple[Link, ...] = ()
+    links: tuple[Link, ...] = Field(default=(), max_length=MAX_LINKS)
     revision: int = Field(default=1, ge=1)
 
 

@@ -235,3 +235,17 @@ def test_a_partner_needs_a_known_kind_and_a_new_id_and_name() -> None:
         add_partner(state.partners, partner(name="Other"), REFERENCE)
     with pytest.raises(DuplicatePartner, match="already on the list as jica"):
         add_partner(state.partners, partner(partner_id="jica2"), REFERENCE)
+
+
+def test_a_plan_too_large_to_travel_is_refused_naming_its_size() -> None:
+    lines = tuple("x" * 500 for _ in range(30))
+    many = [project(f"p{n}", action_lines=lines) for n in range(20)]
+    with pytest.raises(ValidationError, match="bytes of JSON; at most 200,000"):
+        plan(SIEM_REAP, *many)
+
+
+def test_an_assessment_holds_at_most_twenty_links() -> None:
+    links = tuple(f"https://example.org/{n}" for n in range(21))
+    with pytest.raises(ValidationError, match="links"):
+        assessment(links=links)
+    assert len(assessment(links=links[:20]).links) == 20
