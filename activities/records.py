@@ -17,7 +17,12 @@ from activities.errors import refusals_are_final
 from activities.recording import record_decision
 from domain.actors import Actor
 from domain.events import DomainEvent
-from domain.monitoring import AssessProject, ExplainNotAssessed
+from domain.monitoring import (
+    AssessProject,
+    ExplainNotAssessed,
+    MonitoringState,
+    unassessed_projects,
+)
 from domain.partners import PairCity, PartnersState
 from domain.plans import PlanState, city_id
 from domain.records import (
@@ -29,6 +34,7 @@ from domain.records import (
     Lookups,
     RecordsState,
     decide,
+    monitoring_stream,
     plan_stream,
     stream_of,
 )
@@ -59,6 +65,28 @@ class LoadRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     stream_id: str
+
+
+class StoreMonitoring:
+    """``unassessed_projects(year)`` from the event store itself (each city's plan stream
+    and the year's monitoring stream), never behind: what a step that settles on it
+    should ask. ``ReadModelMonitoring`` answers the same from the read models."""
+
+    def __init__(self, store: EventStore, reference: ReferenceData) -> None:
+        self._store = store
+        self._reference = reference
+
+    def unassessed_projects(self, year: int) -> list[str]:
+        plans = []
+        for city in self._reference.cities:
+            events = self._store.read_stream(plan_stream(city_id(city)))
+            latest = PlanState.of(to_domain(e) for e in events).latest
+            if latest is not None:
+                plans.append(latest)
+        monitoring = MonitoringState.of(
+            to_domain(e) for e in self._store.read_stream(monitoring_stream(year))
+        )
+        return unassessed_projects(year, plans, monitoring.revisions, monitoring.reasons)
 
 
 class RecordsActivities:

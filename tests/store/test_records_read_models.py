@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
+from activities.records import StoreMonitoring
 from ascn.projections import catch_up_all
 from domain.actors import Actor
 from domain.events import DomainEvent
@@ -110,6 +111,11 @@ def test_plans_keep_every_version_and_projects_show_their_assessment(engine: Eng
     # Dropped "waste" is not active; "lamps" has neither: it alone is unassessed.
     assert ReadModelMonitoring(engine).unassessed_projects(2019) == [f"{SINGAPORE}/lamps"]
     assert ReadModelMonitoring(engine).unassessed_projects(2030) == []
+    from_store = StoreMonitoring(store, REFERENCE)
+    for year in (2017, 2018, 2019, 2030):
+        assert from_store.unassessed_projects(year) == (
+            ReadModelMonitoring(engine).unassessed_projects(year)
+        )
 
 
 def test_partners_pairs_and_meeting_outcomes(engine: Engine) -> None:
