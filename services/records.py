@@ -17,6 +17,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -66,26 +67,25 @@ class TemporalRecordsGateway:
         self, stream_id: str, update: RecordUpdate, update_id: str | None = None
     ) -> UpdateResult:
         ident = records_workflow_id(stream_id)
+        # Update-with-start: one call starts the stream's workflow if it does not run (an
+        # id conflict uses the running one) and sends the update; both the dev server and
+        # the time-skipping test server take it.
+        start = WithStartWorkflowOperation(
+            RecordsWorkflow.run,
+            RecordsInput(stream_id=stream_id, clock_offset=self._clock_offset), id=ident,
+            task_queue=self._task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )  # fmt: skip
         try:
-            handle = await self._client.start_workflow(
-                RecordsWorkflow.run,
-                RecordsInput(stream_id=stream_id, clock_offset=self._clock_offset), id=ident,
-                task_queue=self._task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            )  # fmt: skip
-        except WorkflowAlreadyStartedError:
-            # A server that does not take the conflict policy says so: the run is there.
-            handle = self._client.get_workflow_handle_for(RecordsWorkflow.run, ident)
-        except RPCError as error:
-            raise CycleUnavailable(f"Temporal did not start {ident}: {error.message}") from None
-        try:
-            return await handle.execute_update(RecordsWorkflow.record, update, id=update_id)
+            result: UpdateResult = await self._client.execute_update_with_start_workflow(
+                RecordsWorkflow.record, update, start_workflow_operation=start, id=update_id
+            )
         except WorkflowUpdateFailedError as error:
             raise Refused(refusal_of(error.cause)) from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise CycleUnavailable(f"{ident} did not answer in time") from None
-        except RPCError as error:
-            raise CycleUnavailable(f"Temporal refused the call: {error.message}") from None
+        except (RPCError, WorkflowAlreadyStartedError) as error:
+            raise CycleUnavailable(f"Temporal refused the call to {ident}: {error}") from None
+        return result
 
 
 class NoRecordsGateway:

@@ -107,7 +107,8 @@ class RecordsWorkflow:
     async def record(self, update: RecordUpdate) -> UpdateResult:
         received = self._accept(update)
         await workflow.wait_condition(lambda: self.state is not None)
-        async with self.lock:
+        await self._take_lock()
+        try:
             command = self._admit(update)
             info = workflow.current_update_info()
             key = f"{workflow.info().workflow_id}/update/{info.id if info else received}"
@@ -124,7 +125,24 @@ class RecordsWorkflow:
             except ActivityError as error:
                 raise refusal(error, f"{update.kind} on {self.input.stream_id}") from None
             self.state = recorded.state
+        finally:
+            self.lock.release()
         return UpdateResult(recorded=recorded.types)
+
+    async def _take_lock(self) -> None:
+        """One command at a time; one queued behind others that the store keeps waiting
+        is answered after RECORD_WITHIN, nothing recorded, rather than kept waiting."""
+        if not self.lock.locked():
+            await self.lock.acquire()
+            return
+        try:
+            await asyncio.wait_for(self.lock.acquire(), RECORD_WITHIN.total_seconds())
+        except TimeoutError:
+            raise ApplicationError(
+                f"not done: the commands before it have waited {RECORD_WITHIN} for the event "
+                "store; nothing was recorded, send it again later",
+                type="StoreUnavailable",
+            ) from None
 
     @record.validator
     def _validate(self, update: RecordUpdate) -> None:
