@@ -23,11 +23,13 @@ from api.problems import add_problem_schema, install_problem_handlers
 from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
 from api.routes import calendar, chain, feeds, nominations, store, users
 from api.routes import cycles as cycle_routes
+from api.routes import records as record_routes
 from api.routes.codec import install_codec
 from api.security import HeadAsGet, SecurityHeaders, docs_policy
 from api.status import ReadModelStatus, StatusReader
 from eventstore.store import EventStore, utc_now
 from services.cycles import CycleDeps
+from services.records import RecordsDeps
 from services.users import DEFAULT_TOKEN_TTL
 
 DESCRIPTION = """\
@@ -63,6 +65,7 @@ def create_app(
     auth_failure_limit: str = DEFAULT_LIMIT,
     production: bool = False,
     web: WebConfig | None = None,
+    records: RecordsDeps | None = None,
 ) -> FastAPI:
     """The API over ``engine`` (users, tokens, read models) and the cycle services.
 
@@ -72,7 +75,8 @@ def create_app(
     With ``codec``, admins can decode and encode Temporal payloads at /codec (the web
     UI's codec endpoint), from browsers on ``codec_origins``. ``production`` turns the
     docs page off and keeps the OpenAPI document for admins (``api.docs``). ``web``
-    configures the pages (``api.pages``): sign-in mail, base URL, cookies.
+    configures the pages (``api.pages``): sign-in mail, base URL, cookies. ``records``:
+    the action plans' and partners' use cases (without it, their writes answer 503).
     """
     app = AscnApi(
         title="ascn", version="1", description=DESCRIPTION, docs_url=None, redoc_url=None,
@@ -87,6 +91,7 @@ def create_app(
         clock=clock,
         token_ttl=token_ttl,
         bad_tokens=BadTokenLimiter(auth_failure_limit),
+        records=records,
     )
     install_problem_handlers(app)
     redact_feed_tokens_in_access_log()
@@ -97,6 +102,7 @@ def create_app(
         nominations.router,
         chain.router,
         chain.membership_router,
+        record_routes.router,
         feeds.router,
         store.router,
         users.router,

@@ -14,6 +14,7 @@ from api.ratelimit import BadTokenLimiter
 from api.status import StatusReader
 from eventstore.store import EventStore
 from services.cycles import CycleDeps
+from services.records import NO_RECORDS, RecordsDeps
 from services.users import DEFAULT_TOKEN_TTL, Directory
 
 
@@ -26,6 +27,15 @@ class ApiContext:
     clock: Callable[[], datetime]
     token_ttl: timedelta = DEFAULT_TOKEN_TTL
     bad_tokens: BadTokenLimiter = field(default_factory=BadTokenLimiter)
+    records: RecordsDeps | None = None
+
+    @property
+    def records_deps(self) -> RecordsDeps:
+        """The records use cases' dependencies (``services.records``)."""
+        if self.records is None:
+            return RecordsDeps(gateway=NO_RECORDS, sealer=self.cycles.sealer,
+                               reference=self.cycles.reference)  # fmt: skip
+        return self.records
 
     @property
     def users(self) -> Directory:

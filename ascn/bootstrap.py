@@ -31,6 +31,7 @@ from eventstore.store import EventStore
 from mail.transport import FileTransport, SmtpTransport, Transport
 from services.cycles import CycleDeps
 from services.gateway import TemporalCycleGateway
+from services.records import RecordsDeps, TemporalRecordsGateway
 from services.sealing import Sealer
 from workers.preflight import require_migrated, require_running_cycles_streams
 from workers.worker import create_worker
@@ -154,6 +155,18 @@ def web_config(settings: Settings, contacts: Contacts) -> WebConfig:
         mail_from=settings.mail_from, secure_cookies=settings.env == "production",
         session_ttl=timedelta(hours=settings.session_hours), **extra,
     )  # fmt: skip
+
+
+def records_deps(
+    built: Services, client: Client, *, clock: Callable[[], datetime] = utc_now
+) -> RecordsDeps:
+    """The action plans' and partners' use cases over this Temporal client."""
+    settings = built.settings
+    return RecordsDeps(
+        gateway=TemporalRecordsGateway(client, settings.task_queue),
+        sealer=Sealer(settings.seal_keyring, clock),
+        reference=built.reference,
+    )
 
 
 def mail_transport(settings: Settings) -> Transport:

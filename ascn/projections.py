@@ -12,6 +12,7 @@ from eventstore.projector import Projector
 from eventstore.readmodels import accounts
 from eventstore.readmodels.cycles import CycleProjection
 from eventstore.readmodels.nominations import NominationsProjection
+from eventstore.readmodels.records import RecordsProjection
 from eventstore.readmodels.schema import cycles, exceptions, nominations, overdue, steps
 from eventstore.schema import events
 from mail.outbox import OutboxProjection
@@ -26,7 +27,10 @@ events alone do not, and a rebuild must never queue a mail again."""
 
 
 def all_projections(contacts: Contacts | None = None) -> list[Projection]:
-    return [NominationsProjection(), CycleProjection(), OutboxProjection(contacts)]
+    return [
+        NominationsProjection(), CycleProjection(), OutboxProjection(contacts),
+        RecordsProjection(),
+    ]  # fmt: skip
 
 
 def app_projector(engine: Engine, contacts: Contacts | None = None) -> Projector:

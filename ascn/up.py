@@ -34,6 +34,7 @@ from ascn.bootstrap import (
     cycle_deps,
     mail_transport,
     payload_codec,
+    records_deps,
     services,
     web_config,
 )
@@ -133,7 +134,8 @@ async def run_up(
             origins = dict.fromkeys([*settings.codec_cors_origin_list, server.ui])
             app = create_app(
                 engine=built.engine, cycles=cycle_deps(built, client),
-                codec=payload_codec(settings), codec_origins=list(origins),
+                records=records_deps(built, client), codec=payload_codec(settings),
+                codec_origins=list(origins),
                 token_ttl=timedelta(days=settings.token_ttl_days),
                 auth_failure_limit=settings.auth_failure_limit,
                 production=settings.env == "production",

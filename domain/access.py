@@ -18,6 +18,12 @@ everything the cycle knows (the step's owner). Roles:
 * ``admin``: manages users and tokens; reads everything, the API's schema included.
 * Every person (any role above) may keep calendar feeds of their own, which answer
   what that person may read.
+* ``csco:<city-id>``: the CSCO of a member city. Submits and revises its city's action
+  plan (as the NR of the city's AMS may too) and reads the plans, assessments, partners
+  and twinning pairs; nothing of the cycle.
+* ``asec`` also records IMD's assessments of the projects; the Chair's team of a year's
+  Chair adds partners, pairs cities with them, records twinning exceptions and the
+  annual meeting's outcomes for that year. Every person reads plans and partners.
 * ``system``: the engine itself, which acts inside the cycle and needs no permission.
   Legacy roles without a member state (facts from before) are granted nothing.
 """
@@ -52,6 +58,10 @@ class Action(StrEnum):
     SUBMIT_PROGRESS_REVIEW = "submit the progress review"
     PROPOSE_CITY = "propose a candidature city"
     DECIDE_CITY = "accept or decline a candidature city"
+    SUBMIT_PLAN = "submit an action plan"
+    ASSESS_PROJECT = "record an assessment of a project"
+    RECORD_PARTNERSHIPS = "record partners, twinning pairs and meeting outcomes"
+    READ_RECORDS = "read action plans, assessments and partners"
 
 
 class Scope(BaseModel):
@@ -69,6 +79,8 @@ class Scope(BaseModel):
     """The AMS the command is for (a nomination, an exception)."""
     owed_by: str | None = None
     """Who owes the step (``member_states``, ``chair_of_ascn``, ``shepherd``, ``asec``)."""
+    city: str | None = None
+    """The member city an action plan is of (its id, ``KH-siem-reap``)."""
 
 
 Forbidden = NotAuthorised
@@ -92,8 +104,12 @@ def _allowed(actor: Actor, action: Action, scope: Scope) -> bool:
     kind, own = actor.kind, actor.member_state
     if actor.is_legacy or kind == "system":
         return False
-    if action is Action.KEEP_FEEDS:
+    if action is Action.KEEP_FEEDS or action is Action.READ_RECORDS:
         return True
+    if action in _RECORDS:
+        return _allowed_records(actor, action, scope)
+    if kind == "csco":
+        return False
     if kind in ("admin", "asec", "shepherd") and action in _EVERYTHING_READ:
         return True
     if kind == "admin":
@@ -115,8 +131,30 @@ def _allowed(actor: Actor, action: Action, scope: Scope) -> bool:
     return action in _NR_RETURNS and scope.member_state in (None, own)
 
 
+_RECORDS = {Action.SUBMIT_PLAN, Action.ASSESS_PROJECT, Action.RECORD_PARTNERSHIPS}
+
+
+def _allowed_records(actor: Actor, action: Action, scope: Scope) -> bool:
+    kind, own = actor.kind, actor.member_state
+    if action is Action.SUBMIT_PLAN:
+        if kind == "csco":
+            return scope.city in (None, actor.city)
+        city_state = None if scope.city is None else scope.city.partition("-")[0]
+        return kind == "nr" and city_state in (None, own)
+    if action is Action.ASSESS_PROJECT:
+        return kind == "asec"
+    return kind == "chair_team" and scope.chair in (None, own)
+
+
 def _who_may(action: Action, scope: Scope) -> str:
     chair = scope.chair or "<AMS>"
+    if action is Action.SUBMIT_PLAN:
+        city = scope.city or "<city-id>"
+        return f"only the CSCO of {city} (csco:{city}) or the NR of its member state may"
+    if action is Action.ASSESS_PROJECT:
+        return "only ASEC (asec) may"
+    if action is Action.RECORD_PARTNERSHIPS:
+        return f"only the Chair's team of that year's Chair (chair_team:{chair}) may"
     if action in _NR_RETURNS:
         return f"only the NR of {scope.member_state} (nr:{scope.member_state}) may"
     if action is Action.START_CYCLE:
@@ -145,6 +183,8 @@ def refusal(actor: Actor, action: Action, scope: Scope = ANYWHERE) -> str | None
     if _allowed(actor, action, scope):
         return None
     about = f" for {scope.member_state}" if action in _NR_RETURNS and scope.member_state else ""
+    if action is Action.SUBMIT_PLAN and scope.city:
+        about = f" of {scope.city}"
     when = f" in the {scope.year} cycle" if scope.year is not None and not about else ""
     return f"{actor.label} may not {action}{about}{when}: {_who_may(action, scope)}"
 
@@ -162,7 +202,7 @@ def permits(actor: Actor, action: Action, scope: Scope = ANYWHERE) -> bool:
 
 def reads_every_member_state(actor: Actor) -> bool:
     """Whether ``actor`` sees every AMS's nominations (an NR sees only its own)."""
-    return actor.kind != "nr"
+    return actor.kind not in ("nr", "csco")
 
 
 def reads_member_state(actor: Actor, member_state: str) -> bool:

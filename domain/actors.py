@@ -22,10 +22,13 @@ SCOPED_KINDS = ("nr", "shepherd", "chair_team")
 LEGACY_ROLES = ("shepherd", "chair_team")
 """Roles without a member state, as facts recorded before roles named one carry them.
 They still read back; the access policy grants them nothing."""
-Kind = Literal["nr", "shepherd", "chair_team", "admin", "asec", "system"]
+Kind = Literal["nr", "shepherd", "chair_team", "admin", "asec", "system", "csco"]
 
 NR_PREFIX = "nr:"
 _SCOPED_ROLE = re.compile(r"^(nr|shepherd|chair_team):[A-Z]{2}$")
+# The CSCO of a member city: ``csco:<city-id>`` (``csco:KH-siem-reap``, domain.plans).
+CSCO_PREFIX = "csco:"
+_CSCO_ROLE = re.compile(r"^csco:[A-Z]{2}-[a-z0-9]+(-[a-z0-9]+){0,15}$")
 
 
 class Actor(BaseModel):
@@ -50,10 +53,13 @@ class Actor(BaseModel):
     def _role_shape(cls, value: str) -> str:
         if value in FIXED_ROLES or value in LEGACY_ROLES or _SCOPED_ROLE.fullmatch(value):
             return value
+        if _CSCO_ROLE.fullmatch(value):
+            return value
         roles = ", ".join(FIXED_ROLES)
         raise ValueError(
             f"unknown role {value!r}; expected one of {roles}, nr:<AMS>, shepherd:<AMS> "
-            "or chair_team:<AMS> (AMS: a member state's two-letter code)"
+            "chair_team:<AMS> or csco:<city-id> (AMS: a member state's two-letter code; city-id: "
+            "e.g. KH-siem-reap)"
         )
 
     @classmethod
@@ -84,7 +90,7 @@ class Actor(BaseModel):
     @property
     def kind(self) -> Kind:
         kind = self.role.partition(":")[0]
-        assert kind in ("nr", "shepherd", "chair_team", "admin", "asec", "system")
+        assert kind in ("nr", "shepherd", "chair_team", "admin", "asec", "system", "csco")
         return kind  # type: ignore[return-value]
 
     @property
@@ -92,6 +98,11 @@ class Actor(BaseModel):
         """The AMS an NR, a shepherd or a Chair's team acts for; None for other roles."""
         kind, sep, code = self.role.partition(":")
         return code if sep and kind in SCOPED_KINDS else None
+
+    @property
+    def city(self) -> str | None:
+        """The city id a CSCO acts for; None for other roles."""
+        return self.role.removeprefix(CSCO_PREFIX) if self.kind == "csco" else None
 
     @property
     def is_legacy(self) -> bool:

@@ -29,6 +29,7 @@ from domain.reference_models import (
     ChairOverride,
     ChairRule,
     City,
+    FrameworkTerm,
     MemberState,
     SectoralBodies,
     Shepherds,
@@ -60,6 +61,10 @@ class ReferenceData(BaseModel):
     shepherds: Shepherds
     sectoral_bodies: tuple[SectoralBodies, ...] = ()
     """Who receives the report for notation, per year (data, as the Chair is)."""
+    # The framework's focus areas and the kinds of external partner (action plans,
+    # partners); data sets from before them have none.
+    focus_areas: tuple[FrameworkTerm, ...] = ()
+    partner_kinds: tuple[FrameworkTerm, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

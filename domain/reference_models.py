@@ -106,3 +106,12 @@ class SectoralBodies(BaseModel):
 
     def covers(self, year: int) -> bool:
         return self.from_year <= year and (self.to_year is None or year <= self.to_year)
+
+
+class FrameworkTerm(BaseModel):
+    """A term of the framework kept as data: a focus area, a kind of external partner."""
+
+    model_config = _FROZEN
+
+    id: NonEmptyStr
+    name: NonEmptyStr

@@ -12,7 +12,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationError
 
 from domain.actors import Actor
-from domain.errors import UnknownMemberState
+from domain.errors import UnknownCity, UnknownMemberState
+from domain.plans import city_by_id
 from domain.reference import ReferenceData
 from domain.values import line_of
 
@@ -33,7 +34,7 @@ def check_role(role: str) -> str:
     if role == "system":
         raise ValueError(
             "role 'system' is the engine's own; people act as admin, asec, nr:<AMS>, "
-            "shepherd:<AMS> or chair_team:<AMS>"
+            "shepherd:<AMS>, chair_team:<AMS> or csco:<city-id>"
         )
     try:
         actor = Actor(id="someone", role=role)
@@ -44,6 +45,11 @@ def check_role(role: str) -> str:
             f"role {role!r} must name its member state: {role}:<AMS> (the shepherd AMS, or "
             "the AMS whose Chair's team it is)"
         )
+    if actor.city is not None:
+        try:
+            city_by_id(ReferenceData.load(), actor.city)
+        except UnknownCity as error:
+            raise ValueError(str(error)) from None
     if actor.member_state is not None:
         try:
             ReferenceData.load().member_state(actor.member_state)

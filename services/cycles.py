@@ -9,10 +9,11 @@ update with the time ascn received the command, and sends it through the gateway
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 from activities.planning import refuse_a_year_that_ran
+from activities.records import StoreMonitoring
 from activities.working_days import with_civil_hours
 from domain.access import Action, Scope, authorize
 from domain.actors import Actor
@@ -43,7 +44,7 @@ from services.commands import (
 )
 from services.errors import CycleUnavailable, Refused
 from services.gateway import CycleGateway
-from services.monitoring import UnassessedProjects, not_wired_yet
+from services.monitoring import UnassessedProjects
 from services.sealing import Sealer
 from workflows.cycle import workflow_id
 from workflows.messages import (
@@ -74,8 +75,15 @@ class CycleDeps:
     sealer: Sealer
     reference: ReferenceData
     store: EventStore
-    unassessed_projects: UnassessedProjects = field(default=not_wired_yet)
-    """Which active projects of a year lack an assessment or a reason (the progress review)."""
+    unassessed_projects: UnassessedProjects | None = None
+    """Which active projects of a year lack an assessment or a reason (the progress review);
+    by default, read from the event store itself (plans and the year's monitoring stream),
+    which is never behind."""
+
+    def unassessed(self, year: int) -> list[str]:
+        if self.unassessed_projects is not None:
+            return self.unassessed_projects(year)
+        return StoreMonitoring(self.store, self.reference).unassessed_projects(year)
 
 
 def scope_of(deps: CycleDeps, year: int, member_state: str | None = None) -> Scope:
@@ -192,7 +200,7 @@ async def submit_progress_review(
     command: SubmitProgressReview, actor: Actor, deps: CycleDeps
 ) -> Outcome:
     authorize(actor, Action.SUBMIT_PROGRESS_REVIEW, scope_of(deps, command.year))
-    unassessed = deps.unassessed_projects(command.year)
+    unassessed = deps.unassessed(command.year)
     if unassessed:
         raise Refused(
             f"{PROGRESS_REVIEW_STEP}: {len(unassessed)} active project(s) of {command.year} "

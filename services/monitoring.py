@@ -2,7 +2,8 @@
 the year have neither an assessment nor a recorded reason why not.
 
 The action plans and assessments are kept by their own services; this is the one place
-where the cycle's use cases ask about them (``CycleDeps.unassessed_projects``).
+where the cycle's use cases ask about them (``CycleDeps.unassessed``: by default
+``activities.records.StoreMonitoring``, which reads the event store).
 """
 
 from __future__ import annotations
@@ -15,9 +16,3 @@ class UnassessedProjects(Protocol):
         """The ids of the year's active projects with no assessment and no recorded
         reason why not; [] when every one is accounted for."""
         ...
-
-
-def not_wired_yet(year: int) -> list[str]:  # noqa: ARG001 - the Protocol's signature
-    """INTEGRATION POINT: until the action plans and IMD's assessments are wired in
-    (``ascn.bootstrap.cycle_deps``), no project is known, so none is unassessed."""
-    return []

@@ -22,10 +22,16 @@ class Sealer:
         self._clock = clock
 
     def seal(self, year: int, update_name: str, update: U, *, at: datetime | None = None) -> U:
+        return self.seal_for(workflow_id(year), update_name, update, at=at)
+
+    def seal_for(
+        self, workflow: str, update_name: str, update: U, *, at: datetime | None = None
+    ) -> U:
+        """Seal for the workflow of that id (a cycle's, or a records stream's)."""
         seal = make_seal(
             self._keyring,
             update=update_name,
-            cycle=workflow_id(year),
+            cycle=workflow,
             payload=update.sealed_payload(),
             received_at=at or self._clock(),
             nonce=secrets.token_hex(16),

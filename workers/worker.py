@@ -13,10 +13,12 @@ from activities.cycle import CycleActivities
 from activities.membership import MembershipActivities
 from activities.nominations import NominationActivities
 from activities.planning import PlanningActivities
+from activities.records import RecordsActivities
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
 from workflows import keyring
 from workflows.cycle import CycleWorkflow
+from workflows.records import RecordsWorkflow
 from workflows.starter import CycleStarter
 
 
@@ -38,10 +40,11 @@ def create_worker(
     nominations = NominationActivities(store, reference)
     planning = PlanningActivities(reference, store)
     membership = MembershipActivities(store, reference)
+    records = RecordsActivities(store, reference)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CycleWorkflow, CycleStarter],
+        workflows=[CycleWorkflow, CycleStarter, RecordsWorkflow],
         activities=[
             cycle.record_fact,
             cycle.load_ledgers,
@@ -51,6 +54,8 @@ def create_worker(
             planning.plan_cycle,
             membership.record_change,
             membership.load,
+            records.load,
+            records.record,
         ],
         # The sandbox re-imports workflow modules per run; the keyring must be the one
         # module it shares with this process, or the validators would see no keys.

@@ -9,7 +9,7 @@ import sys
 import typer
 from temporalio.runtime import Runtime
 
-from ascn.cli import acting, calendars, chain, cycles, keys, mail, running, store, users
+from ascn.cli import acting, calendars, chain, cycles, keys, mail, records, running, store, users
 from ascn.cli.client import ApiError
 from ascn.errors import one_line
 
@@ -19,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for commands in (store.app, running.app, cycles.app, acting.app, chain.app):
+for commands in (store.app, running.app, cycles.app, acting.app, chain.app, records.app):
     app.add_typer(commands)
 app.add_typer(store.events_app, name="events")
 app.add_typer(cycles.cycle_app, name="cycle")
@@ -29,6 +29,10 @@ app.add_typer(mail.mail_app, name="mail")
 app.add_typer(acting.exceptions_app, name="exceptions")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(chain.cities_app, name="cities")
+app.add_typer(records.plans_app, name="plans")
+app.add_typer(records.partners_app, name="partners")
+app.add_typer(records.twinning_app, name="twinning")
+app.add_typer(records.outcomes_app, name="outcomes")
 
 
 def main() -> None:

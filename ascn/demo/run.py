@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.working_days import with_civil_hours
 from ascn.bootstrap import Services, cycle_deps, mail_transport
 from ascn.calendar_files import packaged_calendar
+from ascn.demo import records_2018
 from ascn.demo import scenario_2018 as scenario
 from ascn.embedded import test_server_path
 from ascn.errors import UsageError
@@ -42,6 +43,8 @@ from services.commands import (
     SubmitReport,
 )
 from services.cycles import CycleDeps
+from services.records import RecordsDeps, TemporalRecordsGateway
+from services.sealing import Sealer
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import CycleInput, CycleStatus
@@ -78,6 +81,7 @@ async def run_demo(
     # No projector runs beside the demo: it makes its own pass before it reads.
     catch_up_all(built.engine, built.contacts)
     print_timeline(built.store, console, plan)
+    records_2018.print_records(built.engine, console)
     intact = print_summary(built, console, scenario.YEAR)
     settings = built.settings
     report = await dispatch(
@@ -112,6 +116,11 @@ async def run_cycle(
     offset = plan.steps[0].opens_at - timedelta(days=1) - server_start
     clock = DemoClock(server_start + offset)
     deps = cycle_deps(built, env.client, clock=clock.now)
+    settings = built.settings
+    records = RecordsDeps(
+        gateway=TemporalRecordsGateway(env.client, settings.task_queue, clock_offset=offset),
+        sealer=Sealer(settings.seal_keyring, clock.now), reference=reference,
+    )  # fmt: skip
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         worker = create_worker(
             env.client, built.store, reference, task_queue=built.settings.task_queue, executor=pool,
@@ -120,12 +129,18 @@ async def run_cycle(
         async with worker:
             cycle = CycleInput(plan=plan, reference=reference, clock_offset=offset)
             await deps.gateway.start_cycle(cycle, scenario.SHEPHERD)
-            for action in scenario.actions(reference):
+            script: list[scenario.Action | records_2018.Action] = [
+                *scenario.actions(reference), *records_2018.actions(),
+            ]  # fmt: skip
+            for action in sorted(script, key=lambda a: a.at):
                 now = await env.get_current_time() + offset
                 if action.at > now:
                     await env.sleep(action.at - now)
                 clock.moment = await env.get_current_time() + offset
-                await send(deps, action)
+                if isinstance(action, records_2018.Action):
+                    await records_2018.send(records, action)
+                else:
+                    await send(deps, action)
             handle = env.client.get_workflow_handle_for(CycleWorkflow.run, workflow_id(plan.year))
             return await handle.result()
 

@@ -36,6 +36,15 @@ from domain.events.nominations import (
     NominationsSubmitted,
     Person,
 )
+from domain.events.records import (
+    ActionPlanSubmitted,
+    PartnerAdded,
+    ProjectAssessed,
+    ProjectLaunchedAtMeeting,
+    ProjectNotAssessed,
+    TwinningExceptionRecorded,
+    TwinningPaired,
+)
 from domain.events.registry import REGISTRY, EncodedEvent, EventRegistry, Upcaster
 from domain.events.users import (
     FeedIssued,
@@ -49,6 +58,7 @@ from domain.events.users import (
 
 __all__ = [
     "REGISTRY",
+    "ActionPlanSubmitted",
     "BodyDecision",
     "BodyDecisionRecorded",
     "CityDecided",
@@ -73,9 +83,13 @@ __all__ = [
     "Noted",
     "NotedDecision",
     "Owed",
+    "PartnerAdded",
     "Person",
     "PlannedStepFact",
     "ProgressReviewSubmitted",
+    "ProjectAssessed",
+    "ProjectLaunchedAtMeeting",
+    "ProjectNotAssessed",
     "ReminderSent",
     "ReportSubmitted",
     "StepApproved",
@@ -87,6 +101,8 @@ __all__ = [
     "Submitter",
     "TokenIssued",
     "TokenRevoked",
+    "TwinningExceptionRecorded",
+    "TwinningPaired",
     "Upcaster",
     "UserAdded",
     "UserDisabled",

@@ -132,3 +132,6 @@ outbox = Table(
     Column("created_position", BigInteger(), nullable=False),
     Column("digest_id", String(80), nullable=True, index=True),
 )
+
+# Action plans, assessments, partners and twinning: their own module, registered here.
+from eventstore.readmodels import records_tables as _records_tables  # noqa: E402, F401

@@ -24,6 +24,7 @@ from eventstore.store import EventStore
 from services import users
 from services.cycles import CycleDeps
 from services.errors import Refused
+from services.records import RecordsDeps
 from services.sealing import Sealer
 from tests.sealing import SEAL_KEYS
 from workflows.messages import CycleInput, SealedUpdate, UpdateResult
@@ -46,6 +47,7 @@ USERS = {
     "admin": "root",
     "nr:MY": "nr-my",
     "nr:SG": "nr-sg",
+    "csco:KH-siem-reap": "csco-siem-reap",
 }
 
 
@@ -67,6 +69,8 @@ class FakeGateway:
     update_ids: list[str | None] = field(default_factory=list)
     told: list[tuple[int, int]] = field(default_factory=list)
     """(year, version) of each cycle told of a membership change."""
+
+    streams: list[str] = field(default_factory=list)
 
     def _answer(self, method: str, year: int, actor: Actor, payload: BaseModel | str) -> None:
         self.calls.append(Call(method, year, actor, payload))
@@ -146,6 +150,14 @@ class FakeGateway:
     ) -> UpdateResult:
         return await self._update("decide_city", year, update, update_id)
 
+    async def record(
+        self, stream_id: str, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        """The records gateway's one method (services.records): ``year`` is 0, the
+        stream is in ``streams``."""
+        self.streams.append(stream_id)
+        return await self._update("record", 0, update, update_id)
+
 
 def sample_view(year: int) -> CycleStatusView:
     step = StepView(
@@ -209,11 +221,18 @@ def fake_cycles(engine: Engine, gateway: FakeGateway) -> CycleDeps:
     )  # fmt: skip
 
 
+def fake_records(gateway: FakeGateway) -> RecordsDeps:
+    """The real records services over the same fake gateway, sealing at NOW."""
+    return RecordsDeps(
+        gateway=gateway, sealer=Sealer(SEAL_KEYS, lambda: NOW), reference=ReferenceData.load()
+    )
+
+
 @pytest.fixture
 def app(api_engine: Engine, gateway: FakeGateway) -> FastAPI:
     return create_app(
         engine=api_engine, cycles=fake_cycles(api_engine, gateway), clock=lambda: NOW,
-        status=FakeStatus(),
+        status=FakeStatus(), records=fake_records(gateway),
     )  # fmt: skip
 
 

@@ -27,10 +27,22 @@ from tests.api.conftest import NOW, SETUP, USERS, FakeGateway, bearer
 
 CALLERS = [*USERS, "no token", "bad token"]
 EVERYONE = set(USERS)
+CSCO = "csco:KH-siem-reap"
+CYCLE_READERS = EVERYONE - {CSCO}
+"""A CSCO reads action plans and partners, nothing of the cycle."""
 NO_FEED = "not-a-feed-anyone-was-given"
 AUDITORS = {"shepherd:ID", "asec", "admin"}
 CHAIR_2027 = {"chair_team:SG"}
 CITY = {"city": "Kuala Lumpur", "csco": {"name": "CSCO KL", "email": "kl@example.org"}}
+
+
+PROJECT = {"project_id": "smart-traffic", "title": "Smart traffic lights",
+           "focus_areas": ["built_infrastructure"]}  # fmt: skip
+PLAN = {"city_id": "KH-siem-reap", "period_start": 2018, "period_end": 2025,
+        "projects": [PROJECT]}  # fmt: skip
+ASSESSMENT = {"year": 2027, "city_id": "KH-siem-reap", "project_id": "smart-traffic",
+              "status": "ongoing", "evidence": "two junctions done",
+              "links": ["https://example.org/r.pdf"]}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,15 +68,15 @@ def endpoint(method: str, path: str, allowed: set[str], **kwargs: Any) -> Endpoi
 ENDPOINTS = [
     endpoint("POST", "/v1/cycles", {"shepherd:ID"}, ok=201,
              body={"year": 2027, "template": "recurring"}, gateway="start_cycle"),
-    endpoint("GET", "/v1/cycles/2027", EVERYONE),
+    endpoint("GET", "/v1/cycles/2027", CYCLE_READERS),
     endpoint("POST", "/v1/cycles/2027/nominations", {"nr:MY"}, gateway="submit_nominations",
              body={"member_state": "MY", "cities": [CITY],
                    "national_representative": {"name": "NR MY", "email": "nr@example.org"}}),
     endpoint("POST", "/v1/cycles/2027/nil-returns", {"nr:MY"}, body={"member_state": "MY"},
              gateway="declare_nil_return"),
-    endpoint("GET", "/v1/cycles/2027/nominations", EVERYONE),
-    endpoint("GET", "/v1/cycles/2027/calendar.ics", EVERYONE),
-    endpoint("GET", "/v1/cycles/2027/calendar/MY.ics", EVERYONE),
+    endpoint("GET", "/v1/cycles/2027/nominations", CYCLE_READERS),
+    endpoint("GET", "/v1/cycles/2027/calendar.ics", CYCLE_READERS),
+    endpoint("GET", "/v1/cycles/2027/calendar/MY.ics", CYCLE_READERS),
     # ASEC passes the services' check (they do not know who owes a step); the cycle's
     # validator refuses it for a step it does not owe (tests/workflows).
     endpoint("POST", "/v1/cycles/2027/steps/nomination_deadline/approve",
@@ -106,10 +118,36 @@ ENDPOINTS = [
     endpoint("POST", "/v1/feeds", EVERYONE, ok=201),
     endpoint("GET", "/v1/feeds", EVERYONE),
     endpoint("POST", "/v1/feeds/{own_feed}/revoke", EVERYONE),
-    endpoint("GET", "/v1/feeds/{feed_token}/cycles/2027.ics", EVERYONE, feed=True),
+    endpoint("GET", "/v1/feeds/{feed_token}/cycles/2027.ics", CYCLE_READERS, feed=True),
     # An NR's feed reads its own member state's calendar only.
-    endpoint("GET", "/v1/feeds/{feed_token}/cycles/2027/MY.ics", EVERYONE - {"nr:SG"},
+    endpoint("GET", "/v1/feeds/{feed_token}/cycles/2027/MY.ics", CYCLE_READERS - {"nr:SG"},
              feed=True),
+    # Action plans: the CSCO of the city, or the NR of its member state (Cambodia: none
+    # of the NRs here), submits; everyone reads. IMD's assessments: ASEC. Partners,
+    # twinning and meeting outcomes: the Chair's team of the year's Chair (2027: SG).
+    endpoint("POST", "/v1/plans", {CSCO}, gateway="record", body=PLAN),
+    endpoint("GET", "/v1/plans", EVERYONE),
+    endpoint("GET", "/v1/plans/KH-siem-reap", EVERYONE),
+    endpoint("POST", "/v1/assessments", {"asec"}, gateway="record", body=ASSESSMENT),
+    endpoint("POST", "/v1/not-assessed", {"asec"}, gateway="record",
+             body={"year": 2027, "city_id": "KH-siem-reap", "project_id": "smart-traffic",
+                   "reason": "no report"}),
+    endpoint("GET", "/v1/projects/2027", EVERYONE),
+    endpoint("GET", "/v1/projects/2027/unassessed", EVERYONE),
+    endpoint("POST", "/v1/partners", CHAIR_2027, gateway="record",
+             body={"partner_id": "jica", "name": "JICA", "kind": "government", "year": 2027}),
+    endpoint("GET", "/v1/partners", EVERYONE),
+    endpoint("POST", "/v1/twinning", CHAIR_2027, gateway="record",
+             body={"city_id": "KH-siem-reap", "partner_id": "jica", "starts": "2027-01-01",
+                   "ends": "2028-12-31"}),
+    endpoint("POST", "/v1/twinning/exceptions", CHAIR_2027, gateway="record",
+             body={"year": 2027, "city_id": "KH-siem-reap", "exception_id": "second",
+                   "reason": "a second partner for the port project"}),
+    endpoint("GET", "/v1/twinning", EVERYONE),
+    endpoint("POST", "/v1/meeting-outcomes", CHAIR_2027, gateway="record",
+             body={"year": 2027, "partners": [{"partner_id": "adb", "name": "ADB",
+                                                "kind": "financial_institution"}]}),
+    endpoint("GET", "/v1/meeting-outcomes/2027", EVERYONE),
 ]  # fmt: skip
 """``{spare}`` is a user of each test's own, ``{spare_token}`` their token: what one test
 disables or revokes, no other test needs. ``{own_feed}`` is a feed of the caller's own,
@@ -181,7 +219,7 @@ def test_access(
     if response.status_code < 400 and target.gateway is not None:
         (call,) = gateway.calls
         assert call.method == target.gateway
-        assert call.year == 2027
+        assert call.year == (0 if target.gateway == "record" else 2027)
         assert call.actor == Actor(id=USERS[caller], role=caller)
 
 
@@ -196,5 +234,5 @@ def test_the_matrix_covers_every_route(app: FastAPI) -> None:
             e for e in ENDPOINTS if e.method == method and pattern.match(e.path.split("?")[0])
         ]
         assert len(matching) == 1, (method, pattern.pattern)
-    assert len(routes) == len(ENDPOINTS) == 33
-    assert len(CALLERS) * len(ENDPOINTS) == 297
+    assert len(routes) == len(ENDPOINTS) == 47
+    assert len(CALLERS) * len(ENDPOINTS) == 470

@@ -5,7 +5,9 @@ cycle of the year allows, and a progress review while a project is unassessed (a
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,16 @@ from sqlalchemy import Engine
 from domain.actors import Actor
 from domain.deadlines import ExtensionRefused
 from domain.errors import NotAuthorised
+from domain.events import DomainEvent
+from domain.monitoring import assess
+from domain.plans import submit_plan
+from domain.records import RecordsState, stream_of
+from domain.reference import ReferenceData
+from eventstore.codec import to_new_event
+from eventstore.engine import create_store_engine
+from eventstore.records import NewEvent
+from eventstore.schema import metadata
+from eventstore.store import EventStore
 from services import cycles
 from services.commands import (
     DecideCity,
@@ -23,8 +35,8 @@ from services.commands import (
     SubmitReport,
 )
 from services.errors import Refused
-from services.monitoring import not_wired_yet
 from tests.api.conftest import FakeGateway, fake_cycles
+from tests.records.builders import SIEM_REAP, assessment, plan, project
 
 YEAR = 2027  # Chair SG, shepherd ID
 CHAIR_TEAM = Actor.chair_team("SG", "sg-chair-team")
@@ -108,7 +120,7 @@ async def test_the_progress_review_is_refused_while_a_project_is_unassessed(
 async def test_the_progress_review_goes_to_the_cycle_once_every_project_is_accounted_for(
     deps: cycles.CycleDeps, gateway: FakeGateway
 ) -> None:
-    assert deps.unassessed_projects is not_wired_yet  # the integration point, until wired
+    assert deps.unassessed(YEAR) == []  # no action plan on record: nothing to assess
     outcome = await cycles.submit_progress_review(SubmitProgressReview(year=YEAR), ASEC, deps)
     assert outcome.recorded == ("submit_progress_review-recorded",)
     ((call),) = gateway.calls
@@ -123,3 +135,35 @@ async def test_a_membership_change_is_told_to_the_cycles_of_the_years_beside(
     ((call),) = gateway.calls
     assert (call.method, call.year) == ("propose_city", YEAR)
     assert gateway.told == [(YEAR - 1, 0), (YEAR + 1, 0)]  # this store holds no change yet
+
+
+async def test_the_progress_review_asks_the_store_which_projects_are_unassessed(
+    tmp_path: Path, gateway: FakeGateway
+) -> None:
+    """Wired as deployed (no fake): the service reads each city's plan stream and the
+    year's monitoring stream, and refuses while an active project has neither."""
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'review.db'}")
+    metadata.create_all(engine)
+    store = EventStore(engine)
+    deps = fake_cycles(engine, gateway)
+    reference = ReferenceData.load()
+    csco = Actor(id="csco", role=f"csco:{SIEM_REAP}")
+    siem_reap = plan(SIEM_REAP, project(), start=2018, end=2030)
+    facts = submit_plan(RecordsState().plan, siem_reap, reference)
+    store.append(stream_of(siem_reap), [_new(f, csco) for f in facts], expected_version=0)
+
+    with pytest.raises(Refused) as raised:
+        await cycles.submit_progress_review(SubmitProgressReview(year=YEAR), ASEC, deps)
+    assert raised.value.message.endswith(f"why not: {SIEM_REAP}/smart-traffic")
+    assert gateway.calls == []
+
+    assessed = assess(RecordsState().monitoring, assessment(year=YEAR), None)
+    store.append(f"monitoring-{YEAR}", [_new(f, ASEC) for f in assessed], expected_version=0)
+    outcome = await cycles.submit_progress_review(SubmitProgressReview(year=YEAR), ASEC, deps)
+    assert outcome.recorded == ("submit_progress_review-recorded",)
+    engine.dispose()
+
+
+def _new(fact: DomainEvent, actor: Actor) -> NewEvent:
+    return to_new_event(fact, event_id=uuid.uuid4(), occurred_at=datetime(2027, 5, 2, tzinfo=UTC),
+                        actor=actor)  # fmt: skip

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -31,6 +32,7 @@ from eventstore.schema import metadata
 from eventstore.store import EventStore
 from services.cycles import CycleDeps
 from services.gateway import TemporalCycleGateway
+from services.records import RecordsDeps, TemporalRecordsGateway
 from services.sealing import Sealer
 from tests.api.conftest import user_with_token
 from tests.sealing import SEAL_KEYS
@@ -199,3 +201,61 @@ async def test_the_cycles_refusals_get_their_own_status_codes(
     assert early.json()["detail"] == (
         f"nominations for {year} are not open yet: it opens at {opens.isoformat()}"
     )
+
+
+# The whole way for a plan, an assessment and a pair: HTTP -> service -> Temporal ->
+# workflow -> activity -> store -> projector -> read model -> HTTP, each fact recorded
+# with the actor of the token that sent it.
+PLAN: dict[str, Any] = {
+    "city_id": "KH-siem-reap", "period_start": 2020, "period_end": 2030,
+    "projects": [{"project_id": "heritage-traffic", "title": "Heritage traffic",
+                  "focus_areas": ["built_infrastructure"], "status": "ongoing"}],
+}  # fmt: skip
+
+
+async def test_a_plan_an_assessment_and_a_pair_through_the_api(
+    env: WorkflowEnvironment, worker: Worker, engine: Engine
+) -> None:
+    clock = MovableClock(await env.get_current_time())
+    year = clock.now.year
+    chair = REFERENCE.chair_for(year).code
+    csco = bearer_of(engine, "csco-siem-reap", "csco:KH-siem-reap", clock.now)
+    imd = bearer_of(engine, "imd", "asec", clock.now)
+    team = bearer_of(engine, "the-chair-team", f"chair_team:{chair}", clock.now)
+    store = EventStore(engine)
+    app = create_app(
+        engine=engine, clock=clock,
+        cycles=CycleDeps(gateway=TemporalCycleGateway(env.client, worker.task_queue),
+                         sealer=Sealer(SEAL_KEYS, clock), reference=REFERENCE, store=store),
+        records=RecordsDeps(gateway=TemporalRecordsGateway(env.client, worker.task_queue),
+                            sealer=Sealer(SEAL_KEYS, clock), reference=REFERENCE),
+    )  # fmt: skip
+    assessment = {"year": year, "city_id": "KH-siem-reap", "project_id": "heritage-traffic",
+                  "status": "ongoing", "evidence": "Two routes have sensors."}  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://ascn") as http:  # fmt: skip
+        planned = await http.post("/v1/plans", json=PLAN, headers=csco)
+        unknown = await http.post("/v1/assessments", headers=imd,
+                                  json={**assessment, "project_id": "no-such"})  # fmt: skip
+        assessed = await http.post("/v1/assessments", json=assessment, headers=imd)
+        partner = await http.post("/v1/partners", headers=team, json={
+            "partner_id": "adb", "name": "Asian Development Bank",
+            "kind": "financial_institution", "year": year})  # fmt: skip
+        paired = await http.post("/v1/twinning", headers=team, json={
+            "city_id": "KH-siem-reap", "partner_id": "adb",
+            "starts": f"{year}-01-01", "ends": f"{year + 1}-12-31"})  # fmt: skip
+        catch_up_all(engine)
+        projects = (await http.get(f"/v1/projects/{year}", headers=csco)).json()
+        pairs = (await http.get("/v1/twinning", headers=csco)).json()
+
+    assert planned.status_code == 200, planned.text
+    assert planned.json() == {"stream": "plan-KH-siem-reap", "recorded": ["ActionPlanSubmitted"]}
+    assert unknown.status_code == 409
+    assert "unknown project KH-siem-reap/no-such" in unknown.json()["detail"]
+    assert assessed.status_code == partner.status_code == paired.status_code == 200
+    assert [e.actor for e in store.read_stream("plan-KH-siem-reap")] == [
+        "csco:KH-siem-reap/csco-siem-reap"
+    ]
+    assert [e.actor for e in store.read_stream(f"monitoring-{year}")] == ["asec/imd"]
+    assert projects[0]["assessment"]["evidence"] == "Two routes have sensors."
+    assert [(p["city_id"], p["partner_id"]) for p in pairs] == [("KH-siem-reap", "adb")]

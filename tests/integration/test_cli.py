@@ -170,3 +170,18 @@ def test_migrate_creates_an_empty_verified_store(tmp_path: Path) -> None:
 
     assert result.returncode == 0
     assert "0 events" in result.stdout
+
+
+def test_the_demo_records_plans_partners_twinning_and_assessments(
+    demo_db: str, tmp_path: Path
+) -> None:
+    lines = ascn("events", "export", "--db", demo_db, cwd=tmp_path).stdout.splitlines()
+    events = [json.loads(line) for line in lines]
+    types = [e["type"] for e in events]
+    assert types.count("ActionPlanSubmitted") == 5  # four cities, Da Nang revised once
+    assert types.count("TwinningPaired") == 2
+    assert types.count("ProjectLaunchedAtMeeting") == 1
+    assert types.count("ProjectAssessed") == 4
+    launched = next(e for e in events if e["type"] == "ProjectLaunchedAtMeeting")
+    assert launched["data"]["year"] == 2018
+    assert launched["occurred_at"].startswith("2018-07-08")

@@ -414,8 +414,8 @@ def test_catch_up_all_brings_nominations_and_cycles_up_to_date(
     cycle.opens()
     cycle.reminds()
 
-    assert [p.name for p in all_projections()] == ["nominations", "cycles", "outbox"]
-    assert catch_up_all(engine) == 3 * len(cycle.times)
+    assert [p.name for p in all_projections()] == ["nominations", "cycles", "outbox", "records"]
+    assert catch_up_all(engine) == 4 * len(cycle.times)
     assert catch_up_all(engine) == 0
     assert [n.member_state for n in accepted_nominations(engine, 2018)] == ["MY"]
     assert step(cycle_view(engine, 2018) or pytest.fail("no view"), NOMINATIONS).reminders_sent == 2

@@ -16,6 +16,9 @@ STORE_TABLES = {
     "events", "projection_checkpoints", "rm_nominations", "rm_exceptions",
     "rm_cycles", "rm_steps", "rm_overdue", "api_users", "api_tokens", "rm_outbox",
     "api_feeds", "api_idempotency", "web_signin_links",
+    "rm_plan_versions", "rm_plan_projects", "rm_assessments",
+    "rm_not_assessed", "rm_partners", "rm_twinning", "rm_twinning_exceptions",
+    "rm_meeting_outcomes",
 }  # fmt: skip
 
 

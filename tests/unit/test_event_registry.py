@@ -18,6 +18,7 @@ from domain.errors import (
 )
 from domain.events import (
     REGISTRY,
+    ActionPlanSubmitted,
     BodyDecisionRecorded,
     CityDecided,
     CityNomination,
@@ -37,9 +38,13 @@ from domain.events import (
     NilReturnDeclared,
     NominationsSubmitted,
     Noted,
+    PartnerAdded,
     Person,
     PlannedStepFact,
     ProgressReviewSubmitted,
+    ProjectAssessed,
+    ProjectLaunchedAtMeeting,
+    ProjectNotAssessed,
     ReminderSent,
     ReportSubmitted,
     StepApproved,
@@ -50,14 +55,38 @@ from domain.events import (
     StepWaived,
     TokenIssued,
     TokenRevoked,
+    TwinningExceptionRecorded,
+    TwinningPaired,
     UserAdded,
     UserDisabled,
     UserEnabled,
 )
+from domain.events.records import Milestone, Project
 
 DEADLINE = datetime(2019, 8, 1, 17, 0, tzinfo=UTC)
 AZIZ = Person(name="Aziz", email="aziz@example.my")
 
+_PROJECT = Project(
+    project_id="heritage-traffic", title="Traffic management", action_lines=("Sensors",),
+    focus_areas=("built_infrastructure",), partners=("ADB",), status="ongoing",
+    milestones=(Milestone(title="Study", due=date(2019, 6, 30)),),
+)  # fmt: skip
+RECORDS_EXAMPLES: list[DomainEvent] = [
+    ActionPlanSubmitted(city_id="KH-siem-reap", member_state="KH", city="Siem Reap", version=2,
+                        period_start=2018, period_end=2025, projects=(_PROJECT,)),
+    ProjectAssessed(year=2019, city_id="KH-siem-reap", project_id="heritage-traffic",
+                    status="stalled", evidence="No funds yet.",
+                    links=("https://example.org/r.pdf",), revision=2),
+    ProjectNotAssessed(year=2019, city_id="KH-siem-reap", project_id="heritage-traffic",
+                       reason="No report."),
+    PartnerAdded(partner_id="adb", name="Asian Development Bank", kind="financial_institution",
+                 year=2018, source="annual_meeting"),
+    TwinningPaired(city_id="KH-siem-reap", partner_id="adb", starts=date(2018, 8, 4),
+                   ends=date(2021, 8, 3), exception_id="second"),
+    TwinningExceptionRecorded(city_id="KH-siem-reap", exception_id="second", reason="Agreed."),
+    ProjectLaunchedAtMeeting(year=2018, city_id="KH-siem-reap", project_id="heritage-traffic",
+                             title="Traffic management", partner_id="adb"),
+]  # fmt: skip
 EXAMPLES: list[DomainEvent] = [
     MailDelivered(year=2018, step="scgw", rung="T-7", recipient="nr:MY", message_id="<a@ascn>"),
     MailFailed(
@@ -158,13 +187,14 @@ EXAMPLES: list[DomainEvent] = [
     TokenRevoked(token_id="tok_0123456789ab", user="nr-my"),
     FeedIssued(feed_id="feed_0123456789ab", user="nr-my", token_sha256="cd" * 32),
     FeedRevoked(feed_id="feed_0123456789ab", user="nr-my"),
+    *RECORDS_EXAMPLES,
 ]
 
 
 def test_there_is_an_example_of_every_registered_event_type() -> None:
     registered = {cls.event_type for cls in REGISTRY.event_types()}
     assert {e.event_type for e in EXAMPLES} == registered
-    assert len(registered) == 30
+    assert len(registered) == 30 + len(RECORDS_EXAMPLES)
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.event_type)
