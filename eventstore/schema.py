@@ -93,3 +93,39 @@ projection_checkpoints = Table(
     Column("position", BigInteger(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# The Merkle tree over the global log (domain/merkle.py): the hash of every complete
+# subtree, the one over leaves [idx * 2**level, (idx + 1) * 2**level). Leaf idx is
+# the idx-th event in position order; level 0 rows name its position. Appends write
+# the nodes they complete in their own transaction, so the tree never lags the log.
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", Integer(), primary_key=True, autoincrement=False),
+    Column("idx", BigInteger(), primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("position", BigInteger(), nullable=True, unique=True),
+)
+
+# Ed25519 keys that sign checkpoints (raw public key, hex), each valid from the
+# first checkpoint it signed until the next key took over.
+ledger_keys = Table(
+    "ledger_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("valid_from", UTCDateTime(), nullable=False),
+    Column("valid_until", UTCDateTime(), nullable=True),
+)
+
+# Signed checkpoints of the tree (ledgercheck/checkpoint.py), numbered from 1.
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("seq", Position, primary_key=True, autoincrement=True),
+    Column("tree_size", BigInteger(), nullable=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+)

@@ -9,7 +9,7 @@ import sys
 import typer
 from temporalio.runtime import Runtime
 
-from ascn.cli import acting, cycles, keys, mail, running, store, users
+from ascn.cli import acting, cycles, keys, ledger, mail, running, store, users
 from ascn.cli.client import ApiError
 from ascn.errors import one_line
 
@@ -27,6 +27,7 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(mail.mail_app, name="mail")
 app.add_typer(acting.exceptions_app, name="exceptions")
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(ledger.ledger_app, name="ledger")
 
 
 def main() -> None:

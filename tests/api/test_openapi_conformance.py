@@ -55,6 +55,7 @@ OPERATIONS = [
     ("GET", "/v1/cycles/{year}/calendar/{member_state}.ics"),
     ("GET", "/v1/events"),
     ("POST", "/v1/verify"),
+    ("GET", "/v1/ledger/checkpoints"),
     ("POST", "/v1/users"),
     ("POST", "/v1/users/{name}/tokens"),
     ("GET", "/v1/me"),
@@ -83,7 +84,11 @@ def passing_caller(method: str, path: str) -> str:
         return "chair_team:SG"
     if method == "POST" and path in NR_OPERATIONS:
         return "nr:MY"
-    if path.startswith("/v1/users") or path in ("/v1/events", "/v1/verify"):
+    if path.startswith("/v1/users") or path in (
+        "/v1/events",
+        "/v1/verify",
+        "/v1/ledger/checkpoints",
+    ):
         return "admin"
     return "nr:MY"
 

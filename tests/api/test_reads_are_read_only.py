@@ -47,6 +47,7 @@ READS = {
     f"/v1/cycles/{YEAR}/calendar/MY.ics",
     f"/v1/cycles/{YEAR}/nominations",
     "/v1/events",
+    "/v1/ledger/checkpoints",
     "/v1/me",
     "/v1/users",
     "/v1/feeds",

@@ -15,7 +15,8 @@ from tests.store.factories import events
 STORE_TABLES = {
     "events", "projection_checkpoints", "rm_nominations", "rm_exceptions",
     "rm_cycles", "rm_steps", "rm_overdue", "api_users", "api_tokens", "rm_outbox",
-    "api_feeds", "api_idempotency",
+    "api_feeds", "api_idempotency", "ledger_nodes",
+    "ledger_keys", "ledger_checkpoints",
 }  # fmt: skip
 
 
@@ -58,3 +59,24 @@ def test_check_reports_a_table_the_migrations_lack(empty_engine: Engine) -> None
 
     with pytest.raises(migrate.SchemaDrift, match="not_migrated"):
         migrate.check(empty_engine)
+
+
+def test_the_ledger_migration_builds_the_tree_of_events_already_stored(
+    empty_engine: Engine,
+) -> None:
+    from tests.store.test_ledger_tree import assert_tree_matches_log
+
+    migrate.upgrade(empty_engine)
+    store = EventStore(empty_engine)
+    version = 0
+    for batch in [3, 1, 9, 1, 4]:
+        store.append("cycle-2018", events(batch), expected_version=version)
+        version += batch
+    migrate.downgrade(empty_engine, "0008")
+    assert "ledger_nodes" not in tables(empty_engine)
+
+    migrate.upgrade(empty_engine)
+
+    assert_tree_matches_log(empty_engine)
+    store.append("cycle-2018", events(5), expected_version=version)
+    assert_tree_matches_log(empty_engine)

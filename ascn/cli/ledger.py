@@ -1,0 +1,132 @@
+"""The ledger: a signing key, signed checkpoints of the Merkle tree over the log."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ascn.bootstrap import services
+from ascn.cli.common import DbOption, group, load, log
+from ascn.errors import UsageError
+from eventstore import ledger
+from ledgercheck import proof
+from ledgercheck.checkpoint import (
+    document,
+    key_id,
+    load_private_key,
+    private_key_pem,
+    raw_public_key,
+)
+
+ledger_app = group("The ledger: signed checkpoints and proofs anyone can check.")
+
+
+@ledger_app.command("keygen")
+def keygen(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the private key (PEM).")],
+) -> None:
+    """Write a new Ed25519 signing key, readable by its owner only (0600); point
+    ASCN_LEDGER_KEY_PATH at it. The key itself is never printed or logged."""
+    key = Ed25519PrivateKey.generate()
+    try:
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise UsageError(f"{out} already exists; a signing key is never overwritten") from None
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(private_key_pem(key))
+    out.chmod(0o600)
+    typer.echo(f"wrote {out}; key id {key_id(raw_public_key(key))}")
+
+
+def signing_key(path: str | None) -> Ed25519PrivateKey:
+    if not path:
+        raise UsageError("no signing key: set ASCN_LEDGER_KEY_PATH (ascn ledger keygen makes one)")
+    try:
+        return load_private_key(Path(path).read_bytes())
+    except OSError as error:
+        raise UsageError(f"cannot read the ledger key {path}: {error.strerror}") from None
+    except ValueError:
+        raise UsageError(f"{path} is not an Ed25519 private key in PEM") from None
+
+
+@ledger_app.command("checkpoint")
+def checkpoint(
+    db: DbOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write it here (JSON), for `ascn verify --checkpoint`."),
+    ] = None,
+) -> None:
+    """Sign the tree's size and root as they stand now, and keep the checkpoint."""
+    settings = load(db)
+    key = signing_key(settings.ledger_key_path)
+    with services(settings) as built:
+        signed = ledger.record_checkpoint(built.engine, key, datetime.now(UTC))
+    made = signed.checkpoint
+    if out is not None:
+        written = document(made, signed.seq, signed.signature, raw_public_key(key))
+        out.write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
+    log.info("ledger checkpoint", seq=signed.seq, tree_size=made.tree_size, key_id=made.key_id)
+    typer.echo(f"checkpoint {signed.seq}: size {made.tree_size}, root {made.root_hash}")
+
+
+@ledger_app.command("prove")
+def prove(
+    event_id: Annotated[UUID, typer.Option("--event-id", help="The event to prove.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the proof (JSON).")],
+    checkpoint_seq: Annotated[
+        int | None, typer.Option("--checkpoint", help="Checkpoint number (default: the newest).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a proof that an event is in the ledger under a signed checkpoint; anyone
+    can check it with `ascn ledger check`, without the database."""
+    with services(load(db), read_only=True) as built:
+        try:
+            document = ledger.prove(built.engine, event_id, checkpoint_seq)
+        except ledger.CannotProve as error:
+            raise UsageError(str(error)) from None
+    out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    made = document["checkpoint"]
+    typer.echo(
+        f"wrote {out}: leaf {document['leaf_index']} of {made['tree_size']}"
+        f" (checkpoint {made['seq']})"
+    )
+
+
+@ledger_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="A proof written by `ascn ledger prove`.")],
+    trusted_keys: Annotated[
+        list[str] | None,
+        typer.Option("--trusted-key", help="A public key (hex) you trust; repeat for more."),
+    ] = None,
+) -> None:
+    """Check a proof on its own: the event's hash, the audit path to the signed root,
+    the signature. Needs no database; exit 1 if any step fails."""
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"cannot read {file}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{file} is not JSON: {error}") from None
+    trusted = None if not trusted_keys else {key.lower() for key in trusted_keys}
+    verdict = proof.check(document, trusted_keys=trusted)
+    for fact in verdict.facts:
+        typer.echo(f"ok: {fact}")
+    for problem in verdict.problems:
+        typer.echo(f"FAILED: {problem}", err=True)
+    if not verdict.ok:
+        raise typer.Exit(1)
+    if trusted is None:
+        typer.echo(
+            f"note: signed by public key {document['public_key']}; compare it with the key "
+            "the secretariat published (or pass --trusted-key)"
+        )

@@ -1,0 +1,168 @@
+"""The Merkle tree the appends keep: complete, gap-free, and cheap to prove from."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, event, select
+
+from domain import merkle
+from eventstore import ledger
+from eventstore.schema import events as events_table
+from eventstore.schema import ledger_nodes
+from eventstore.store import EventStore
+from tests.store.factories import events
+from tests.store.test_global_order import append_with_retries
+
+
+def logged_leaves(engine: Engine) -> list[bytes]:
+    with engine.connect() as conn:
+        hashes = conn.execute(select(events_table.c.hash).order_by(events_table.c.position))
+        return [merkle.event_leaf(digest) for digest in hashes.scalars()]
+
+
+def assert_tree_matches_log(engine: Engine) -> None:
+    leaves = logged_leaves(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash))
+        stored = {(int(r.level), int(r.idx)): r.hash for r in rows}
+        positions = conn.execute(
+            select(ledger_nodes.c.position)
+            .where(ledger_nodes.c.level == 0)
+            .order_by(ledger_nodes.c.idx)
+        ).scalars()
+        event_positions = conn.execute(
+            select(events_table.c.position).order_by(events_table.c.position)
+        ).scalars()
+        assert list(positions) == list(event_positions)
+        assert ledger.tree_size(conn) == len(leaves)
+        assert ledger.root(conn, len(leaves)) == merkle.root(leaves)
+    # Exactly the complete subtrees, no more and no gaps.
+    subtree = merkle.subtrees_of(leaves)
+    expected = {
+        (level, idx): subtree(level, idx).hex()
+        for level in range(max(len(leaves), 1).bit_length())
+        for idx in range(len(leaves) >> level)
+    }
+    assert stored == expected
+
+
+def test_single_appends_and_batches_grow_the_tree(engine: Engine) -> None:
+    store = EventStore(engine)
+    with engine.connect() as conn:
+        assert ledger.tree_size(conn) == 0
+        assert ledger.root(conn, 0) == merkle.EMPTY_ROOT
+    version = 0
+    for batch in [1, 1, 3, 1, 8, 2, 1, 17, 1]:
+        store.append("cycle-2018", events(batch), expected_version=version)
+        version += batch
+        store.append(f"nominations-{version}", events(1), expected_version=0)
+        assert_tree_matches_log(engine)
+
+
+def test_an_idempotent_repeat_adds_no_leaf(engine: Engine) -> None:
+    store = EventStore(engine)
+    batch = events(3)
+    store.append("cycle-2018", batch, expected_version=0)
+    store.append("cycle-2018", batch, expected_version=0)
+
+    assert_tree_matches_log(engine)
+    with engine.connect() as conn:
+        assert ledger.tree_size(conn) == 3
+
+
+def test_concurrent_appenders_leave_one_tree_over_the_whole_log(engine: Engine) -> None:
+    store = EventStore(engine)
+    streams = ["cycle-2018", "cycle-2018", "nominations-MY", "nominations-TH"]
+    writers = [
+        threading.Thread(target=append_with_retries, args=(store, stream, 10)) for stream in streams
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    assert_tree_matches_log(engine)
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[int]]:
+    """The bind parameters of each ledger query (a (level, idx) pair a node)."""
+    statements: list[int] = []
+
+    def count(*args: Any) -> None:
+        if "ledger_nodes" in args[2]:
+            statements.append(len(args[3]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_proofs_read_logarithmically_many_rows_in_one_query(engine: Engine) -> None:
+    store = EventStore(engine)
+    store.append("cycle-2018", events(200), expected_version=0)
+    store.append("cycle-2019", events(100), expected_version=0)
+    leaves = logged_leaves(engine)
+    size = len(leaves)
+    expected_root = merkle.root(leaves)
+
+    # 300 = 256 + 32 + 8 + 4: a path has at most 9 entries, and the right edge's
+    # entries are rebuilt from the 4 subtrees the tree ends with.
+    bound = 2 * size.bit_length()
+    with engine.connect() as conn:
+        for index in [0, 1, 137, 255, 256, 299]:
+            position = store_position(engine, index)
+            with counting(engine) as statements:
+                leaf = ledger.leaf_at_position(conn, position)
+                path = ledger.inclusion_proof(conn, index, size)
+            assert leaf is not None
+            assert leaf.index == index
+            assert merkle.verify_inclusion(index, size, leaf.hash, path, expected_root)
+            # One query for the leaf, one for every node its path needs.
+            assert len(statements) == 2
+            assert statements[1] // 2 <= bound
+        for old in [1, 7, 128, 255, 299]:
+            with counting(engine) as statements:
+                path = ledger.consistency_proof(conn, old, size)
+            assert merkle.verify_consistency(
+                old, size, merkle.root(leaves[:old]), expected_root, path
+            )
+            assert len(statements) <= 1
+            assert sum(statements) // 2 <= bound
+
+
+def store_position(engine: Engine, index: int) -> int:
+    with engine.connect() as conn:
+        positions = conn.execute(
+            select(events_table.c.position).order_by(events_table.c.position).offset(index).limit(1)
+        )
+        return int(positions.scalar_one())
+
+
+def test_the_migration_builds_a_long_log_page_by_page(engine: Engine) -> None:
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0009_ledger_nodes.py"
+    spec = importlib.util.spec_from_file_location("ledger_migration_0009", path)
+    assert spec is not None
+    assert spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    store = EventStore(engine)
+    version = 0
+    for batch in [5, 1, 30, 2, 7]:
+        store.append("cycle-2018", events(batch), expected_version=version)
+        version += batch
+    with engine.begin() as conn:
+        conn.execute(delete(ledger_nodes))
+
+    with engine.begin() as conn:
+        migration.bring_in_existing_events(conn, ledger_nodes, page_size=4)
+
+    assert_tree_matches_log(engine)
