@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 import psycopg
 
-from domain import merkle
 from eventstore.hashing import GENESIS_HASH
 
 COLUMNS = (
@@ -49,23 +48,6 @@ INSERT INTO events ({COLUMNS})
 SELECT %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s FROM ({LOCK}) AS lock
 RETURNING version, position
 """  # noqa: S608 (constants only)
-
-# The Merkle tree's size and the complete subtrees it ends with (merkle.frontier):
-# one query, one index probe a level. The first row carries only the size.
-LEDGER_EDGE = """
-WITH RECURSIVE lv(level) AS (SELECT 0 UNION ALL SELECT level + 1 FROM lv WHERE level < 62),
-size(n) AS (SELECT coalesce(max(idx) + 1, 0) FROM ledger_nodes WHERE level = 0)
-SELECT size.n, -1, -1, '' FROM size
-UNION ALL
-SELECT size.n, node.level, node.idx, node.hash FROM size, lv, ledger_nodes AS node
-WHERE ((size.n >> lv.level) & 1) = 1
-  AND node.level = lv.level AND node.idx = (size.n >> lv.level) - 1
-"""
-LEDGER_INSERT_SQLITE = "INSERT INTO ledger_nodes (level, idx, hash, position) VALUES (?, ?, ?, ?)"
-LEDGER_INSERT_POSTGRES = """
-INSERT INTO ledger_nodes (level, idx, hash, position)
-SELECT * FROM unnest(%b::int[], %b::bigint[], %b::text[], %b::bigint[])
-"""
 
 # Rows as the store builds them: "data" is already canonical JSON text.
 Row = dict[str, Any]
@@ -119,16 +101,11 @@ class SQLiteAppender:
         sql = f"INSERT INTO events ({COLUMNS}) VALUES ({', '.join('?' * 11)})"  # noqa: S608 (constants)
         if len(values) == 1:
             self._cursor.execute(f"{sql} RETURNING position", values[0])
-            positions: tuple[int, ...] = (int(self._cursor.fetchone()[0]),)
-        else:
-            self._cursor.executemany(sql, values)
-            # Under the write lock, one statement's AUTOINCREMENT rowids are consecutive.
-            last = int(self._cursor.execute("SELECT last_insert_rowid()").fetchone()[0])
-            positions = tuple(range(last - len(values) + 1, last + 1))
-        self._cursor.execute(LEDGER_EDGE)
-        nodes = ledger_nodes(self._cursor.fetchall(), rows, positions)
-        self._cursor.executemany(LEDGER_INSERT_SQLITE, nodes)
-        return positions
+            return (int(self._cursor.fetchone()[0]),)
+        self._cursor.executemany(sql, values)
+        # Under the write lock, one statement's AUTOINCREMENT rowids are consecutive.
+        last = int(self._cursor.execute("SELECT last_insert_rowid()").fetchone()[0])
+        return tuple(range(last - len(values) + 1, last + 1))
 
     def commit(self) -> None:
         self._connection.commit()
@@ -138,12 +115,11 @@ class SQLiteAppender:
 
 
 class PostgresAppender:
-    """BEGIN, INSERT, the ledger's edge, its new nodes, COMMIT.
+    """As many round trips as a plain INSERT in a transaction: BEGIN, INSERT, COMMIT.
 
     The INSERT takes the advisory lock itself (see ``POSTGRES_INSERT``). A head
     read, when the store needs one, takes the lock first, and being a statement
-    of its own it sees every append committed before the lock. So does the
-    ledger's edge, read after the INSERT: the tree grows in position order.
+    of its own it sees every append committed before the lock.
     """
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
@@ -166,13 +142,7 @@ class PostgresAppender:
                 columns = [[row[name] for row in rows] for name in COLUMN_NAMES]
                 cursor.execute(POSTGRES_INSERT, columns)
             by_version = dict(cursor.fetchall())
-            positions = tuple(int(by_version[row["version"]]) for row in rows)
-            cursor.execute(LEDGER_EDGE)
-            nodes = ledger_nodes(cursor.fetchall(), rows, positions)
-            cursor.execute(
-                LEDGER_INSERT_POSTGRES, [list(column) for column in zip(*nodes, strict=True)]
-            )
-        return positions
+        return tuple(int(by_version[row["version"]]) for row in rows)
 
     def commit(self) -> None:
         self._connection.commit()
@@ -187,26 +157,6 @@ def appender_for(driver_connection: Any) -> Appender:
     if isinstance(driver_connection, psycopg.Connection):
         return PostgresAppender(driver_connection)
     raise TypeError(f"no appender for {type(driver_connection).__name__}")
-
-
-def ledger_nodes(
-    edge_rows: Sequence[Any], rows: Sequence[Row], positions: Sequence[int]
-) -> list[tuple[int, int, str, int | None]]:
-    """The ledger rows an append adds: its events as leaves, in position order.
-
-    ``edge_rows`` is what ``LEDGER_EDGE`` returned, under the append's lock.
-    """
-    size = int(edge_rows[0][0])
-    edge = {
-        (int(level), int(idx)): bytes.fromhex(digest) for _, level, idx, digest in edge_rows[1:]
-    }
-    ordered = sorted(zip(positions, (row["hash"] for row in rows), strict=True))
-    new = merkle.extend(size, edge, [merkle.event_leaf(digest) for _, digest in ordered])
-    leaf_positions = {size + i: position for i, (position, _) in enumerate(ordered)}
-    return [
-        (level, idx, digest.hex(), leaf_positions[idx] if level == 0 else None)
-        for level, idx, digest in new
-    ]
 
 
 def _head(row: Any) -> tuple[int, str]:

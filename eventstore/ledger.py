@@ -1,7 +1,24 @@
-"""Reading the Merkle tree the appends keep (``ledger_nodes``, see schema.py).
+"""The Merkle tree over the global log (``ledger_nodes``, see schema.py): extending it,
+reading roots and proofs from it, and signing checkpoints of it.
 
-A root or a proof at size ``n`` needs O(log n) complete subtrees: each is found
-by a dry run of the proof over placeholder hashes, then read in one query.
+Appends never touch the tree. ``extend`` catches it up from the log, the way the
+projector catches up the read models: it reads the events after the tree's last
+leaf in position order, adds the complete subtrees they make (about two rows an
+event), and commits a batch at a time; it never rebuilds what is stored. Two
+extenders queue on a lock (an advisory lock of its own on PostgreSQL, which appends
+never take; the write lock on SQLite), and the primary key on (level, idx) refuses
+a node written twice, so the tree cannot fork. It runs in the projector's loop, as
+``ascn ledger extend``, and before every checkpoint.
+
+Why the tree may follow the log a batch at a time without missing an event: the
+store gives every event its position under its append lock, held until commit (see
+store.py), so when one position is visible every position below it is visible too,
+or was never used. That is the rule the projector relies on (projections.py). The
+tree's leaves are therefore the events in position order, positions may skip
+numbers but no leaf is ever inserted before another.
+
+A root or a proof at size ``n`` needs O(log n) complete subtrees: each is found by a
+dry run of the proof over placeholder hashes, then read in one query.
 """
 
 from __future__ import annotations
@@ -13,13 +30,18 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from domain import merkle
+from eventstore.engine import WRITE_OPTION, is_postgresql
 from eventstore.schema import events, ledger_checkpoints, ledger_keys, ledger_nodes
-from ledgercheck import proof
-from ledgercheck.checkpoint import Checkpoint, key_id, raw_public_key, sign
+from ledgercheck import consistency, proof
+from ledgercheck.checkpoint import Checkpoint, document, key_id, raw_public_key, sign
 
+# Extenders queue on this (PostgreSQL); appends take another key and never wait for it.
+EXTEND_LOCK_KEY = 0x4C454447  # "LEDG"
+DEFAULT_EXTEND_BATCH = 5000
 _PLACEHOLDER = bytes(merkle.HASH_SIZE)
 T = TypeVar("T")
 
@@ -42,6 +64,100 @@ def tree_size(conn: Connection) -> int:
     return 0 if last is None else int(last) + 1
 
 
+def tree_edge(conn: Connection) -> tuple[int, int]:
+    """The tree's size and the position of its last leaf (0 for an empty tree)."""
+    row = conn.execute(
+        select(ledger_nodes.c.idx, ledger_nodes.c.position)
+        .where(ledger_nodes.c.level == 0)
+        .order_by(ledger_nodes.c.idx.desc())
+        .limit(1)
+    ).first()
+    return (0, 0) if row is None else (int(row.idx) + 1, int(row.position))
+
+
+def _lock_tree(conn: Connection) -> None:
+    if is_postgresql(conn):
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({EXTEND_LOCK_KEY})"))
+    # SQLite: the transaction began with BEGIN IMMEDIATE (WRITE_OPTION), the write lock.
+
+
+def extend_batch(engine: Engine, *, batch_size: int = DEFAULT_EXTEND_BATCH) -> int:
+    """Add the next events of the log (at most ``batch_size``) to the tree, in one
+    transaction; returns how many leaves it added (0: the tree is at the log's head)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            _lock_tree(conn)
+            size, after = tree_edge(conn)
+            rows = conn.execute(
+                select(events.c.position, events.c.hash)
+                .where(events.c.position > after)
+                .order_by(events.c.position)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                return 0
+            edge = _nodes(conn, merkle.frontier(size))
+            new = merkle.extend(size, edge, [merkle.event_leaf(row.hash) for row in rows])
+            positions = {size + i: int(row.position) for i, row in enumerate(rows)}
+            conn.execute(
+                insert(ledger_nodes),
+                [
+                    {
+                        "level": level,
+                        "idx": idx,
+                        "hash": digest.hex(),
+                        "position": positions[idx] if level == 0 else None,
+                    }
+                    for level, idx, digest in new
+                ],
+            )
+            return len(rows)
+
+
+def extend(engine: Engine, *, batch_size: int = DEFAULT_EXTEND_BATCH) -> int:
+    """Catch the tree up with the log, batch by batch; returns the leaves added. A tree
+    already at the head costs one read, and no lock."""
+    with engine.connect() as conn:
+        _, last = tree_edge(conn)
+        head = conn.execute(select(func.max(events.c.position))).scalar()
+    if head is None or int(head) <= last:
+        return 0
+    total = 0
+    while added := extend_batch(engine, batch_size=batch_size):
+        total += added
+    return total
+
+
+class Extender:
+    """``extend`` as the projector's loop calls it after each pass."""
+
+    name = "ledger"
+
+    def __init__(self, engine: Engine, *, batch_size: int = DEFAULT_EXTEND_BATCH) -> None:
+        self._engine = engine
+        self._batch_size = batch_size
+
+    def __call__(self) -> int:
+        return extend(self._engine, batch_size=self._batch_size)
+
+
+def _nodes(conn: Connection, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash).where(
+            tuple_(ledger_nodes.c.level, ledger_nodes.c.idx).in_(sorted(wanted))
+        )
+    )
+    found = {(int(r.level), int(r.idx)): bytes.fromhex(r.hash) for r in rows}
+    missing = set(wanted) - found.keys()
+    if missing:
+        level, index = min(missing)
+        raise LedgerGap(f"the ledger has no subtree at level {level}, index {index}")
+    return found
+
+
 def leaf_at_position(conn: Connection, position: int) -> Leaf | None:
     row = conn.execute(
         select(ledger_nodes.c.idx, ledger_nodes.c.hash).where(
@@ -61,22 +177,8 @@ def _read(conn: Connection, compute: Callable[[merkle.Subtree], T]) -> T:
         return _PLACEHOLDER
 
     compute(record)
-    nodes: dict[tuple[int, int], bytes] = {}
-    if wanted:
-        rows = conn.execute(
-            select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash).where(
-                tuple_(ledger_nodes.c.level, ledger_nodes.c.idx).in_(sorted(wanted))
-            )
-        )
-        nodes = {(int(r.level), int(r.idx)): bytes.fromhex(r.hash) for r in rows}
-
-    def stored(level: int, index: int) -> bytes:
-        try:
-            return nodes[(level, index)]
-        except KeyError:
-            raise LedgerGap(f"the ledger has no subtree at level {level}, index {index}") from None
-
-    return compute(stored)
+    nodes = _nodes(conn, sorted(wanted))
+    return compute(lambda level, index: nodes[(level, index)])
 
 
 def root(conn: Connection, size: int) -> bytes:
@@ -107,45 +209,74 @@ class SigningKey:
 
 
 def record_checkpoint(
-    engine: Engine, private_key: Ed25519PrivateKey, now: datetime
+    engine: Engine,
+    private_key: Ed25519PrivateKey,
+    now: datetime,
+    *,
+    request_key: str | None = None,
 ) -> SignedCheckpoint:
-    """Sign the tree as it stands and keep the checkpoint.
+    """Catch the tree up with the log, then sign it as it stands and keep the checkpoint.
 
     A key signing for the first time becomes the valid one from ``now``; the key
-    it replaces stays on record, valid until ``now``.
+    it replaces stays on record, valid until ``now``. ``request_key`` makes it
+    idempotent: a second call with the same key returns the first checkpoint.
     """
+    if request_key is not None and (made := _requested(engine, request_key)) is not None:
+        return made
+    extend(engine)
     public = raw_public_key(private_key)
     kid = key_id(public)
-    with engine.begin() as conn:
-        known = conn.execute(
-            select(ledger_keys.c.valid_until).where(ledger_keys.c.key_id == kid)
-        ).first()
-        if known is None:
-            conn.execute(
-                update(ledger_keys)
-                .where(ledger_keys.c.valid_until.is_(None))
-                .values(valid_until=now)
-            )
-            conn.execute(
-                insert(ledger_keys).values(key_id=kid, public_key=public.hex(), valid_from=now)
-            )
-        elif known.valid_until is not None:
-            raise ValueError(f"ledger key {kid} was replaced on {known.valid_until:%Y-%m-%d}")
-        size = tree_size(conn)
-        checkpoint = Checkpoint(size, root(conn, size).hex(), now, kid)
-        signature = sign(checkpoint, private_key)
-        seq = conn.execute(
-            insert(ledger_checkpoints)
-            .values(
-                tree_size=size,
-                root_hash=checkpoint.root_hash,
-                signed_at=now,
-                key_id=kid,
-                signature=signature.hex(),
-            )
-            .returning(ledger_checkpoints.c.seq)
-        ).scalar_one()
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                _take_over(conn, kid, public, now)
+                size = tree_size(conn)
+                checkpoint = Checkpoint(size, root(conn, size).hex(), now, kid)
+                signature = sign(checkpoint, private_key)
+                seq = conn.execute(
+                    insert(ledger_checkpoints)
+                    .values(
+                        tree_size=size,
+                        root_hash=checkpoint.root_hash,
+                        signed_at=now,
+                        key_id=kid,
+                        signature=signature.hex(),
+                        request_key=request_key,
+                    )
+                    .returning(ledger_checkpoints.c.seq)
+                ).scalar_one()
+    except IntegrityError:
+        # Another worker made the checkpoint this request asks for, just now.
+        if request_key is None or (made := _requested(engine, request_key)) is None:
+            raise
+        return made
     return SignedCheckpoint(int(seq), checkpoint, signature)
+
+
+def _take_over(conn: Connection, kid: str, public: bytes, now: datetime) -> None:
+    if is_postgresql(conn):  # one key change at a time
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({EXTEND_LOCK_KEY + 1})"))
+    known = conn.execute(
+        select(ledger_keys.c.valid_until).where(ledger_keys.c.key_id == kid)
+    ).first()
+    if known is None:
+        conn.execute(
+            update(ledger_keys).where(ledger_keys.c.valid_until.is_(None)).values(valid_until=now)
+        )
+        conn.execute(
+            insert(ledger_keys).values(key_id=kid, public_key=public.hex(), valid_from=now)
+        )
+    elif known.valid_until is not None:
+        raise ValueError(f"ledger key {kid} was replaced on {known.valid_until:%Y-%m-%d}")
+
+
+def _requested(engine: Engine, request_key: str) -> SignedCheckpoint | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(ledger_checkpoints).where(ledger_checkpoints.c.request_key == request_key)
+        ).first()
+    return None if row is None else _signed(row)
 
 
 def checkpoints(conn: Connection) -> list[SignedCheckpoint]:
@@ -196,8 +327,11 @@ def prove(engine: Engine, event_id: UUID, seq: int | None = None) -> dict[str, A
                 else f"no checkpoint {seq}"
             )
         leaf = leaf_at_position(conn, int(row.position))
-        if leaf is None:
-            raise LedgerGap(f"event {event_id} at position {row.position} is not in the ledger")
+        if leaf is None:  # the extender has not reached it: no checkpoint covers it yet
+            raise CannotProve(
+                f"event {event_id} (position {row.position}) is not in the tree yet, so no "
+                "checkpoint covers it; sign a newer one (ascn ledger checkpoint)"
+            )
         made = signed.checkpoint
         if leaf.index >= made.tree_size:
             raise CannotProve(
@@ -240,3 +374,33 @@ def prove(engine: Engine, event_id: UUID, seq: int | None = None) -> dict[str, A
         "key_valid_from": key.valid_from.isoformat(),
         "key_valid_until": None if key.valid_until is None else key.valid_until.isoformat(),
     }
+
+
+def prove_consistency(engine: Engine, older_seq: int, newer_seq: int) -> dict[str, Any]:
+    """A consistency proof document (ledgercheck/consistency.py) from checkpoint
+    ``older_seq`` to checkpoint ``newer_seq``."""
+    with engine.connect() as conn:
+        keys = {key.key_id: key for key in signing_keys(conn)}
+        signed: list[dict[str, Any]] = []
+        sizes: list[int] = []
+        for seq in (older_seq, newer_seq):
+            made = checkpoint(conn, seq)
+            if made is None:
+                raise CannotProve(f"no checkpoint {seq}")
+            key = keys.get(made.checkpoint.key_id)
+            if key is None:
+                raise LedgerGap(
+                    f"checkpoint {seq} names key {made.checkpoint.key_id}, which is not on record"
+                )
+            signed.append(document(made.checkpoint, made.seq, made.signature, key.public_key))
+            sizes.append(made.checkpoint.tree_size)
+        old_size, new_size = sizes
+        if old_size == 0:
+            raise CannotProve(f"checkpoint {older_seq} signed an empty tree; nothing to prove")
+        if old_size > new_size:
+            raise CannotProve(
+                f"checkpoint {older_seq} ({old_size} events) is larger than checkpoint "
+                f"{newer_seq} ({new_size}); give the older one first"
+            )
+        path = consistency_proof(conn, old_size, new_size)
+    return consistency.proof_document(signed[0], signed[1], path)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from sqlalchemy import Engine, func, select
@@ -31,9 +31,13 @@ class Projector:
         projections: Sequence[Projection],
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        after_pass: Callable[[], int] | None = None,
     ) -> None:
+        """``after_pass``: also run after every pass, e.g. the ledger's extender
+        (eventstore/ledger.py); what it returns (events it passed over) is logged."""
         self._engine = engine
         self._runners = [ProjectionRunner(engine, p, batch_size=batch_size) for p in projections]
+        self._after_pass = after_pass
 
     @property
     def names(self) -> list[str]:
@@ -43,10 +47,18 @@ class Projector:
         """One pass: each projection behind the head catches up; returns the events each
         passed over. An idle pass only reads, so it costs the database no write."""
         head, positions = self.positions()
-        return {
+        applied = {
             runner.name: runner.catch_up() if positions[runner.name] < head else 0
             for runner in self._runners
         }
+        self._run_after_pass()
+        return applied
+
+    def _run_after_pass(self) -> None:
+        if self._after_pass is None:
+            return
+        if passed := self._after_pass():
+            log.info("after the pass", **{getattr(self._after_pass, "name", "hook"): passed})
 
     def positions(self) -> tuple[int, dict[str, int]]:
         """The store's head, and each projection's checkpoint."""

@@ -96,8 +96,8 @@ projection_checkpoints = Table(
 
 # The Merkle tree over the global log (domain/merkle.py): the hash of every complete
 # subtree, the one over leaves [idx * 2**level, (idx + 1) * 2**level). Leaf idx is
-# the idx-th event in position order; level 0 rows name its position. Appends write
-# the nodes they complete in their own transaction, so the tree never lags the log.
+# the idx-th event in position order; level 0 rows name its position. Appends never
+# write here: the extender (eventstore/ledger.py) follows the log, as the projector does.
 ledger_nodes = Table(
     "ledger_nodes",
     metadata,
@@ -118,7 +118,8 @@ ledger_keys = Table(
     Column("valid_until", UTCDateTime(), nullable=True),
 )
 
-# Signed checkpoints of the tree (ledgercheck/checkpoint.py), numbered from 1.
+# Signed checkpoints of the tree (ledgercheck/checkpoint.py), numbered from 1. A
+# checkpoint made for a request (the worker's, when a step completes) names it, once.
 ledger_checkpoints = Table(
     "ledger_checkpoints",
     metadata,
@@ -128,4 +129,5 @@ ledger_checkpoints = Table(
     Column("signed_at", UTCDateTime(), nullable=False),
     Column("key_id", String(64), nullable=False),
     Column("signature", String(128), nullable=False),
+    Column("request_key", String(300), nullable=True, unique=True),
 )

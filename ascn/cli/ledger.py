@@ -16,7 +16,7 @@ from ascn.bootstrap import services
 from ascn.cli.common import DbOption, group, load, log
 from ascn.errors import UsageError
 from eventstore import ledger
-from ledgercheck import proof
+from ledgercheck import consistency, proof
 from ledgercheck.checkpoint import (
     document,
     key_id,
@@ -64,7 +64,7 @@ def checkpoint(
         typer.Option("--out", help="Also write it here (JSON), for `ascn verify --checkpoint`."),
     ] = None,
 ) -> None:
-    """Sign the tree's size and root as they stand now, and keep the checkpoint."""
+    """Bring the tree up to the log's head, sign its size and root, keep the checkpoint."""
     settings = load(db)
     key = signing_key(settings.ledger_key_path)
     with services(settings) as built:
@@ -77,26 +77,61 @@ def checkpoint(
     typer.echo(f"checkpoint {signed.seq}: size {made.tree_size}, root {made.root_hash}")
 
 
+@ledger_app.command("extend")
+def extend(db: DbOption = None) -> None:
+    """Bring the Merkle tree up to the log's head (the projector's loop does this too)."""
+    with services(load(db)) as built:
+        added = ledger.extend(built.engine)
+        with built.engine.connect() as conn:
+            size = ledger.tree_size(conn)
+    typer.echo(f"ledger: {added} events added; the tree holds {size}")
+
+
 @ledger_app.command("prove")
 def prove(
-    event_id: Annotated[UUID, typer.Option("--event-id", help="The event to prove.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the proof (JSON).")],
-    checkpoint_seq: Annotated[
-        int | None, typer.Option("--checkpoint", help="Checkpoint number (default: the newest).")
+    event_id: Annotated[
+        UUID | None, typer.Option("--event-id", help="The event to prove is in the ledger.")
     ] = None,
+    checkpoint_seq: Annotated[
+        int | None,
+        typer.Option("--checkpoint", help="With --event-id: checkpoint number (default: newest)."),
+    ] = None,
+    older: Annotated[
+        int | None, typer.Option("--from", help="A consistency proof from this checkpoint...")
+    ] = None,
+    newer: Annotated[int | None, typer.Option("--to", help="...to this later one.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Write a proof that an event is in the ledger under a signed checkpoint; anyone
-    can check it with `ascn ledger check`, without the database."""
+    """Write a proof that anyone can check with `ascn ledger check`, without the database:
+    that an event is in the ledger under a signed checkpoint (--event-id), or that a
+    later checkpoint's log extends an earlier one's (--from N --to M)."""
+    consistency = older is not None or newer is not None
+    if consistency == (event_id is not None):
+        raise UsageError("give either --event-id, or --from and --to (checkpoint numbers)")
+    if consistency and (older is None or newer is None):
+        raise UsageError("a consistency proof needs both --from and --to (checkpoint numbers)")
+    if consistency and checkpoint_seq is not None:
+        raise UsageError("--checkpoint goes with --event-id; a consistency proof names --from/--to")
     with services(load(db), read_only=True) as built:
         try:
-            document = ledger.prove(built.engine, event_id, checkpoint_seq)
+            if older is not None and newer is not None:
+                written = ledger.prove_consistency(built.engine, older, newer)
+            else:
+                assert event_id is not None
+                written = ledger.prove(built.engine, event_id, checkpoint_seq)
         except ledger.CannotProve as error:
             raise UsageError(str(error)) from None
-    out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    made = document["checkpoint"]
+    out.write_text(json.dumps(written, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if "older" in written:
+        typer.echo(
+            f"wrote {out}: checkpoint {older} ({written['older']['checkpoint']['tree_size']} "
+            f"events) to checkpoint {newer} ({written['newer']['checkpoint']['tree_size']})"
+        )
+        return
+    made = written["checkpoint"]
     typer.echo(
-        f"wrote {out}: leaf {document['leaf_index']} of {made['tree_size']}"
+        f"wrote {out}: leaf {written['leaf_index']} of {made['tree_size']}"
         f" (checkpoint {made['seq']})"
     )
 
@@ -109,16 +144,21 @@ def check(
         typer.Option("--trusted-key", help="A public key (hex) you trust; repeat for more."),
     ] = None,
 ) -> None:
-    """Check a proof on its own: the event's hash, the audit path to the signed root,
-    the signature. Needs no database; exit 1 if any step fails."""
+    """Check a proof on its own, with no database: an inclusion proof (the event's hash,
+    the audit path to the signed root, the signature) or a consistency proof (both
+    signatures, the path from the older tree to the newer). Exit 1 if any step fails."""
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
     except OSError as error:
         raise UsageError(f"cannot read {file}: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise UsageError(f"{file} is not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise UsageError(f"{file} is not a proof: a JSON object is expected")
     trusted = None if not trusted_keys else {key.lower() for key in trusted_keys}
-    verdict = proof.check(document, trusted_keys=trusted)
+    is_consistency = document.get("format") == consistency.FORMAT
+    check_it = consistency.check if is_consistency else proof.check
+    verdict = check_it(document, trusted_keys=trusted)
     for fact in verdict.facts:
         typer.echo(f"ok: {fact}")
     for problem in verdict.problems:
@@ -126,7 +166,9 @@ def check(
     if not verdict.ok:
         raise typer.Exit(1)
     if trusted is None:
-        typer.echo(
-            f"note: signed by public key {document['public_key']}; compare it with the key "
-            "the secretariat published (or pass --trusted-key)"
-        )
+        signers = [document[n] for n in ("older", "newer")] if is_consistency else [document]
+        for public in dict.fromkeys(signer["public_key"] for signer in signers):
+            typer.echo(
+                f"note: signed by public key {public}; compare it with the key "
+                "the secretariat published (or pass --trusted-key)"
+            )

@@ -1,9 +1,10 @@
 """The Merkle tree over the global log (the hash of every complete subtree), and
 its signed checkpoints with the keys that signed them.
 
-Appends write the nodes they complete (eventstore/appender.py). A store that
-already holds events gets its tree here, once: the events are read in position
-order, a page at a time, and only the tree's right edge is kept in memory.
+Appends never write the tree: an extender follows the log (eventstore/ledger.py).
+A store that already holds events gets its tree here, once: the events are read
+in position order, a page at a time, and only the tree's right edge is kept in
+memory; the extender goes on from the last of them.
 
 Revision ID: 0009
 Revises: 0008
@@ -53,7 +54,9 @@ def upgrade() -> None:
         sa.Column("signed_at", UTCDateTime(), nullable=False),
         sa.Column("key_id", sa.String(64), nullable=False),
         sa.Column("signature", sa.String(128), nullable=False),
+        sa.Column("request_key", sa.String(300), nullable=True),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_checkpoints")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_ledger_checkpoints_request_key")),
         sqlite_autoincrement=True,
     )
 

@@ -85,6 +85,9 @@ def test_an_event_after_the_checkpoint_cannot_be_proved_under_it(engine: Engine)
     late = new_event()
     EventStore(engine).append("late", [late], expected_version=0)
 
+    with pytest.raises(ledger.CannotProve, match="not in the tree yet"):
+        ledger.prove(engine, late.event_id)
+    ledger.extend(engine)  # in the tree now, but after the checkpoint
     with pytest.raises(ledger.CannotProve, match="after checkpoint 1"):
         ledger.prove(engine, late.event_id)
 

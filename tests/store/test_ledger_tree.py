@@ -1,4 +1,5 @@
-"""The Merkle tree the appends keep: complete, gap-free, and cheap to prove from."""
+"""The Merkle tree the extender keeps off the append path: complete, gap-free, never
+rebuilt, safe with concurrent appenders and extenders, and cheap to prove from."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, event, select
+from sqlalchemy import Engine, delete, event, func, select
 
 from domain import merkle
 from eventstore import ledger
@@ -52,17 +53,54 @@ def assert_tree_matches_log(engine: Engine) -> None:
     assert stored == expected
 
 
-def test_single_appends_and_batches_grow_the_tree(engine: Engine) -> None:
+def ledger_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(ledger_nodes)).scalar_one())
+
+
+def test_appends_never_touch_the_tree_and_the_extender_follows_them(engine: Engine) -> None:
     store = EventStore(engine)
     with engine.connect() as conn:
         assert ledger.tree_size(conn) == 0
         assert ledger.root(conn, 0) == merkle.EMPTY_ROOT
     version = 0
     for batch in [1, 1, 3, 1, 8, 2, 1, 17, 1]:
+        before = ledger_rows(engine)
         store.append("cycle-2018", events(batch), expected_version=version)
         version += batch
         store.append(f"nominations-{version}", events(1), expected_version=0)
+        assert ledger_rows(engine) == before  # the append path wrote no node
+
+        assert ledger.extend(engine, batch_size=4) == batch + 1
         assert_tree_matches_log(engine)
+    assert ledger.extend(engine) == 0
+
+
+def test_the_extender_adds_to_the_tree_and_never_rewrites_it(engine: Engine) -> None:
+    store = EventStore(engine)
+    store.append("cycle-2018", events(37), expected_version=0)
+    ledger.extend(engine, batch_size=10)
+    with engine.connect() as conn:
+        first = {tuple(row) for row in conn.execute(select(ledger_nodes))}
+    store.append("cycle-2018", events(29), expected_version=37)
+    written: list[str] = []
+
+    def note(*args: Any) -> None:
+        if "ledger_nodes" in args[2] and not args[2].lstrip().upper().startswith("SELECT"):
+            written.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        ledger.extend(engine, batch_size=10)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    with engine.connect() as conn:
+        after = {tuple(row) for row in conn.execute(select(ledger_nodes))}
+    assert first < after  # every node kept as it was
+    assert all(sql.lstrip().upper().startswith("INSERT") for sql in written)
+    assert len(written) == 3  # one INSERT a batch: 10, 10 and 9 events
+    assert_tree_matches_log(engine)
 
 
 def test_an_idempotent_repeat_adds_no_leaf(engine: Engine) -> None:
@@ -70,23 +108,43 @@ def test_an_idempotent_repeat_adds_no_leaf(engine: Engine) -> None:
     batch = events(3)
     store.append("cycle-2018", batch, expected_version=0)
     store.append("cycle-2018", batch, expected_version=0)
+    ledger.extend(engine)
 
     assert_tree_matches_log(engine)
     with engine.connect() as conn:
         assert ledger.tree_size(conn) == 3
 
 
-def test_concurrent_appenders_leave_one_tree_over_the_whole_log(engine: Engine) -> None:
+def test_concurrent_appenders_and_extenders_leave_one_tree_over_the_whole_log(
+    engine: Engine,
+) -> None:
     store = EventStore(engine)
     streams = ["cycle-2018", "cycle-2018", "nominations-MY", "nominations-TH"]
     writers = [
         threading.Thread(target=append_with_retries, args=(store, stream, 10)) for stream in streams
     ]
-    for writer in writers:
-        writer.start()
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def keep_extending() -> None:
+        try:
+            while not done.is_set():
+                ledger.extend(engine, batch_size=3)
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+
+    extenders = [threading.Thread(target=keep_extending) for _ in range(3)]
+    for thread in [*extenders, *writers]:
+        thread.start()
     for writer in writers:
         writer.join()
+    done.set()
+    for extender in extenders:
+        extender.join()
+    ledger.extend(engine)
 
+    assert failures == []
+    assert len(logged_leaves(engine)) == 80
     assert_tree_matches_log(engine)
 
 
@@ -110,6 +168,7 @@ def test_proofs_read_logarithmically_many_rows_in_one_query(engine: Engine) -> N
     store = EventStore(engine)
     store.append("cycle-2018", events(200), expected_version=0)
     store.append("cycle-2019", events(100), expected_version=0)
+    ledger.extend(engine)
     leaves = logged_leaves(engine)
     size = len(leaves)
     expected_root = merkle.root(leaves)
@@ -165,4 +224,21 @@ def test_the_migration_builds_a_long_log_page_by_page(engine: Engine) -> None:
     with engine.begin() as conn:
         migration.bring_in_existing_events(conn, ledger_nodes, page_size=4)
 
+    assert_tree_matches_log(engine)
+
+
+def test_the_extender_goes_on_from_where_the_migration_left_the_tree(engine: Engine) -> None:
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0009_ledger_nodes.py"
+    spec = importlib.util.spec_from_file_location("ledger_migration_0009", path)
+    assert spec is not None
+    assert spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    store = EventStore(engine)
+    store.append("cycle-2018", events(13), expected_version=0)
+    with engine.begin() as conn:
+        migration.bring_in_existing_events(conn, ledger_nodes, page_size=5)
+    store.append("cycle-2018", events(6), expected_version=13)
+
+    assert ledger.extend(engine) == 6
     assert_tree_matches_log(engine)

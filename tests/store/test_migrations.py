@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Column, Engine, Integer, Table, inspect
 
-from eventstore import migrate
+from eventstore import ledger, migrate
 from eventstore.schema import metadata
 from eventstore.store import EventStore
 from tests.store.factories import events
@@ -79,4 +79,5 @@ def test_the_ledger_migration_builds_the_tree_of_events_already_stored(
 
     assert_tree_matches_log(empty_engine)
     store.append("cycle-2018", events(5), expected_version=version)
+    assert ledger.extend(empty_engine) == 5  # the extender goes on from the migration's tree
     assert_tree_matches_log(empty_engine)
