@@ -130,7 +130,7 @@ def test_concurrent_appenders_and_extenders_leave_one_tree_over_the_whole_log(
         try:
             while not done.is_set():
                 ledger.extend(engine, batch_size=3)
-        except BaseException as error:  # noqa: BLE001 (reported below)
+        except BaseException as error:  # reported below
             failures.append(error)
 
     extenders = [threading.Thread(target=keep_extending) for _ in range(3)]
