@@ -81,38 +81,77 @@ def _lock_tree(conn: Connection) -> None:
     # SQLite: the transaction began with BEGIN IMMEDIATE (WRITE_OPTION), the write lock.
 
 
+# The extender's two statements on the driver, like the append path's: SQLAlchemy's
+# per-row parameter handling would cost more than the hashing and the insert together.
+_NEXT_EVENTS = (
+    "SELECT position, hash FROM events WHERE position > {mark} ORDER BY position LIMIT {mark}"
+)
+_INSERT_SQLITE = "INSERT INTO ledger_nodes (level, idx, hash, position) VALUES (?, ?, ?, ?)"
+_INSERT_POSTGRES = """
+INSERT INTO ledger_nodes (level, idx, hash, position)
+SELECT * FROM unnest(%b::int[], %b::bigint[], %b::text[], %b::bigint[])
+"""
+NodeRow = tuple[int, int, str, int | None]
+
+
+def _next_nodes(conn: Connection, batch_size: int) -> tuple[int, int, list[NodeRow]]:
+    """The tree's edge as it stands, and the rows the next events would add to it."""
+    size, after = tree_edge(conn)
+    postgres = is_postgresql(conn)
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        cursor.execute(_NEXT_EVENTS.format(mark="%s" if postgres else "?"), (after, batch_size))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        return size, after, []
+    edge = _nodes(conn, merkle.frontier(size))
+    new = merkle.extend(size, edge, [merkle.event_leaf(digest) for _, digest in rows])
+    position = [int(row[0]) for row in rows]
+    return (
+        size,
+        after,
+        [
+            (level, idx, digest.hex(), position[idx - size] if level == 0 else None)
+            for level, idx, digest in new
+        ],
+    )
+
+
 def extend_batch(engine: Engine, *, batch_size: int = DEFAULT_EXTEND_BATCH) -> int:
-    """Add the next events of the log (at most ``batch_size``) to the tree, in one
-    transaction; returns how many leaves it added (0: the tree is at the log's head)."""
-    with engine.connect() as conn:
-        conn.execution_options(**{WRITE_OPTION: True})
-        with conn.begin():
-            _lock_tree(conn)
-            size, after = tree_edge(conn)
-            rows = conn.execute(
-                select(events.c.position, events.c.hash)
-                .where(events.c.position > after)
-                .order_by(events.c.position)
-                .limit(batch_size)
-            ).all()
-            if not rows:
+    """Add the next events of the log (at most ``batch_size``) to the tree; returns how
+    many leaves it added (0: the tree is at the log's head).
+
+    The events are read and hashed outside any lock; the write transaction then only
+    checks that the tree still ends where it did (compare and set) and inserts the
+    nodes, so appends on SQLite wait for the write lock as briefly as possible. If
+    another extender moved the tree meanwhile, the batch is read again from there.
+    """
+    while True:
+        with engine.connect() as conn:
+            size, after, nodes = _next_nodes(conn, batch_size)
+            conn.rollback()
+            if not nodes:
                 return 0
-            edge = _nodes(conn, merkle.frontier(size))
-            new = merkle.extend(size, edge, [merkle.event_leaf(row.hash) for row in rows])
-            positions = {size + i: int(row.position) for i, row in enumerate(rows)}
-            conn.execute(
-                insert(ledger_nodes),
-                [
-                    {
-                        "level": level,
-                        "idx": idx,
-                        "hash": digest.hex(),
-                        "position": positions[idx] if level == 0 else None,
-                    }
-                    for level, idx, digest in new
-                ],
-            )
-            return len(rows)
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                _lock_tree(conn)
+                if tree_edge(conn) != (size, after):
+                    continue  # another extender got there first
+                driver: Any = conn.connection.driver_connection
+                cursor = driver.cursor()
+                try:
+                    if is_postgresql(conn):
+                        cursor.execute(
+                            _INSERT_POSTGRES, [list(c) for c in zip(*nodes, strict=True)]
+                        )
+                    else:
+                        cursor.executemany(_INSERT_SQLITE, nodes)
+                finally:
+                    cursor.close()
+            return sum(1 for node in nodes if node[0] == 0)
 
 
 def extend(engine: Engine, *, batch_size: int = DEFAULT_EXTEND_BATCH) -> int:

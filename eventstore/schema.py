@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Index,
     Integer,
     MetaData,
     String,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -104,7 +106,15 @@ ledger_nodes = Table(
     Column("level", Integer(), primary_key=True, autoincrement=False),
     Column("idx", BigInteger(), primary_key=True, autoincrement=False),
     Column("hash", String(64), nullable=False),
-    Column("position", BigInteger(), nullable=True, unique=True),
+    Column("position", BigInteger(), nullable=True),
+    # Leaves only: the index an event's proof starts from, kept off the inner nodes.
+    Index(
+        "uq_ledger_nodes_position",
+        "position",
+        unique=True,
+        postgresql_where=text("level = 0"),
+        sqlite_where=text("level = 0"),
+    ),
 )
 
 # Ed25519 keys that sign checkpoints (raw public key, hex), each valid from the

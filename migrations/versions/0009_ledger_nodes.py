@@ -35,7 +35,14 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(64), nullable=False),
         sa.Column("position", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_ledger_nodes")),
-        sa.UniqueConstraint("position", name=op.f("uq_ledger_nodes_position")),
+    )
+    op.create_index(
+        "uq_ledger_nodes_position",
+        "ledger_nodes",
+        ["position"],
+        unique=True,
+        postgresql_where=sa.text("level = 0"),
+        sqlite_where=sa.text("level = 0"),
     )
     bring_in_existing_events(op.get_bind(), nodes)
     op.create_table(
