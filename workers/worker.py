@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import Executor
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cycle import CycleActivities
+from activities.ledger import LedgerActivities
 from activities.nominations import NominationActivities
 from activities.planning import PlanningActivities
 from domain.reference import ReferenceData
@@ -28,14 +30,17 @@ def create_worker(
     executor: Executor,
     max_concurrent_activities: int,
     seal_keys: Mapping[str, bytes],
+    ledger_key: Ed25519PrivateKey | None = None,
 ) -> Worker:
     """``max_concurrent_activities`` should match the executor's threads: activities are
     sync (SQLAlchemy), and each holds a thread while it runs. ``seal_keys``: the keys
-    the cycle's validators accept seals under (the services' keyring)."""
+    the cycle's validators accept seals under (the services' keyring). ``ledger_key``:
+    signs a ledger checkpoint whenever a step completes (None: no checkpoints)."""
     keyring.install(seal_keys)
     cycle = CycleActivities(store)
     nominations = NominationActivities(store, reference)
     planning = PlanningActivities(reference, store)
+    checkpoints = LedgerActivities(store, ledger_key)
     return Worker(
         client,
         task_queue=task_queue,
@@ -47,6 +52,7 @@ def create_worker(
             nominations.declare_nil_return,
             nominations.grant_exception,
             planning.plan_cycle,
+            checkpoints.make_checkpoint,
         ],
         # The sandbox re-imports workflow modules per run; the keyring must be the one
         # module it shares with this process, or the validators would see no keys.

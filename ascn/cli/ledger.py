@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,15 +14,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ascn.bootstrap import services
 from ascn.cli.common import DbOption, group, load, log
 from ascn.errors import UsageError
+from ascn.ledger_keys import configured_key, write_new_key
+from ascn.settings import Settings
 from eventstore import ledger
 from ledgercheck import consistency, proof
-from ledgercheck.checkpoint import (
-    document,
-    key_id,
-    load_private_key,
-    private_key_pem,
-    raw_public_key,
-)
+from ledgercheck.checkpoint import document, raw_public_key
 
 ledger_app = group("The ledger: signed checkpoints and proofs anyone can check.")
 
@@ -33,27 +28,32 @@ def keygen(
     out: Annotated[Path, typer.Option("--out", help="Where to write the private key (PEM).")],
 ) -> None:
     """Write a new Ed25519 signing key, readable by its owner only (0600); point
-    ASCN_LEDGER_KEY_PATH at it. The key itself is never printed or logged."""
-    key = Ed25519PrivateKey.generate()
-    try:
-        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise UsageError(f"{out} already exists; a signing key is never overwritten") from None
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(private_key_pem(key))
-    out.chmod(0o600)
-    typer.echo(f"wrote {out}; key id {key_id(raw_public_key(key))}")
+    ASCN_LEDGER_KEY_PATH at it. The key itself is never printed or logged. To rotate,
+    make a new one and point the setting at it: the first checkpoint it signs ends the
+    old key's period (`ascn ledger keys` lists them)."""
+    typer.echo(f"wrote {out}; key id {write_new_key(out)}")
 
 
-def signing_key(path: str | None) -> Ed25519PrivateKey:
-    if not path:
+def signing_key(settings: Settings) -> Ed25519PrivateKey:
+    key = configured_key(settings)
+    if key is None:
         raise UsageError("no signing key: set ASCN_LEDGER_KEY_PATH (ascn ledger keygen makes one)")
-    try:
-        return load_private_key(Path(path).read_bytes())
-    except OSError as error:
-        raise UsageError(f"cannot read the ledger key {path}: {error.strerror}") from None
-    except ValueError:
-        raise UsageError(f"{path} is not an Ed25519 private key in PEM") from None
+    return key
+
+
+@ledger_app.command("keys")
+def keys(db: DbOption = None) -> None:
+    """The public keys that have signed checkpoints, each with its period of validity."""
+    with services(load(db), read_only=True) as built, built.engine.connect() as conn:
+        known = ledger.signing_keys(conn)
+    if not known:
+        typer.echo("no key has signed a checkpoint yet")
+    for key in known:
+        until = "now" if key.valid_until is None else key.valid_until.isoformat()
+        typer.echo(
+            f"key {key.key_id}  public {key.public_key.hex()}  "
+            f"valid {key.valid_from.isoformat()} .. {until}"
+        )
 
 
 @ledger_app.command("checkpoint")
@@ -66,7 +66,7 @@ def checkpoint(
 ) -> None:
     """Bring the tree up to the log's head, sign its size and root, keep the checkpoint."""
     settings = load(db)
-    key = signing_key(settings.ledger_key_path)
+    key = signing_key(settings)
     with services(settings) as built:
         signed = ledger.record_checkpoint(built.engine, key, datetime.now(UTC))
     made = signed.checkpoint

@@ -60,6 +60,16 @@ LEDGERS = ("load_nomination_ledgers", None, None)
 FIRST_FACTS = {
     "cycle-2018.json": [LEDGERS, OPENED, FIRST_STEP],
     "cycle-2018-record-plan.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
+    "cycle-2018-ledger-checkpoint.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
+}
+# ...and the last: cycles from the "ledger-checkpoint" patch on sign a checkpoint after
+# every completed step and after the cycle's last fact.
+COMPLETED = ("record_cycle_fact", "ascn-cycle-2018/cycle-completed", "CycleCompleted")
+LAST_CHECKPOINT = ("make_ledger_checkpoint", "ascn-cycle-2018/cycle-completed", None)
+LAST_FACTS = {
+    "cycle-2018.json": [COMPLETED],
+    "cycle-2018-record-plan.json": [COMPLETED],
+    "cycle-2018-ledger-checkpoint.json": [COMPLETED, LAST_CHECKPOINT],
 }
 HISTORY_NAMES = pytest.mark.parametrize("name", sorted(FIRST_FACTS))
 
@@ -144,11 +154,7 @@ async def test_replaying_it_schedules_the_same_facts_in_the_same_order(name: str
     expected = scheduled_in(history)
     # The checked-in sequence is read as it should be: the cycle's first commands.
     assert expected[: len(FIRST_FACTS[name])] == FIRST_FACTS[name]
-    assert expected[-1] == (
-        "record_cycle_fact",
-        "ascn-cycle-2018/cycle-completed",
-        "CycleCompleted",
-    )
+    assert expected[-len(LAST_FACTS[name]) :] == LAST_FACTS[name]
 
     noted = ScheduledActivities()
     result = await replay(history, noted)
@@ -188,3 +194,16 @@ async def test_a_cycle_recorded_with_commands_sent_at_once_replays_its_patched_b
 
     assert result.replay_failure is None, result.replay_failure
     assert noted.seen == scheduled_in(history)
+
+
+def test_the_patched_cycle_signs_a_checkpoint_after_each_completed_step() -> None:
+    history = history_2018("cycle-2018-ledger-checkpoint.json")
+    scheduled = scheduled_in(history)
+    completed = [key for _, key, fact in scheduled if fact == "StepCompleted"]
+    checkpoints = [key for activity, key, _ in scheduled if activity == "make_ledger_checkpoint"]
+
+    assert len(completed) == 9
+    assert checkpoints == [*completed, "ascn-cycle-2018/cycle-completed"]
+    for key in completed:  # each right after the fact it covers
+        index = next(i for i, (_, k, f) in enumerate(scheduled) if k == key and f)
+        assert scheduled[index + 1] == ("make_ledger_checkpoint", key, None)
