@@ -103,7 +103,8 @@ def print_last_checkpoint(built: Services, console: Console) -> None:
     made = last.checkpoint
     console.print(
         f"ledger checkpoint {last.seq}: {made.tree_size} events, root {made.root_hash}, "
-        f"key {made.key_id}"
+        f"key {made.key_id}",
+        soft_wrap=True,
     )
 
 
