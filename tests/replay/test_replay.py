@@ -66,7 +66,7 @@ FIRST_FACTS = {
 # every completed step and after the cycle's last fact.
 COMPLETED = ("record_cycle_fact", "ascn-cycle-2018/cycle-completed", "CycleCompleted")
 LAST_CHECKPOINT = ("make_ledger_checkpoint", "ascn-cycle-2018/cycle-completed", None)
-LAST_FACTS = {
+LAST_FACTS: dict[str, list[Scheduled]] = {
     "cycle-2018.json": [COMPLETED],
     "cycle-2018-record-plan.json": [COMPLETED],
     "cycle-2018-ledger-checkpoint.json": [COMPLETED, LAST_CHECKPOINT],
