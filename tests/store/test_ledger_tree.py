@@ -249,3 +249,22 @@ def test_the_extender_goes_on_from_where_the_migration_left_the_tree(engine: Eng
 
     assert ledger.extend(engine) == 6
     assert_tree_matches_log(engine)
+
+
+def test_the_projectors_pass_extends_the_tree_and_so_does_the_command(
+    engine: Engine, database_url: str
+) -> None:
+    from ascn.projections import app_projector
+    from tests.store.test_ledger_checkpoints import ascn
+
+    store = EventStore(engine)
+    store.append("cycle-2018", events(5), expected_version=0)
+
+    app_projector(engine).run_once()
+    assert_tree_matches_log(engine)
+
+    store.append("cycle-2018", events(3), expected_version=5)
+    extended = ascn("ledger", "extend", "--db", database_url)
+    assert extended.exit_code == 0, extended.output
+    assert "3 events added; the tree holds 8" in extended.output
+    assert_tree_matches_log(engine)
