@@ -97,7 +97,8 @@ projection_checkpoints = Table(
 )
 
 # The Merkle tree over the global log (domain/merkle.py): the hash of every complete
-# subtree, the one over leaves [idx * 2**level, (idx + 1) * 2**level). Leaf idx is
+# subtree, the one over leaves [idx * 2**level, (idx + 1) * 2**level), except levels 1 to 3
+# (ledger.DERIVED_LEVELS), rehashed from their leaves when needed. Leaf idx is
 # the idx-th event in position order; level 0 rows name its position. Appends never
 # write here: the extender (eventstore/ledger.py) follows the log, as the projector does.
 ledger_nodes = Table(

@@ -25,6 +25,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PAGE = 5_000
+# As eventstore/ledger.py keeps them: no subtrees of 2, 4 or 8 leaves (rehashed when needed).
+DERIVED_LEVELS = range(1, 4)
 
 
 def upgrade() -> None:
@@ -93,6 +95,7 @@ def bring_in_existing_events(conn: sa.Connection, nodes: sa.Table, page_size: in
                     "position": positions[idx] if level == 0 else None,
                 }
                 for level, idx, digest in new
+                if level not in DERIVED_LEVELS
             ],
         )
         known = {**edge, **{(level, idx): digest for level, idx, digest in new}}
