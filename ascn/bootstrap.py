@@ -100,8 +100,6 @@ async def serve_worker(
     on a store that is not migrated, or that lacks the facts of a running cycle."""
     log = structlog.get_logger("ascn.worker")
     ledger_key = configured_key(settings)
-    if ledger_key is None:
-        log.warning("no ASCN_LEDGER_KEY_PATH: completed steps get no signed ledger checkpoint")
     with services(settings) as built, ThreadPoolExecutor(max_workers=threads) as pool:
         require_migrated(built.engine)
         client = await connect_client(settings, runtime=runtime)
@@ -115,6 +113,8 @@ async def serve_worker(
             executor=pool, max_concurrent_activities=threads,
             seal_keys=settings.seal_keyring, ledger_key=ledger_key,
         )  # fmt: skip
+        if ledger_key is None:
+            log.warning("no ASCN_LEDGER_KEY_PATH: completed steps get no signed ledger checkpoint")
         async with worker:
             log.info(
                 "worker started",
