@@ -36,6 +36,7 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.append_throughput
+	$(BIN)/python -m benchmarks.ledger_append
 
 clean:
 	rm -rf $(VENV) .ascn .mypy_cache .ruff_cache .pytest_cache

@@ -21,6 +21,7 @@ from temporalio.runtime import Runtime
 
 from api.pages import WebConfig
 from ascn.errors import TemporalUnreachable
+from ascn.ledger_keys import configured_key
 from ascn.logging import configure_logging
 from ascn.payload_codec import AesGcmCodec, encrypted_converter
 from ascn.settings import Settings
@@ -100,6 +101,7 @@ async def serve_worker(
     """Run the worker until SIGINT or SIGTERM, then drain it and stop. It refuses to start
     on a store that is not migrated, or that lacks the facts of a running cycle."""
     log = structlog.get_logger("ascn.worker")
+    ledger_key = configured_key(settings)
     with services(settings) as built, ThreadPoolExecutor(max_workers=threads) as pool:
         require_migrated(built.engine)
         client = await connect_client(settings, runtime=runtime)
@@ -111,8 +113,10 @@ async def serve_worker(
         worker = create_worker(
             client, built.store, built.reference, task_queue=settings.task_queue,
             executor=pool, max_concurrent_activities=threads,
-            seal_keys=settings.seal_keyring,
+            seal_keys=settings.seal_keyring, ledger_key=ledger_key,
         )  # fmt: skip
+        if ledger_key is None:
+            log.warning("no ASCN_LEDGER_KEY_PATH: completed steps get no signed ledger checkpoint")
         async with worker:
             log.info(
                 "worker started",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, Table, func, select
 
 from domain.contacts import Contacts
+from eventstore.ledger import Extender
 from eventstore.projections import DEFAULT_BATCH_SIZE, Projection, reset
 from eventstore.projector import Projector
 from eventstore.readmodels import accounts
@@ -34,11 +35,13 @@ def all_projections(contacts: Contacts | None = None) -> list[Projection]:
 
 
 def app_projector(engine: Engine, contacts: Contacts | None = None) -> Projector:
-    return Projector(engine, all_projections(contacts))
+    """The read models, and after each pass the ledger's Merkle tree (off the append path)."""
+    return Projector(engine, all_projections(contacts), after_pass=Extender(engine))
 
 
 def catch_up_all(engine: Engine, contacts: Contacts | None = None) -> int:
-    """One projector pass: every read model and the mail outbox up to the store's head.
+    """One projector pass: every read model, the mail outbox and the ledger's tree up to
+    the store's head.
     Returns the events passed over, summed over the projections."""
     return sum(app_projector(engine, contacts).run_once().values())
 

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # Origins of the Temporal web UI allowed to call the API's codec endpoint from a
     # browser, comma-separated; the default is the dev server's UI.
     codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
+    # The Ed25519 private key (PEM) that signs ledger checkpoints (`ascn ledger keygen`
+    # writes one, mode 0600): `ascn ledger checkpoint` and the worker, when a step
+    # completes, sign with it. A new key here rotates it (its id is in each checkpoint).
+    ledger_key_path: str | None = None
     # API tokens live this long unless revoked first (rotate them before they expire).
     token_ttl_days: int = Field(default=90, ge=1, le=3650)
     # A client (by remote address) that sends more bad or missing tokens than this gets

@@ -3,10 +3,12 @@
 The Temporal dev server runs as a child process; the worker, the HTTP API, the
 projector (the read models and the mail outbox) and the mail dispatcher run in this
 process. Everything it keeps lives under its data folder (``--data-dir``, default
-``.ascn``): Temporal's database, the SQLite event store and the outbox's .eml files,
-unless ASCN_DB_URL or ASCN_OUTBOX_DIR names another place. Temporal's state and the
-store must stay together: started from another folder with the store elsewhere,
-Temporal would resume its cycles against an empty store (the worker refuses that).
+``.ascn``): Temporal's database, the SQLite event store, the outbox's .eml files and
+the key that signs ledger checkpoints (``ledger.key``, written on the first start),
+unless ASCN_DB_URL, ASCN_OUTBOX_DIR or ASCN_LEDGER_KEY_PATH names another place.
+Temporal's state and the store must stay together: started from another folder with
+the store elsewhere, Temporal would resume its cycles against an empty store (the
+worker refuses that).
 Ctrl-C (or SIGTERM) stops the API, lets the projector finish its pass, drains the
 worker and stops the server. Starting again resumes every cycle.
 """
@@ -39,6 +41,7 @@ from ascn.bootstrap import (
     web_config,
 )
 from ascn.devserver import dev_server
+from ascn.ledger_keys import key_or_new
 from ascn.projections import app_projector
 from ascn.settings import Settings
 from eventstore import migrate
@@ -89,13 +92,16 @@ class EmbeddedApiServer(uvicorn.Server):
 
 
 def embedded_settings(settings: Settings, data_dir: Path) -> Settings:
-    """The store and the outbox under ``data_dir`` (made absolute by the caller, so that
-    no later change of folder moves them), unless a setting names them."""
+    """The store, the outbox and the ledger's signing key under ``data_dir`` (made
+    absolute by the caller, so that no later change of folder moves them), unless a
+    setting names them. A key that is not there yet is written on the first start."""
     owned: dict[str, str] = {}
     if "db_url" not in settings.model_fields_set:
         owned["db_url"] = f"sqlite:///{data_dir / 'ascn.db'}"
     if "outbox_dir" not in settings.model_fields_set:
         owned["outbox_dir"] = str(data_dir / "outbox")
+    if "ledger_key_path" not in settings.model_fields_set:
+        owned["ledger_key_path"] = str(data_dir / "ledger.key")
     return settings.model_copy(update=owned)
 
 
@@ -129,6 +135,7 @@ async def run_up(
                 client, built.store, built.reference, task_queue=settings.task_queue,
                 executor=pool, max_concurrent_activities=WORKER_THREADS,
                 seal_keys=settings.seal_keyring,
+                ledger_key=key_or_new(Path(settings.ledger_key_path or data_dir / "ledger.key")),
             )  # fmt: skip
             # The UI this process serves may be on a port of the caller's choosing.
             origins = dict.fromkeys([*settings.codec_cors_origin_list, server.ui])

@@ -31,10 +31,14 @@ class Projector:
         projections: Sequence[Projection],
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        after_pass: Callable[[], int] | None = None,
     ) -> None:
+        """``after_pass``: also run after every pass, e.g. the ledger's extender
+        (eventstore/ledger.py); what it returns (events it passed over) is logged."""
         self._engine = engine
         self._projections = list(projections)
         self._batch_size = batch_size
+        self._after_pass = after_pass
 
     @property
     def names(self) -> list[str]:
@@ -57,7 +61,14 @@ class Projector:
                 on_batch(passed)
             if not any(passed.values()):
                 break
+        self._run_after_pass()
         return applied
+
+    def _run_after_pass(self) -> None:
+        if self._after_pass is None:
+            return
+        if passed := self._after_pass():
+            log.info("after the pass", **{getattr(self._after_pass, "name", "hook"): passed})
 
     def positions(self) -> tuple[int, dict[str, int]]:
         """The store's head, and each projection's checkpoint."""

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Index,
     Integer,
     MetaData,
     String,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -92,4 +94,51 @@ projection_checkpoints = Table(
     Column("name", String(100), primary_key=True),
     Column("position", BigInteger(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The Merkle tree over the global log (domain/merkle.py): the hash of every complete
+# subtree, the one over leaves [idx * 2**level, (idx + 1) * 2**level), except levels 1 to 3
+# (ledger.DERIVED_LEVELS), rehashed from their leaves when needed. Leaf idx is
+# the idx-th event in position order; level 0 rows name its position. Appends never
+# write here: the extender (eventstore/ledger.py) follows the log, as the projector does.
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", Integer(), primary_key=True, autoincrement=False),
+    Column("idx", BigInteger(), primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("position", BigInteger(), nullable=True),
+    # Leaves only: the index an event's proof starts from, kept off the inner nodes.
+    Index(
+        "uq_ledger_nodes_position",
+        "position",
+        unique=True,
+        postgresql_where=text("level = 0"),
+        sqlite_where=text("level = 0"),
+    ),
+)
+
+# Ed25519 keys that sign checkpoints (raw public key, hex), each valid from the
+# first checkpoint it signed until the next key took over.
+ledger_keys = Table(
+    "ledger_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("valid_from", UTCDateTime(), nullable=False),
+    Column("valid_until", UTCDateTime(), nullable=True),
+)
+
+# Signed checkpoints of the tree (ledgercheck/checkpoint.py), numbered from 1. A
+# checkpoint made for a request (the worker's, when a step completes) names it, once.
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("seq", Position, primary_key=True, autoincrement=True),
+    Column("tree_size", BigInteger(), nullable=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("request_key", String(300), nullable=True, unique=True),
 )

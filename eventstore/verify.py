@@ -12,6 +12,7 @@ stream and version, not an error that stops the walk.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +20,10 @@ from typing import Any
 
 from sqlalchemy import Engine, Text, cast, select
 
+from domain import merkle
 from eventstore.hashing import GENESIS_HASH, canonical_json, event_hash
 from eventstore.schema import events as events_table
+from eventstore.schema import ledger_nodes
 from eventstore.store import EventStore
 
 
@@ -113,3 +116,92 @@ def _check(row: dict[str, Any], previous_version: int, previous_hash: str) -> st
     if recomputed != row["hash"]:
         return "the event's content does not match its hash"
     return ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointReport:
+    """The log against a signed checkpoint: do its first ``tree_size`` events still
+    give the signed root, and if not, where is the first that differs?"""
+
+    tree_size: int
+    events_in_log: int
+    first_difference: int | None
+    """The first leaf (0-based index in position order) that differs, when it can be named."""
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.message
+
+
+def verify_checkpoint(
+    engine: Engine, tree_size: int, root_hash: str, *, page_size: int = 1000
+) -> CheckpointReport:
+    """Rebuild the tree from the events' content (each hash recomputed, as stored rows
+    may have been rewritten along with their hash) and compare it with the signed root.
+
+    When it differs, the store's own leaves (``ledger_nodes``, level 0) say where, as
+    long as they still give the signed root: then they are the leaves the checkpoint
+    signed, and the first one the log no longer holds is named with its position.
+    """
+    now: list[tuple[bytes, int]] = []
+    for row in _stored_rows(engine, page_size):
+        now.append((merkle.event_leaf(_content_hash(row)), int(row["position"])))
+    root = bytes.fromhex(root_hash)
+    current = [leaf for leaf, _ in now[:tree_size]]
+    if len(current) == tree_size and merkle.root(current) == root:
+        return CheckpointReport(tree_size, len(now), None, "")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ledger_nodes.c.hash, ledger_nodes.c.position)
+            .where(ledger_nodes.c.level == 0, ledger_nodes.c.idx < tree_size)
+            .order_by(ledger_nodes.c.idx)
+        ).all()
+    signed = [bytes.fromhex(row.hash) for row in rows]
+    if len(signed) != tree_size or merkle.root(signed) != root:
+        return CheckpointReport(
+            tree_size,
+            len(now),
+            None,
+            f"the first {tree_size} events no longer give the signed root, and the store's "
+            "own tree no longer matches the checkpoint either: it cannot say which differs",
+        )
+    index = next(
+        (i for i, leaf in enumerate(signed) if i >= len(now) or now[i][0] != leaf), tree_size
+    )
+    then = rows[index].position
+    if index >= len(now):
+        message = (
+            f"the log ends after {len(now)} events; the checkpoint signed {tree_size}: "
+            f"from leaf {index} (position {then}) on, the tail is missing"
+        )
+    elif now[index][1] == then:
+        message = (
+            f"leaf {index} differs: the event at position {then} is not the one the "
+            "checkpoint signed there"
+        )
+    else:
+        message = (
+            f"leaf {index} differs: the checkpoint signed the event at position {then}; "
+            f"the log's leaf {index} is now the event at position {now[index][1]}"
+        )
+    return CheckpointReport(tree_size, len(now), index, message)
+
+
+def _content_hash(row: dict[str, Any]) -> str:
+    """The hash the row's content gives (of the raw text, when the data does not decode)."""
+    try:
+        data = json.loads(row["data"])
+    except (TypeError, ValueError):
+        return hashlib.sha256(f"undecodable\n{row['data']}".encode()).hexdigest()
+    return event_hash(
+        prev_hash=row["prev_hash"],
+        stream_id=row["stream_id"],
+        version=row["version"],
+        event_id=row["event_id"],
+        type=row["type"],
+        schema_version=row["schema_version"],
+        occurred_at=row["occurred_at"],
+        actor=row["actor"],
+        data_json=canonical_json(data),
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import Executor
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cycle import CycleActivities
+from activities.ledger import LedgerActivities
 from activities.membership import MembershipActivities
 from activities.nominations import NominationActivities
 from activities.planning import PlanningActivities
@@ -31,16 +33,19 @@ def create_worker(
     executor: Executor,
     max_concurrent_activities: int,
     seal_keys: Mapping[str, bytes],
+    ledger_key: Ed25519PrivateKey | None = None,
 ) -> Worker:
     """``max_concurrent_activities`` should match the executor's threads: activities are
     sync (SQLAlchemy), and each holds a thread while it runs. ``seal_keys``: the keys
-    the cycle's validators accept seals under (the services' keyring)."""
+    the cycle's validators accept seals under (the services' keyring). ``ledger_key``:
+    signs a ledger checkpoint whenever a step completes (None: no checkpoints)."""
     keyring.install(seal_keys)
     cycle = CycleActivities(store)
     nominations = NominationActivities(store, reference)
     planning = PlanningActivities(reference, store)
     membership = MembershipActivities(store, reference)
     records = RecordsActivities(store, reference)
+    checkpoints = LedgerActivities(store, ledger_key)
     return Worker(
         client,
         task_queue=task_queue,
@@ -56,6 +61,7 @@ def create_worker(
             membership.load,
             records.load,
             records.record,
+            checkpoints.make_checkpoint,
         ],
         # The sandbox re-imports workflow modules per run; the keyring must be the one
         # module it shares with this process, or the validators would see no keys.

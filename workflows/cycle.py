@@ -10,12 +10,15 @@ event store through an activity; this module does no I/O.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.cycle import CycleActivities, Ledgers, LoadLedgersRequest
+    from activities.ledger import CheckpointRequest, LedgerActivities
     from domain.calendar import PlannedStep
     from domain.events import (
         CycleCompleted,
@@ -44,6 +47,12 @@ __all__ = ["ACTIVITY_RETRY", "ACTIVITY_TIMEOUT", "CYCLE_ID_REUSE", "SYSTEM", "Cy
 # One cycle a year, ever: a closed cycle's id is never reused, whatever ended it, because
 # a second run would record facts whose ids collide with the first run's.
 CYCLE_ID_REUSE = WorkflowIDReusePolicy.REJECT_DUPLICATE
+# Cycles from this patch on sign a ledger checkpoint after every completed step and at
+# the end; cycles started before it replay without (README: "Changing the workflow").
+LEDGER_CHECKPOINT_PATCH = "ledger-checkpoint"
+# A checkpoint is worth a short wait, not a stalled cycle: after this the step goes on
+# without one, and the next completed step (or `ascn ledger checkpoint`) signs the tree.
+CHECKPOINT_WITHIN = timedelta(minutes=2)
 
 
 def workflow_id(year: int) -> str:
@@ -90,6 +99,7 @@ class CycleWorkflow(NominationDecisions, StepDecisions, ChainDecisions, Membersh
                 workflow.continue_as_new(cycle.model_copy(update={"state": self.state}))
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self.record("cycle-completed", CycleCompleted(year=self.plan.year))
+        await self._checkpoint("cycle-completed")
         return self.status()
 
     async def _run_step(self, step: PlannedStep) -> None:
@@ -142,6 +152,7 @@ class CycleWorkflow(NominationDecisions, StepDecisions, ChainDecisions, Membersh
         self.state.completed.append(name)
         workflow.logger.info("step completed", extra={"step": name})
         self.publish()
+        await self._checkpoint(f"{name}/completed")
 
     async def _act_on_due(self, step: PlannedStep) -> None:
         """Send the reminders and escalations whose time has come since the last look."""
@@ -196,6 +207,19 @@ class CycleWorkflow(NominationDecisions, StepDecisions, ChainDecisions, Membersh
         if loaded.membership is not None:
             self.state.membership = loaded.membership
         self.state.ledgers_loaded = True
+
+    async def _checkpoint(self, after: str) -> None:
+        """A signed ledger checkpoint that covers the fact ``after`` just recorded."""
+        if not workflow.patched(LEDGER_CHECKPOINT_PATCH):
+            return
+        request = CheckpointRequest(idempotency_key=f"{workflow.info().workflow_id}/{after}")
+        try:
+            await workflow.execute_activity_method(
+                LedgerActivities.make_checkpoint, request, start_to_close_timeout=ACTIVITY_TIMEOUT,
+                schedule_to_close_timeout=CHECKPOINT_WITHIN, retry_policy=ACTIVITY_RETRY,
+            )  # fmt: skip
+        except ActivityError:
+            workflow.logger.warning("no ledger checkpoint this time", extra={"after": after})
 
     def _history_is_long(self) -> bool:
         info = workflow.info()

@@ -9,7 +9,19 @@ import sys
 import typer
 from temporalio.runtime import Runtime
 
-from ascn.cli import acting, calendars, chain, cycles, keys, mail, records, running, store, users
+from ascn.cli import (
+    acting,
+    calendars,
+    chain,
+    cycles,
+    keys,
+    ledger,
+    mail,
+    records,
+    running,
+    store,
+    users,
+)
 from ascn.cli.client import ApiError
 from ascn.errors import one_line
 
@@ -33,6 +45,7 @@ app.add_typer(records.plans_app, name="plans")
 app.add_typer(records.partners_app, name="partners")
 app.add_typer(records.twinning_app, name="twinning")
 app.add_typer(records.outcomes_app, name="outcomes")
+app.add_typer(ledger.ledger_app, name="ledger")
 
 
 def main() -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
@@ -23,13 +25,14 @@ from ascn.demo import records_2018
 from ascn.demo import scenario_2018 as scenario
 from ascn.embedded import test_server_path
 from ascn.errors import UsageError
+from ascn.ledger_keys import configured_key, key_or_new
 from ascn.projections import catch_up_all
 from ascn.runtime import QUIET
 from ascn.timeline import print_summary, print_timeline
 from domain.calendar import CyclePlan
 from domain.reference import ReferenceData
 from domain.streams import cycle_stream
-from eventstore import migrate
+from eventstore import ledger, migrate
 from mail.dispatch import dispatch
 from services import cycles
 from services.commands import (
@@ -50,6 +53,7 @@ from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import CycleInput, CycleStatus
 
 THREADS = 8
+DEMO_LEDGER_KEY = Path(".ascn/ledger.key")
 
 
 async def run_demo(
@@ -77,12 +81,13 @@ async def run_demo(
             runtime=runtime or quiet_runtime(),
         ) as env:
             with console.status("running the 2018 cycle on the time-skipping server..."):
-                await run_cycle(env, built, reference, plan)
+                await run_cycle(env, built, reference, plan, ledger_key=demo_ledger_key(built))
     # No projector runs beside the demo: it makes its own pass before it reads.
     catch_up_all(built.engine, built.contacts)
     print_timeline(built.store, console, plan)
     records_2018.print_records(built.engine, console)
     intact = print_summary(built, console, scenario.YEAR)
+    print_last_checkpoint(built, console)
     settings = built.settings
     report = await dispatch(
         built.engine,
@@ -102,16 +107,41 @@ class DemoError(UsageError):
     pass
 
 
+def demo_ledger_key(built: Services) -> Ed25519PrivateKey:
+    """ASCN_LEDGER_KEY_PATH's key, or the demo's own under .ascn/ (written once)."""
+    return configured_key(built.settings) or key_or_new(DEMO_LEDGER_KEY)
+
+
+def print_last_checkpoint(built: Services, console: Console) -> None:
+    with built.engine.connect() as conn:
+        last = ledger.checkpoint(conn)
+    if last is None:
+        console.print("ledger: no checkpoint signed yet")
+        return
+    made = last.checkpoint
+    console.print(
+        f"ledger checkpoint {last.seq}: {made.tree_size} events, root {made.root_hash}, "
+        f"key {made.key_id}",
+        soft_wrap=True,
+    )
+
+
 def quiet_runtime() -> Runtime:
     """The SDK core's own warnings about the test server's capabilities are noise here."""
     return Runtime(telemetry=QUIET)
 
 
 async def run_cycle(
-    env: WorkflowEnvironment, built: Services, reference: ReferenceData, plan: CyclePlan
+    env: WorkflowEnvironment,
+    built: Services,
+    reference: ReferenceData,
+    plan: CyclePlan,
+    *,
+    ledger_key: Ed25519PrivateKey | None = None,
 ) -> CycleStatus:
     """The year on the test server, every human action sent through the services as the
-    person named in the script, at the cycle's (offset) time."""
+    person named in the script, at the cycle's (offset) time. ``ledger_key`` signs a
+    checkpoint whenever a step completes."""
     server_start = await env.get_current_time()
     offset = plan.steps[0].opens_at - timedelta(days=1) - server_start
     clock = DemoClock(server_start + offset)
@@ -125,6 +155,7 @@ async def run_cycle(
         worker = create_worker(
             env.client, built.store, reference, task_queue=built.settings.task_queue, executor=pool,
             max_concurrent_activities=THREADS, seal_keys=built.settings.seal_keyring,
+            ledger_key=ledger_key,
         )  # fmt: skip
         async with worker:
             cycle = CycleInput(plan=plan, reference=reference, clock_offset=offset)

@@ -107,6 +107,7 @@ ENDPOINTS = [
     endpoint("GET", "/v1/membership", EVERYONE),
     endpoint("GET", "/v1/events?after=0&limit=10", AUDITORS),
     endpoint("POST", "/v1/verify", AUDITORS),
+    endpoint("GET", "/v1/ledger/checkpoints", AUDITORS),
     endpoint("GET", "/v1/me", EVERYONE),
     endpoint("POST", "/v1/users", {"admin"}, ok=201, body={"name": "newcomer", "role": "nr:TH"}),
     endpoint("POST", "/v1/users/nr-my/tokens", {"admin"}, ok=201),
@@ -234,5 +235,5 @@ def test_the_matrix_covers_every_route(app: FastAPI) -> None:
             e for e in ENDPOINTS if e.method == method and pattern.match(e.path.split("?")[0])
         ]
         assert len(matching) == 1, (method, pattern.pattern)
-    assert len(routes) == len(ENDPOINTS) == 47
-    assert len(CALLERS) * len(ENDPOINTS) == 470
+    assert len(routes) == len(ENDPOINTS) == 48
+    assert len(CALLERS) * len(ENDPOINTS) == 480

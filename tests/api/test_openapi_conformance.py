@@ -62,6 +62,7 @@ OPERATIONS = [
     ("GET", "/v1/membership"),
     ("GET", "/v1/events"),
     ("POST", "/v1/verify"),
+    ("GET", "/v1/ledger/checkpoints"),
     ("POST", "/v1/users"),
     ("POST", "/v1/users/{name}/tokens"),
     ("GET", "/v1/me"),
@@ -135,7 +136,11 @@ def passing_caller(method: str, path: str) -> str:
         return "chair_team:SG"
     if method == "POST" and path in NR_OPERATIONS:
         return "nr:MY"
-    if path.startswith("/v1/users") or path in ("/v1/events", "/v1/verify"):
+    if path.startswith("/v1/users") or path in (
+        "/v1/events",
+        "/v1/verify",
+        "/v1/ledger/checkpoints",
+    ):
         return "admin"
     return "nr:MY"
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
 from activities.nominations import NominationActivities, SubmitNominationsRequest
 from ascn.projections import catch_up_all
 from domain.reference import ReferenceData
+from eventstore import ledger
 from eventstore.schema import events
 from eventstore.store import EventStore
+from ledgercheck.checkpoint import Checkpoint, raw_public_key, signature_holds
 from tests.api.conftest import USERS, bearer
 from tests.unit.builders import submit
 
@@ -65,6 +70,32 @@ def test_verify_reports_the_first_broken_link(
     assert report["ok"] is False
     assert report["broken"]["position"] == 1
     assert "does not match its hash" in report["broken"]["reason"]
+
+
+def test_ledger_checkpoints_come_with_their_keys(
+    client: TestClient, tokens: dict[str, str], api_engine: Engine
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    signed = ledger.record_checkpoint(api_engine, key, datetime(2026, 11, 28, 12, tzinfo=UTC))
+
+    listed = client.get("/v1/ledger/checkpoints", headers=bearer(tokens["asec"])).json()
+
+    newest = listed["checkpoints"][-1]
+    assert newest["seq"] == signed.seq
+    assert newest["tree_size"] == signed.checkpoint.tree_size > 0
+    assert newest["signature"] == signed.signature.hex()
+    served = {k["key_id"]: k for k in listed["keys"]}[signed.checkpoint.key_id]
+    assert served["valid_until"] is None
+    made = Checkpoint(
+        newest["tree_size"],
+        newest["root_hash"],
+        datetime.fromisoformat(newest["signed_at"]),
+        newest["key_id"],
+    )
+    assert signature_holds(
+        made, bytes.fromhex(newest["signature"]), bytes.fromhex(served["public_key"])
+    )
+    assert served["public_key"] == raw_public_key(key).hex()
 
 
 @pytest.mark.parametrize(

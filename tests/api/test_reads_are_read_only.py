@@ -49,6 +49,7 @@ READS = {
     f"/v1/cycles/{YEAR}/decisions",
     "/v1/membership",
     "/v1/events",
+    "/v1/ledger/checkpoints",
     "/v1/me",
     "/v1/users",
     "/v1/feeds",

@@ -13,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -42,7 +43,10 @@ async def record(target: Path) -> int:
                 data_converter=pydantic_data_converter,
                 runtime=quiet_runtime(),
             ) as env:
-                await run_cycle(env, built, reference, plan)
+                # A worker with a signing key, as deployed: checkpoints when steps complete.
+                await run_cycle(
+                    env, built, reference, plan, ledger_key=Ed25519PrivateKey.generate()
+                )
                 history = await env.client.get_workflow_handle(
                     workflow_id(plan.year)
                 ).fetch_history()

@@ -67,6 +67,18 @@ FIRST_FACTS = {
     # Recorded under "decisions-by-people": each body's decision entered by a person,
     # the JCM submission by its two submitters, a candidature city; no Noted.
     "cycle-2018-decisions-by-people.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
+    "cycle-2018-ledger-checkpoint.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
+}
+# ...and the last: cycles from the "ledger-checkpoint" patch on sign a checkpoint after
+# every completed step and after the cycle's last fact.
+COMPLETED = ("record_cycle_fact", "ascn-cycle-2018/cycle-completed", "CycleCompleted")
+LAST_CHECKPOINT = ("make_ledger_checkpoint", "ascn-cycle-2018/cycle-completed", None)
+LAST_FACTS: dict[str, list[Scheduled]] = {
+    "cycle-2018.json": [COMPLETED],
+    "cycle-2018-record-plan.json": [COMPLETED],
+    "cycle-2018-civil-hours.json": [COMPLETED],
+    "cycle-2018-decisions-by-people.json": [COMPLETED],
+    "cycle-2018-ledger-checkpoint.json": [COMPLETED, LAST_CHECKPOINT],
 }
 HISTORY_NAMES = pytest.mark.parametrize("name", sorted(FIRST_FACTS))
 
@@ -151,11 +163,7 @@ async def test_replaying_it_schedules_the_same_facts_in_the_same_order(name: str
     expected = scheduled_in(history)
     # The checked-in sequence is read as it should be: the cycle's first commands.
     assert expected[: len(FIRST_FACTS[name])] == FIRST_FACTS[name]
-    assert expected[-1] == (
-        "record_cycle_fact",
-        "ascn-cycle-2018/cycle-completed",
-        "CycleCompleted",
-    )
+    assert expected[-len(LAST_FACTS[name]) :] == LAST_FACTS[name]
 
     noted = ScheduledActivities()
     result = await replay(history, noted)
@@ -234,3 +242,16 @@ def test_the_older_histories_wrote_noted_as_their_cycles_did() -> None:
     for name in ("cycle-2018.json", "cycle-2018-record-plan.json", "cycle-2018-civil-hours.json"):
         facts = [fact for _, _, fact in scheduled_in(history_2018(name))]
         assert facts.count("Noted") == 5, name
+
+
+def test_the_patched_cycle_signs_a_checkpoint_after_each_completed_step() -> None:
+    history = history_2018("cycle-2018-ledger-checkpoint.json")
+    scheduled = scheduled_in(history)
+    completed = [key for _, key, fact in scheduled if fact == "StepCompleted"]
+    checkpoints = [key for activity, key, _ in scheduled if activity == "make_ledger_checkpoint"]
+
+    assert len(completed) == 9
+    assert checkpoints == [*completed, "ascn-cycle-2018/cycle-completed"]
+    for key in completed:  # each right after the fact it covers
+        index = next(i for i, (_, k, f) in enumerate(scheduled) if k == key and f)
+        assert scheduled[index + 1] == ("make_ledger_checkpoint", key, None)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Column, Engine, Integer, Table, inspect
 
-from eventstore import migrate
+from eventstore import ledger, migrate
 from eventstore.schema import metadata
 from eventstore.store import EventStore
 from tests.store.factories import events
@@ -18,7 +18,7 @@ STORE_TABLES = {
     "api_feeds", "api_idempotency", "web_signin_links",
     "rm_plan_versions", "rm_plan_projects", "rm_assessments",
     "rm_not_assessed", "rm_partners", "rm_twinning", "rm_twinning_exceptions",
-    "rm_meeting_outcomes",
+    "rm_meeting_outcomes", "ledger_nodes", "ledger_keys", "ledger_checkpoints",
 }  # fmt: skip
 
 
@@ -61,3 +61,25 @@ def test_check_reports_a_table_the_migrations_lack(empty_engine: Engine) -> None
 
     with pytest.raises(migrate.SchemaDrift, match="not_migrated"):
         migrate.check(empty_engine)
+
+
+def test_the_ledger_migration_builds_the_tree_of_events_already_stored(
+    empty_engine: Engine,
+) -> None:
+    from tests.store.test_ledger_tree import assert_tree_matches_log
+
+    migrate.upgrade(empty_engine)
+    store = EventStore(empty_engine)
+    version = 0
+    for batch in [3, 1, 9, 1, 4]:
+        store.append("cycle-2018", events(batch), expected_version=version)
+        version += batch
+    migrate.downgrade(empty_engine, "0008")
+    assert "ledger_nodes" not in tables(empty_engine)
+
+    migrate.upgrade(empty_engine)
+
+    assert_tree_matches_log(empty_engine)
+    store.append("cycle-2018", events(5), expected_version=version)
+    assert ledger.extend(empty_engine) == 5  # the extender goes on from the migration's tree
+    assert_tree_matches_log(empty_engine)
