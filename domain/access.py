@@ -175,6 +175,8 @@ def _who_may(action: Action, scope: Scope) -> str:
         return f"only the Chair's team of that year's Chair (chair_team:{chair}) may"
     if action in _ADMIN_ONLY:
         return "only an admin may"
+    if action in _READS:
+        return "only the NRs, the Chair's teams, the shepherd, ASEC and admins may"
     return "only the shepherd, ASEC and admins may"
 
 
