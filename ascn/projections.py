@@ -14,6 +14,16 @@ from eventstore.readmodels import accounts
 from eventstore.readmodels.cycles import CycleProjection
 from eventstore.readmodels.nominations import NominationsProjection
 from eventstore.readmodels.records import RecordsProjection
+from eventstore.readmodels.records_tables import (
+    assessments,
+    meeting_outcomes,
+    not_assessed,
+    partners,
+    plan_projects,
+    plan_versions,
+    twinning,
+    twinning_exceptions,
+)
 from eventstore.readmodels.schema import cycles, exceptions, nominations, overdue, steps
 from eventstore.schema import events
 from mail.outbox import OutboxProjection
@@ -21,6 +31,16 @@ from mail.outbox import OutboxProjection
 REBUILT_TABLES: dict[str, tuple[Table, ...]] = {
     NominationsProjection.name: (nominations, exceptions),
     CycleProjection.name: (overdue, steps, cycles),
+    RecordsProjection.name: (
+        plan_versions,
+        plan_projects,
+        assessments,
+        not_assessed,
+        partners,
+        twinning,
+        twinning_exceptions,
+        meeting_outcomes,
+    ),
 }
 """The read models ``rebuild`` starts again from position 0, and the tables each fills.
 The mail outbox is not among them: its rows say what was queued and sent, which the
@@ -58,7 +78,7 @@ def rebuild(
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> dict[str, int]:
     """Every read model rebuilt from position 0: the users tables in one transaction,
-    then the nominations and cycle read models emptied with their checkpoints (one
+    then the nominations, cycle and records read models emptied with their checkpoints (one
     transaction) and caught up batch by batch, each batch committed with its checkpoint.
     Killed part-way, the read models are behind but never wrong, and running it again
     starts over (or ``ascn project`` goes on from where it stopped). ``on_events`` hears
@@ -66,7 +86,9 @@ def rebuild(
     accounts.rebuild(engine)
     reset(engine, list(REBUILT_TABLES), [t for tables in REBUILT_TABLES.values() for t in tables])
     projector = Projector(
-        engine, [NominationsProjection(), CycleProjection()], batch_size=batch_size
+        engine,
+        [NominationsProjection(), CycleProjection(), RecordsProjection()],
+        batch_size=batch_size,
     )
     return projector.run_once(
         None if on_events is None else lambda passed: on_events(max(passed.values(), default=0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +16,20 @@ from ascn.projections import REBUILT_TABLES, all_projections, rebuild
 from benchmarks.status_store import MEMBER_STATES, Year
 from domain.actors import Actor
 from domain.events import DomainEvent, ExceptionGranted, LateSubmissionRecorded, StepWaived
+from domain.monitoring import assess, explain_not_assessed
+from domain.partners import (
+    Launch,
+    NewPartner,
+    RecordMeetingOutcome,
+    RecordTwinningException,
+    add_partner,
+    pair_city,
+    record_meeting_outcome,
+    record_twinning_exception,
+)
+from domain.plans import submit_plan
+from domain.records import RecordsState, stream_of
+from domain.reference import ReferenceData
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.codec import to_new_event
 from eventstore.projections import Projection, reset
@@ -28,8 +42,20 @@ from eventstore.schema import events, projection_checkpoints
 from eventstore.store import EventStore, utc_now
 from mail.outbox import OutboxProjection
 from services import users
+from tests.records.builders import (
+    SIEM_REAP,
+    assessment,
+    not_assessed,
+    pair,
+    partner,
+    plan,
+    project,
+)
 
 CHAIR_TEAM = Actor(id="alice", role="chair_team")
+CSCO = Actor(id="csco", role=f"csco:{SIEM_REAP}")
+ASEC = Actor(id="imd", role="asec")
+REFERENCE = ReferenceData.load()
 TABLES = [*(t for tables in REBUILT_TABLES.values() for t in tables), outbox]
 
 
@@ -100,11 +126,46 @@ def record_years(engine: Engine, projector: Projector | None) -> None:
         [StepWaived(year=2002, step="summit", reason="moved")],
         CHAIR_TEAM,
     )
+    record_plans_and_partners(store)
     directory = users.Directory(store=store, clock=utc_now)
     admin = Actor(id="admin", role="admin")
     users.add_user(directory, users.AddUser(name="sam", role="shepherd:ID"), admin)
     users.issue_token(directory, users.IssueToken(name="sam"), admin)
     project()
+
+
+def record_plans_and_partners(store: EventStore) -> None:
+    """A plan revised once, an assessment and a reason not to assess, a partner, a
+    meeting's outcome, a twinning exception and two pairs: a row in every records table."""
+    state = RecordsState()
+    first = submit_plan(state.plan, plan(SIEM_REAP, project()), REFERENCE)
+    append(store, stream_of(plan(SIEM_REAP)), first, CSCO)
+    state = state.apply_all(first)
+    revised = plan(SIEM_REAP, project(), project("wifi", title="Public Wi-Fi"))
+    second = submit_plan(state.plan, revised, REFERENCE)
+    append(store, stream_of(revised), second, CSCO)
+    monitoring = RecordsState().monitoring
+    append(store, "monitoring-2019", assess(monitoring, assessment(), None), ASEC)
+    why = explain_not_assessed(monitoring, not_assessed("wifi"), None)
+    append(store, "monitoring-2019", why, ASEC)
+    jica = add_partner(RecordsState().partners, partner(), REFERENCE)
+    append(store, "partners", jica, CHAIR_TEAM)
+    outcome = RecordMeetingOutcome(
+        year=2018,
+        partners=(NewPartner(partner_id="adb", name="Asian Development Bank",
+                             kind="financial_institution"),),
+        launches=(Launch(city_id=SIEM_REAP, project_id="smart-traffic", title="Smart traffic",
+                         partner_id="adb"),),
+    )  # fmt: skip
+    launched = record_meeting_outcome(RecordsState().apply_all(jica).partners, outcome, REFERENCE)
+    append(store, "partners", launched, CHAIR_TEAM)
+    twinning = RecordsState().twinning
+    exception = RecordTwinningException(
+        year=2019, city_id=SIEM_REAP, exception_id="second-partner", reason="a pilot"
+    )
+    allowed = record_twinning_exception(twinning, exception, REFERENCE)
+    paired = pair_city(twinning, pair(starts=date(2018, 8, 1)), REFERENCE, None)
+    append(store, f"twinning-{SIEM_REAP}", [*allowed, *paired], CHAIR_TEAM)
 
 
 def snapshot(engine: Engine) -> dict[str, Any]:
@@ -154,11 +215,11 @@ def test_read_models_projected_in_small_batches_equal_a_rebuild_from_position_0(
     Projector(engine, [OutboxProjection()]).run_once()
     requeued = snapshot(engine)
 
-    assert applied == {"nominations": head, "cycles": head}
+    assert applied == {"nominations": head, "cycles": head, "records": head}
     assert rebuilt == incremental
     assert requeued["rm_outbox"] == incremental["rm_outbox"]
     assert checkpoint_positions(engine) == dict.fromkeys(
-        ("nominations", "cycles", "outbox", accounts.CHECKPOINT), head
+        ("nominations", "cycles", "records", "outbox", accounts.CHECKPOINT), head
     )
 
 
