@@ -54,8 +54,10 @@ SYSTEM = Actor(id="cycle", role="system")
 MAILED = ("nr:SG", "nr:TH", "nr:MY")
 """Recipients with an immediate contact: one mail each per reminder."""
 MAIL_STEPS = 20
-FILLER_STEPS = 1500
-"""Steps whose reminders go to a party with no address: projected, never mailed."""
+FILLER_STEPS = 12000
+"""Steps whose reminders go to a party with no address: projected, never mailed. Enough
+(about 24,000 events) that the bulk catch-up takes seconds, so each kill lands before the
+read models reach the head."""
 PROJECTOR_KILLS = 2
 DISPATCHER_KILLS = 3
 SMTP_DELAY_S = 0.03
