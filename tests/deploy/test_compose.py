@@ -241,11 +241,30 @@ def test_migrate_runs_once_and_the_worker_waits_for_it_to_succeed() -> None:
     assert migrate["restart"] == "no"
     assert depends_on(migrate) == {"postgresql": "service_healthy"}
     assert depends_on(service("worker")) == {
+        "ledger-key": "service_completed_successfully",
         "migrate": "service_completed_successfully",
         "temporal": "service_healthy",
         "temporal-search-attributes": "service_completed_successfully",
     }
     assert service("worker")["command"] == ["ascn", "worker"]
+
+
+def test_the_worker_signs_checkpoints_with_a_key_made_once_in_a_volume() -> None:
+    maker, worker = service("ledger-key"), service("worker")
+    path = resolved_environment(worker)["ASCN_LEDGER_KEY_PATH"]
+    folder = path.rsplit("/", 1)[0]
+    assert resolved_environment(maker)["ASCN_LEDGER_KEY_PATH"] == path
+    assert maker["restart"] == "no"
+    assert maker["image"] == worker["image"]
+    assert maker["volumes"] == [f"ledger-keys:{folder}"]
+    assert worker["volumes"] == [f"ledger-keys:{folder}:ro"], "the worker only reads the key"
+    assert "ledger-keys" in load_compose()["volumes"]
+    script = " ".join(maker["command"])
+    # Made only when missing: a restart never replaces the key that signed the past.
+    assert script.startswith('test -s "$$ASCN_LEDGER_KEY_PATH" || ascn ledger keygen --out')
+    # The image gives that folder to the app's user, so a new volume there is writable by it.
+    dockerfile = (COMPOSE_FILE.parent / "Dockerfile").read_text(encoding="utf-8")
+    assert f"chown ascn:ascn {folder}" in dockerfile
 
 
 def test_every_search_attribute_the_cycles_use_is_registered_before_the_worker_starts() -> None:
