@@ -149,11 +149,24 @@ def extension(
 
 
 def in_cycle(progress: Progress, member_state: str) -> None:
-    if member_state not in progress.state.ledgers:
+    """The member state is one of the cycle's: its ledger once they are loaded, and before
+    that (an update that reaches a cycle in its first instants) the plan's list."""
+    state = progress.state
+    known = state.ledgers if state.ledgers_loaded else progress.plan.member_states
+    if member_state not in known:
         plan = progress.plan
         raise ApplicationError(
             f"{member_state} is not a member state of the {plan.year} cycle "
             f"({', '.join(plan.member_states)})"
+        )
+
+
+def ledgers_loaded(progress: Progress) -> None:
+    """Refuse, as something to try again, a command that needs a member state's ledger
+    before the cycle has loaded them (its first activity)."""
+    if not progress.state.ledgers_loaded:
+        raise ApplicationError(
+            f"the {progress.plan.year} cycle is still loading its records; try again in a moment"
         )
 
 

@@ -112,6 +112,7 @@ class NominationDecisions(CycleCore):
             guards.in_cycle(self.progress, update.member_state)
         else:
             guards.nominations_open(self.progress, update.member_state, self.now())
+        guards.ledgers_loaded(self.progress)
         ledger = self.state.ledgers[update.member_state]
         decided = guards.decided_by(lambda: rule(ledger))
         if not isinstance(update, GrantExceptionUpdate):
