@@ -31,9 +31,21 @@ def read_calendar(path: Path) -> Any:
     return parse_calendar(data.decode("utf-8", errors="replace"))
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """YAML without its implicit timestamps: dates stay text, so the calendar's own checks
+    name a bad one (``steps[0].opens: ...``) with every other problem, where the YAML
+    loader would stop at the first with a bare ValueError."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse_calendar(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

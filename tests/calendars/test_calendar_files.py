@@ -79,6 +79,21 @@ def test_not_yaml_is_reported_at_its_line(tmp_path: Path) -> None:
     assert "line 3, column 1: not valid YAML" in result.output
 
 
+def test_an_impossible_date_is_named_with_every_other_problem(tmp_path: Path) -> None:
+    path = tmp_path / "2019.yaml"
+    path.write_text(
+        "year: 2019\ntemplate: recurring\nzone: Mars/Olympus\n"
+        "steps:\n  - step: scgw\n    opens: 2019-13-01\n    due: 2019-05-31\n"
+    )
+    result = CliRunner().invoke(app, ["calendar", "check", str(path)])
+    assert result.exit_code == 1
+    assert "steps[0].opens:" in result.output
+    assert "month" in result.output
+    assert "zone: unknown time zone 'Mars/Olympus'" in result.output
+    assert "Traceback" not in result.output
+    assert "ValueError" not in result.output
+
+
 def test_the_shipped_files_check_in_one_line() -> None:
     for year in (2018, 2019):
         result = CliRunner().invoke(app, ["calendar", "check", str(PACKAGED / f"{year}.yaml")])
