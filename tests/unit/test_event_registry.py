@@ -61,6 +61,7 @@ from domain.events import (
     UserDisabled,
     UserEnabled,
 )
+from domain.events.chain import NarrativeSection, ReportDrafted, ReportDraftSubmitted
 from domain.events.records import Milestone, Project
 
 DEADLINE = datetime(2019, 8, 1, 17, 0, tzinfo=UTC)
@@ -86,6 +87,11 @@ RECORDS_EXAMPLES: list[DomainEvent] = [
     TwinningExceptionRecorded(city_id="KH-siem-reap", exception_id="second", reason="Agreed."),
     ProjectLaunchedAtMeeting(year=2018, city_id="KH-siem-reap", project_id="heritage-traffic",
                              title="Traffic management", partner_id="adb"),
+]  # fmt: skip
+REPORT_EXAMPLES: list[DomainEvent] = [
+    ReportDrafted(year=2018, version=2, as_of_position=1234, document_sha256="ef" * 32,
+                  narrative=(NarrativeSection(heading="Foreword", text="The first\n\nyear."),)),
+    ReportDraftSubmitted(year=2018, step="report_draft", version=2, document_sha256="ef" * 32),
 ]  # fmt: skip
 EXAMPLES: list[DomainEvent] = [
     MailDelivered(year=2018, step="scgw", rung="T-7", recipient="nr:MY", message_id="<a@ascn>"),
@@ -188,13 +194,14 @@ EXAMPLES: list[DomainEvent] = [
     FeedIssued(feed_id="feed_0123456789ab", user="nr-my", token_sha256="cd" * 32),
     FeedRevoked(feed_id="feed_0123456789ab", user="nr-my"),
     *RECORDS_EXAMPLES,
+    *REPORT_EXAMPLES,
 ]
 
 
 def test_there_is_an_example_of_every_registered_event_type() -> None:
     registered = {cls.event_type for cls in REGISTRY.event_types()}
     assert {e.event_type for e in EXAMPLES} == registered
-    assert len(registered) == 30 + len(RECORDS_EXAMPLES)
+    assert len(registered) == 30 + len(RECORDS_EXAMPLES) + len(REPORT_EXAMPLES)
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.event_type)
