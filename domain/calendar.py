@@ -212,6 +212,10 @@ def inaugural_2018() -> CycleCalendar:
                   d(2018, 6, 1), d(2018, 7, 8), "chair_of_ascn"),
             _step("twinning_announcement", "Twinning programme announced at the 51st AMM",
                   d(2018, 7, 9), d(2018, 8, 4), "chair_of_ascn", "51st AMM"),
+            # After the AMM's step, not before it: steps run in turn, and the twinning
+            # announcement in August must not wait for the report.
+            _step("report_draft", "ASEC (IMD) drafts the annual report",
+                  d(2018, 7, 9), d(2018, 10, 26), "asec"),
             _step("endorsement", "Action plans and partners noted; Framework endorsed",
                   d(2018, 8, 6), d(2018, 10, 31), "asec", "AMS", "endorsed"),
             _step("jcm_submission", "Report submitted to the JCM",
@@ -227,7 +231,7 @@ def inaugural_2018() -> CycleCalendar:
 
 def recurring(year: int, *, zone: str = "Asia/Jakarta") -> CycleCalendar:
     """The yearly cycle after 2018: nominations, SCGW, ASEC's progress review, annual
-    meeting, JCM, ACC, Summit.
+    meeting, ASEC's draft of the annual report, JCM, ACC, Summit.
 
     Dates are the usual months; a real year's calendar moves them to the meetings'
     actual dates (data, not code). The default zone is the shepherd's (Indonesia).
@@ -248,6 +252,10 @@ def recurring(year: int, *, zone: str = "Asia/Jakarta") -> CycleCalendar:
                   d(year, 5, 1), d(year, 6, 30), "asec"),
             _step("annual_meeting", "Annual Meeting of the ASCN",
                   d(year, 6, 1), d(year, 8, 31), "chair_of_ascn"),
+            # From the meeting's outcomes, with IMD: the version ASEC submits is the one
+            # the Chair of the ASCN and the shepherd then submit to the JCM.
+            _step("report_draft", "ASEC (IMD) drafts the annual report",
+                  d(year, 7, 1), d(year, 9, 15), "asec"),
             _step("jcm_submission", "Annual report submitted to the JCM",
                   d(year, 9, 1), d(year, 10, 15), "chair_of_ascn", "JCM"),
             _step("acc", "Noted by the ASEAN Coordinating Council",

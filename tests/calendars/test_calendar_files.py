@@ -164,10 +164,8 @@ offsets = st.integers(min_value=0, max_value=200)
 def test_what_passes_the_checker_plans_and_schedules_without_failing(
     year: int, zone: str, shift: int, span: int, before: int, after: int
 ) -> None:
-    opens = date(year, 1, 1) + timedelta(days=shift) if year < 9999 or shift <= 364 else None
-    if opens is None or opens.year > 9999:
-        return
-    try:
+    try:  # 9998 shifted by two years is past the calendar's end: no date to check
+        opens = date(year, 1, 1) + timedelta(days=shift)
         due = opens + timedelta(days=span)
     except OverflowError:
         return

@@ -77,7 +77,7 @@ def test_every_step_of_the_plan_shows_pending_in_plan_order_before_it_opens(
     shown = view(engine)
 
     assert [s.step for s in shown.steps] == [s.step for s in plan.steps]
-    assert len(shown.steps) == 7  # with ASEC's progress_review
+    assert len(shown.steps) == 8  # with ASEC's progress_review and report_draft
     assert {s.state for s in shown.steps} == {"pending"}
     assert [s.opens_at for s in shown.steps] == [s.opens_at for s in plan.steps]
     assert [s.deadline for s in shown.steps] == [s.deadline for s in plan.steps]
@@ -99,7 +99,7 @@ def test_a_step_that_opens_keeps_its_place_in_the_plan(engine: Engine) -> None:
     shown = view(engine)
 
     assert [s.step for s in shown.steps] == [s.step for s in plan.steps]
-    assert [s.state for s in shown.steps] == ["open"] + ["pending"] * 6
+    assert [s.state for s in shown.steps] == ["open"] + ["pending"] * 7
     assert shown.current_step == first.step
 
 
@@ -150,7 +150,7 @@ def test_ascn_status_shows_the_plan_with_the_day_each_step_opens(
     for text in (printed.export_text(), by_cli.stdout):
         assert "opens on" in text
         lines = [line for line in text.splitlines() if "pending" in line]
-        assert len(lines) == 7
+        assert len(lines) == 8
         for line, step in zip(lines, plan.steps, strict=True):
             assert step.step in line
             assert step.opens_at.strftime("%a %d %b %Y") in line  # the plan's own day

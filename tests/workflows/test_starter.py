@@ -39,8 +39,8 @@ async def test_the_starter_opens_the_years_cycle_with_its_chair(
     status = await env.client.get_workflow_handle(started).query(CycleWorkflow.status)
     assert (status.year, status.chair, status.shepherd) == (year, chair, "ID")
     assert [s.step for s in status.steps] == [
-        "nomination_deadline", "scgw", "progress_review", "annual_meeting", "jcm_submission",
-        "acc", "summit",
+        "nomination_deadline", "scgw", "progress_review", "annual_meeting", "report_draft",
+        "jcm_submission", "acc", "summit",
     ]  # fmt: skip
 
 
