@@ -14,7 +14,8 @@ everything the cycle knows (the step's owner). Roles:
   its own AMS.
 * ``shepherd:<AMS>``: starts the cycles of the years it shepherds; reads everything.
 * ``asec``: ASEC and its IMD. Reads everything, approves the steps it owes, records
-  each body's decision up the chain and submits the progress review.
+  each body's decision up the chain, submits the progress review, drafts the annual
+  report (version after version) and submits a draft.
 * ``admin``: manages users and tokens; reads everything, the API's schema included.
 * Every person (any role above) may keep calendar feeds of their own, which answer
   what that person may read.
@@ -56,6 +57,8 @@ class Action(StrEnum):
     RECORD_DECISION = "record a body's decision"
     SUBMIT_REPORT = "submit the report to the JCM"
     SUBMIT_PROGRESS_REVIEW = "submit the progress review"
+    DRAFT_REPORT = "draft the annual report"
+    SUBMIT_REPORT_DRAFT = "submit a draft of the annual report"
     PROPOSE_CITY = "propose a candidature city"
     DECIDE_CITY = "accept or decline a candidature city"
     SUBMIT_PLAN = "submit an action plan"
@@ -96,6 +99,12 @@ _CHAIR_DECISIONS = {
     Action.EXTEND_DEADLINE,
     Action.WAIVE_STEP,
 }
+_ASEC_ACTS = {
+    Action.RECORD_DECISION,
+    Action.SUBMIT_PROGRESS_REVIEW,
+    Action.DRAFT_REPORT,
+    Action.SUBMIT_REPORT_DRAFT,
+}
 _NR_RETURNS = {Action.SUBMIT_NOMINATIONS, Action.DECLARE_NIL_RETURN, Action.PROPOSE_CITY}
 _ADMIN_ONLY = {Action.MANAGE_USERS, Action.DECODE_PAYLOADS, Action.READ_API_SCHEMA}
 
@@ -115,7 +124,7 @@ def _allowed(actor: Actor, action: Action, scope: Scope) -> bool:
     if kind == "admin":
         return action in _ADMIN_ONLY
     if kind == "asec":
-        if action in (Action.RECORD_DECISION, Action.SUBMIT_PROGRESS_REVIEW):
+        if action in _ASEC_ACTS:
             return True
         return action is Action.APPROVE_STEP and scope.owed_by in (None, "asec")
     if kind == "shepherd":
@@ -166,7 +175,7 @@ def _who_may(action: Action, scope: Scope) -> str:
         )
     if action is Action.RECORD_DECISION:
         return f"only the Chair's team of that year's Chair (chair_team:{chair}) or ASEC may"
-    if action is Action.SUBMIT_PROGRESS_REVIEW:
+    if action in _ASEC_ACTS:
         return "only ASEC may"
     if action is Action.APPROVE_STEP:
         asec = "" if scope.owed_by not in (None, "asec") else ", or ASEC for a step it owes,"

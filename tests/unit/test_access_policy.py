@@ -70,6 +70,13 @@ CYCLE_2027 = Scope(year=2027, chair="SG", shepherd="ID")
         (ASEC, Action.SUBMIT_PROGRESS_REVIEW, CYCLE_2027, True),
         (CHAIR_SG, Action.SUBMIT_PROGRESS_REVIEW, CYCLE_2027, False),
         (ADMIN, Action.SUBMIT_PROGRESS_REVIEW, CYCLE_2027, False),
+        # The annual report: ASEC drafts it and submits a draft; no one else does.
+        (ASEC, Action.DRAFT_REPORT, CYCLE_2027, True),
+        (ASEC, Action.SUBMIT_REPORT_DRAFT, CYCLE_2027, True),
+        (CHAIR_SG, Action.DRAFT_REPORT, CYCLE_2027, False),
+        (Actor.nr("SG", "nr-sg"), Action.DRAFT_REPORT, CYCLE_2027, False),
+        (SHEPHERD_ID, Action.SUBMIT_REPORT_DRAFT, CYCLE_2027, False),
+        (ADMIN, Action.DRAFT_REPORT, CYCLE_2027, False),
         # Candidature cities: the NR proposes for its own AMS, the Chair's team decides.
         (NR_MY, Action.PROPOSE_CITY, Scope(year=2027, member_state="MY"), True),
         (NR_MY, Action.PROPOSE_CITY, Scope(year=2027, member_state="TL"), False),
