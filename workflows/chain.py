@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         StepReopened,
         Submitter,
     )
+    from domain.report_versions import ReportVersion, decided_document, to_submit
     from workflows import guards
     from workflows.core import CycleCore
     from workflows.messages import (
@@ -133,12 +134,28 @@ class ChainDecisions(CycleCore):
     def _decision_fact(self, update: RecordDecisionUpdate) -> BodyDecisionRecorded:
         """The fact, built as the validator checked it: what its model refuses (a
         malformed ``document_sha256``) is refused, never a failed workflow task."""
+        document = guards.decided_by(lambda: self._document(update))
         return guards.decided_by(lambda: BodyDecisionRecorded(
             year=self.plan.year, step=update.step, body=update.body, decision=update.decision,
             decided_on=update.decided_on, meeting=update.meeting.strip(),
-            concerning=update.concerning.strip(), document_sha256=update.document_sha256,
+            concerning=update.concerning.strip(), document_sha256=document,
             reference_version=self.state.membership.version,
         ))  # fmt: skip
+
+    def _document(self, update: RecordDecisionUpdate) -> str | None:
+        """The SHA-256 the decision names: as given, or, from the JCM submission on in a
+        cycle that keeps the report's versions, the submitted version's (a different
+        one is refused). A waived JCM submission sent no version: as given."""
+        names = [s.step for s in self.plan.steps]
+        jcm = JOINT_SUBMISSION_STEP
+        if not self.state.report_versions or jcm not in names or update.step not in names:
+            return update.document_sha256
+        if names.index(update.step) < names.index(jcm) or jcm in self.state.waived:
+            return update.document_sha256
+        return decided_document(
+            self.state.report, update.document_sha256, step=update.step,
+            reopening=update.decision in REOPENING,
+        )  # fmt: skip
 
     def _settles(self, step: PlannedStep, update: RecordDecisionUpdate) -> bool:
         """A decision by the step's own body that notes, endorses or adopts, on a step
@@ -162,6 +179,9 @@ class ChainDecisions(CycleCore):
         submitted = self.state.report_submitted.pop(name, None)
         self.state.deadlines[name] = new
         self.woken = True
+        report, returned = self.state.report, self.state.report.returned
+        if name == JOINT_SUBMISSION_STEP and update.decision == "returned_for_revision":
+            report.returned = report.jcm_version  # a new draft before it goes again
         assert update.decision in ("deferred", "returned_for_revision")
         reopened = StepReopened(year=self.plan.year, step=name, body=update.body,
                                 decision=update.decision, previous_deadline=before,
@@ -175,6 +195,7 @@ class ChainDecisions(CycleCore):
                 self.state.escalated[name] = escalated
             if submitted is not None:
                 self.state.report_submitted[name] = submitted
+            report.returned = returned
             self.woken = True
             raise
         self.publish()
@@ -186,25 +207,40 @@ class ChainDecisions(CycleCore):
     async def submit_report(self, update: SubmitReportUpdate) -> UpdateResult:
         self.accept(update)
         name = update.step
+        report = self.state.report
         async with self.one_at_a_time(self.steps):
-            who = self._check_submission(update)
+            who, version = self._check_submission(update)
             submitted = self.state.report_submitted.setdefault(name, [])
             submitted.append(who)
             complete = not waiting_for(submitted)
             if complete:
                 self.state.decided[name] = StepDecision(kind="submitted", by=update.actor.label,
                                                         at=self.now())  # fmt: skip
-            fact = ReportSubmitted(year=self.plan.year, step=name, submitter=who)
+            before, key = report.jcm_version, f"{name}/submitted/{who}"
+            named: dict[str, object] = {}
+            if version is not None:  # the version and its digest; each submission's own key
+                report.jcm_version = version.version
+                named = {"version": version.version, "document_sha256": version.document_sha256}
+                key = f"{key}/{workflow.current_update_info().id}"  # type: ignore[union-attr]
+            fact = ReportSubmitted.model_validate(
+                {"year": self.plan.year, "step": name, "submitter": who, **named}
+            )
             try:
-                await self.record(f"{name}/submitted/{who}", fact, actor=update.actor)
+                await self.record(key, fact, actor=update.actor)
             except ApplicationError:
                 submitted.remove(who)
                 self.state.decided.pop(name, None)
+                report.jcm_version = before
                 raise
             if complete:
                 self.state.approved.append(name)
         self.publish()
-        return UpdateResult(recorded=("ReportSubmitted",))
+        if version is None:
+            return UpdateResult(recorded=("ReportSubmitted",))
+        return UpdateResult(
+            recorded=("ReportSubmitted",), version=version.version,
+            document_sha256=version.document_sha256, note=self.progress.waiting(name),
+        )  # fmt: skip
 
     @submit_report.validator
     def _validate_report(self, update: SubmitReportUpdate) -> None:
@@ -212,7 +248,11 @@ class ChainDecisions(CycleCore):
         guards.allowed(update, Action.SUBMIT_REPORT, self.progress)
         self._check_submission(update)
 
-    def _check_submission(self, update: SubmitReportUpdate) -> Submitter:
+    def _check_submission(
+        self, update: SubmitReportUpdate
+    ) -> tuple[Submitter, ReportVersion | None]:
+        """Who submits, and (a cycle that keeps the report's versions) which version:
+        the latest, the same for both."""
         self._people_decide()
         step = guards.known_step(self.progress, update.step)
         if step.step != JOINT_SUBMISSION_STEP:
@@ -224,7 +264,9 @@ class ChainDecisions(CycleCore):
         who: Submitter = "shepherd" if update.actor.kind == "shepherd" else "chair_of_ascn"
         guards.decided_by(lambda: check_submission(
             who, self.state.report_submitted.get(step.step, []), step.step))  # fmt: skip
-        return who
+        if not self.state.report_versions:
+            return who, None
+        return who, guards.decided_by(lambda: to_submit(self.state.report, step.step))
 
     # -- ASEC's progress review -------------------------------------------------------
 

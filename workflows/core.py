@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import CyclePlan, PlannedStep
     from domain.deadlines import shifted
     from domain.events import REGISTRY, DomainEvent
+    from domain.opening import when_it_opens
     from domain.reference import ReferenceData
     from workflows import guards, search
     from workflows.messages import (
@@ -170,6 +171,17 @@ class CycleCore:
         step = guards.known_step(self.progress, update.step)
         guards.allowed(update, action, self.progress, owed_by=step.owed_by)
         return step
+
+    def opening(self, step: PlannedStep) -> str:
+        """When it opens, never a date already past: a step whose day has come waits for
+        the step before it to complete."""
+        if step.opens_at > self.now():
+            return when_it_opens(step, self.now())
+        waiting = [s for s in self.plan.steps if s.step not in self.state.completed]
+        before = waiting[0].step if waiting else None
+        if before is None or before == step.step:
+            return when_it_opens(step, self.now())
+        return f"it opens once {before} is completed"
 
     def accept(self, update: SealedUpdate) -> None:
         """Spend the update's nonce. Two copies of one sealed update can pass their

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         StepOpened,
     )
     from domain.planning import planned
+    from domain.report_versions import REPORT_DRAFT_STEP
     from workflows.chain import CHAIN_PATCH, ChainDecisions
     from workflows.core import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, RECORD_AGAIN_AFTER, SYSTEM
     from workflows.deciding import StepDecisions
@@ -38,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import CycleInput, CycleStatus
     from workflows.nominating import NominationDecisions
     from workflows.progress import NOMINATION_STEP
+    from workflows.reporting import REPORT_VERSIONS_PATCH, ReportVersions
 
 # Marks the runs whose reminders and escalations go out at civil hours.
 CIVIL_HOURS_PATCH = "civil-hours"
@@ -60,7 +62,9 @@ def workflow_id(year: int) -> str:
 
 
 @workflow.defn(name="AscnCycle")
-class CycleWorkflow(NominationDecisions, StepDecisions, ChainDecisions, MembershipDecisions):
+class CycleWorkflow(
+    NominationDecisions, StepDecisions, ChainDecisions, ReportVersions, MembershipDecisions
+):
     @workflow.init
     def __init__(self, cycle: CycleInput) -> None:
         self._init_core(cycle)
@@ -78,6 +82,16 @@ class CycleWorkflow(NominationDecisions, StepDecisions, ChainDecisions, Membersh
         # next run after continue-as-new).
         if not self.state.people_decide and workflow.patched(CHAIN_PATCH):
             self.state.people_decide = True
+        # ASEC drafts versions of the report, and the JCM submission and the decisions
+        # after it name one. Asked only of a plan with the step, so that a history
+        # recorded before it (whose plan has none) replays as it ran.
+        if (
+            self.state.people_decide
+            and not self.state.report_versions
+            and any(step.step == REPORT_DRAFT_STEP for step in self.plan.steps)
+            and workflow.patched(REPORT_VERSIONS_PATCH)
+        ):
+            self.state.report_versions = True
         if not self.state.ledgers_loaded:
             await self._load_ledgers()
         if not self.state.started:

@@ -17,9 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.access import Action
-    from domain.calendar import PlannedStep
     from domain.events import DeadlineExtended, DomainEvent, StepApproved, StepWaived
-    from domain.opening import when_it_opens
     from workflows import guards
     from workflows.core import CycleCore
     from workflows.messages import (
@@ -143,14 +141,3 @@ class StepDecisions(CycleCore):
             # that take the new rules do so.
             return (new, moved) if self.new_rules() else (given, moved)
         return new, moved
-
-    def opening(self, step: PlannedStep) -> str:
-        """When it opens, never a date already past: a step whose day has come waits for
-        the step before it to complete."""
-        if step.opens_at > self.now():
-            return when_it_opens(step, self.now())
-        waiting = [s for s in self.plan.steps if s.step not in self.state.completed]
-        before = waiting[0].step if waiting else None
-        if before is None or before == step.step:
-            return when_it_opens(step, self.now())
-        return f"it opens once {before} is completed"

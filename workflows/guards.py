@@ -22,6 +22,7 @@ from domain.events import DomainEvent, Person
 from domain.ledger import NominationLedger
 from domain.nominations import refuse_repeat
 from domain.opening import when_it_opens
+from domain.report_versions import REPORT_DRAFT_STEP
 from domain.seal import InvalidSeal, check_seal
 from domain.values import line_of
 from workflows import keyring
@@ -209,7 +210,8 @@ def not_a_repeat(ledger: NominationLedger, decided: Sequence[DomainEvent]) -> No
 
 def approvable(progress: Progress, step: str) -> None:
     """Steps that people settle otherwise are not approved (under "decisions-by-people"):
-    the JCM submission by its two submitters, the progress review by ASEC's submission."""
+    the JCM submission by its two submitters, the progress review and the report's
+    draft (under "report-versions") by ASEC's submission."""
     if not progress.state.people_decide:
         return
     if step == JOINT_SUBMISSION_STEP:
@@ -217,6 +219,11 @@ def approvable(progress: Progress, step: str) -> None:
         raise ApplicationError(
             f"{step} completes when the Chair of the ASCN and the shepherd have both "
             f"submitted it (waiting for: {', '.join(waiting)}); it is not approved"
+        )
+    if step == REPORT_DRAFT_STEP and progress.state.report_versions:
+        raise ApplicationError(
+            f"{step} is settled when ASEC submits a version of the report it drafted; it is "
+            "not approved"
         )
     if step == PROGRESS_REVIEW_STEP:
         raise ApplicationError(

@@ -19,6 +19,7 @@ from domain.events import BodyDecision, ExceptionRule, Person, Submitter
 from domain.ledger import NominationLedger
 from domain.membership import Membership
 from domain.reference import ReferenceData
+from domain.report_versions import ReportMemory, ReportVersion
 from domain.seal import Seal
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -71,6 +72,10 @@ class CycleMemory(BaseModel):
     # The membership changes seen so far (the reference data's version, and the
     # candidature cities): from the store as the cycle starts, then from each change.
     membership: Membership = Field(default_factory=Membership)
+    # Runs under "report-versions" (a plan with report_draft): ASEC drafts versions of the
+    # report, the JCM submission names the latest, decisions from it on name its digest.
+    report_versions: bool = False
+    report: ReportMemory = Field(default_factory=ReportMemory)
 
 
 class CycleInput(BaseModel):
@@ -172,6 +177,34 @@ class SubmitProgressReviewUpdate(SealedUpdate):
     step: str = "progress_review"
 
 
+class DraftSection(BaseModel):
+    """A section of the drafter's narrative as sent: the cycle checks it as the fact's
+    ``NarrativeSection`` (a refusal names the field), never at decoding."""
+
+    model_config = _FROZEN
+
+    heading: str
+    text: str
+
+
+class DraftReportUpdate(SealedUpdate):
+    """ASEC drafts the next version of the report. The services computed the report as
+    of ``as_of_position`` (the log's position) with this narrative, and its SHA-256; the
+    cycle numbers the version."""
+
+    step: str = "report_draft"
+    narrative: tuple[DraftSection, ...] = ()
+    as_of_position: int
+    document_sha256: str
+    format: int = 1
+
+
+class SubmitReportDraftUpdate(SealedUpdate):
+    """ASEC submits its latest version of the report: ``report_draft`` is settled."""
+
+    step: str = "report_draft"
+
+
 class ProposeCityUpdate(SealedUpdate):
     member_state: str
     city: str
@@ -198,6 +231,12 @@ class UpdateResult(BaseModel):
 
     recorded: tuple[str, ...]
     """The types of the events recorded, in order."""
+    version: int | None = None
+    """The report's version the command drafted, submitted or named."""
+    document_sha256: str | None = None
+    """That version's SHA-256."""
+    note: str | None = None
+    """What else the command changed: submissions a new version voided."""
 
 
 StepState = Literal["pending", "open", "overdue", "completed", "waived"]
@@ -217,6 +256,26 @@ class StepStatus(BaseModel):
     """A joint submission still incomplete: "waiting for the shepherd"."""
 
 
+class ReportStatus(BaseModel):
+    """The report's versions in a cycle that keeps them."""
+
+    model_config = _FROZEN
+
+    versions: tuple[ReportVersion, ...]
+    draft_submitted: int | None
+    """The version ASEC submitted (settling report_draft)."""
+    submitted_to_jcm: int | None
+    """The version last submitted to the JCM: the one decisions name."""
+    submitted_by: tuple[str, ...]
+    """Who has submitted the latest version to the JCM (``nr:SG``, ``shepherd:SG``)."""
+    still_to_submit: tuple[str, ...]
+    """Who has yet to submit the latest version to the JCM (none once it completed)."""
+    returned: int | None = None
+    """A version the JCM returned for revision."""
+    note: str | None = None
+    """A new version voided submissions to the JCM: say so until both submitted again."""
+
+
 class CycleStatus(BaseModel):
     model_config = _FROZEN
 
@@ -231,3 +290,5 @@ class CycleStatus(BaseModel):
     steps: tuple[StepStatus, ...]
     reference_version: int = 0
     """The version of the reference data (membership) the cycle decides with."""
+    report: ReportStatus | None = None
+    """The report's versions (cycles planned with a report_draft step)."""

@@ -19,7 +19,7 @@ from domain.civil_time import (
     working_days_of,
 )
 from domain.deadlines import shifted
-from workflows.messages import CycleMemory, CycleStatus, StepState, StepStatus
+from workflows.messages import CycleMemory, CycleStatus, ReportStatus, StepState, StepStatus
 
 NOMINATION_STEP = "nomination_deadline"
 
@@ -53,8 +53,7 @@ class Progress:
             return []
         if self.joint(step.step):
             submitted = self.state.report_submitted.get(step.step, [])
-            labels = {"chair_of_ascn": f"nr:{self.plan.chair}",
-                      "shepherd": f"shepherd:{self.plan.shepherd}"}  # fmt: skip
+            labels = self.submitter_labels()
             return [labels[who] for who in waiting_for(submitted)]
         if step.owed_by == "member_states":
             if step.step != NOMINATION_STEP:
@@ -65,6 +64,45 @@ class Progress:
         if step.owed_by == "shepherd":
             return [f"shepherd:{self.plan.shepherd}"]
         return ["asec"]
+
+    def submitter_labels(self) -> dict[str, str]:
+        return {"chair_of_ascn": f"nr:{self.plan.chair}",
+                "shepherd": f"shepherd:{self.plan.shepherd}"}  # fmt: skip
+
+    def report_status(self) -> ReportStatus | None:
+        """The report's versions, which one ASEC submitted and which one went to the JCM,
+        and who has yet to submit the latest (None: a cycle that keeps no versions)."""
+        if not self.state.report_versions:
+            return None
+        report, jcm = self.state.report, JOINT_SUBMISSION_STEP
+        submitted = self.state.report_submitted.get(jcm, [])
+        labels = self.submitter_labels()
+        done = jcm in self.state.completed or self.settled(jcm)
+        latest = report.latest()
+        still = () if done else tuple(labels[who] for who in waiting_for(submitted))
+        note = None
+        if report.voided is not None and latest is not None and still:
+            note = (
+                f"version {latest.version} voided the submissions of version {report.voided} "
+                f"to the JCM: the Chair of the ASCN and the shepherd both submit version "
+                f"{latest.version}"
+            )
+        return ReportStatus(
+            versions=tuple(report.versions), draft_submitted=report.draft_submitted,
+            submitted_to_jcm=report.jcm_version,
+            submitted_by=tuple(labels[who] for who in submitted), still_to_submit=still,
+            returned=report.returned, note=note,
+        )  # fmt: skip
+
+    def waiting(self, name: str) -> str | None:
+        """Who the joint submission waits for, and for which version of the report."""
+        waiting = describe_waiting(self.state.report_submitted.get(name, []))
+        if waiting is None or not self.state.report_versions:
+            return waiting
+        latest = self.state.report.latest()
+        if latest is None:
+            return f"{waiting}, once ASEC has drafted the report"
+        return f"{waiting} to submit version {latest.version}"
 
     def joint(self, step: str) -> bool:
         """Whether the step needs both the Chair of the ASCN and the shepherd to submit."""
@@ -157,7 +195,7 @@ class Progress:
             year=self.plan.year, zone=self.plan.zone, chair=self.plan.chair,
             shepherd=self.plan.shepherd, now=now,
             current_step=current, overdue=overdue, steps=steps,
-            reference_version=self.state.membership.version,
+            reference_version=self.state.membership.version, report=self.report_status(),
         )  # fmt: skip
 
     def _step_status(self, step: PlannedStep, now: datetime) -> StepStatus:
@@ -177,7 +215,7 @@ class Progress:
             deadline=self.deadline(name), owed_by=tuple(self.owed(step)) if opened else (),
             escalated=tuple(self.state.escalated.get(name, [])),
             waiting_for=(
-                describe_waiting(self.state.report_submitted.get(name, []))
+                self.waiting(name)
                 if self.joint(name) and opened and state in ("open", "overdue") else None
             ),
         )  # fmt: skip

@@ -32,6 +32,8 @@ from workflows.messages import (
     CycleStatus,
     DecideCityUpdate,
     DeclareNilReturnUpdate,
+    DraftReportUpdate,
+    DraftSection,
     ExtendDeadlineUpdate,
     GrantExceptionUpdate,
     ProposeCityUpdate,
@@ -39,6 +41,7 @@ from workflows.messages import (
     SealedUpdate,
     SubmitNominationsUpdate,
     SubmitProgressReviewUpdate,
+    SubmitReportDraftUpdate,
     SubmitReportUpdate,
     WaiveStepUpdate,
 )
@@ -115,6 +118,14 @@ CHAIN_ACTORS = st.one_of(ACTORS, st.sampled_from([Actor.nr("SG", "nr-sg"),
                                                   Actor.shepherd("SG", "sg")]))  # fmt: skip
 reports = st.builds(SubmitReportUpdate, actor=CHAIN_ACTORS, step=STEPS)
 reviews = st.builds(SubmitProgressReviewUpdate, actor=CHAIN_ACTORS, step=STEPS)
+# This plan has no report_draft step: every draft is refused (tests/workflows/
+# test_report_draft_extremes.py sends them to a cycle that keeps versions).
+drafts = st.builds(
+    DraftReportUpdate, actor=CHAIN_ACTORS, step=STEPS, document_sha256=TEXTS,
+    as_of_position=st.integers(-(2**70), 2**70), format=st.integers(-(2**63), 2**63),
+    narrative=st.lists(st.builds(DraftSection, heading=TEXTS, text=TEXTS), max_size=3).map(tuple),
+)  # fmt: skip
+draft_submissions = st.builds(SubmitReportDraftUpdate, actor=CHAIN_ACTORS, step=STEPS)
 city_decisions = st.builds(
     DecideCityUpdate, actor=ACTORS, member_state=MEMBER_STATES, city=TEXTS,
     decision=st.sampled_from(["accepted", "declined"]), reason=TEXTS,
@@ -179,6 +190,8 @@ class Cycle:
             RecordDecisionUpdate: "record_decision",
             SubmitReportUpdate: "submit_report",
             SubmitProgressReviewUpdate: "submit_progress_review",
+            DraftReportUpdate: "draft_report",
+            SubmitReportDraftUpdate: "submit_report_draft",
             ProposeCityUpdate: "propose_city",
             DecideCityUpdate: "decide_city",
         }[type(update)]
@@ -218,7 +231,7 @@ async def test_no_update_input_can_stop_the_cycle(env: WorkflowEnvironment, work
     for strategy, extras in (
         (extensions, THE_ISSUE), (approvals, []), (waivers, []), (exceptions, []),
         (submissions(), []), (nil_returns, []), (decisions, []), (reports, []), (reviews, []),
-        (proposals(), []), (city_decisions, []),
+        (proposals(), []), (city_decisions, []), (drafts, []), (draft_submissions, []),
     ):  # fmt: skip
         drive = once(given(strategy)(cycle.send))
         for extra in extras:
@@ -230,5 +243,5 @@ async def test_no_update_input_can_stop_the_cycle(env: WorkflowEnvironment, work
               if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]  # fmt: skip
     assert failed == [], failed[0].workflow_task_failed_event_attributes.failure.message
     sent = cycle.outcomes["accepted"] + cycle.outcomes["refused"]
-    assert cycle.outcomes["corrected"] == sent >= 11 * EXAMPLES
+    assert cycle.outcomes["corrected"] == sent >= 13 * EXAMPLES
     assert cycle.outcomes["refused"] > 0
