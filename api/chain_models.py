@@ -1,16 +1,19 @@
-"""Request bodies of the chain's routes: each body's decision, the candidature cities.
-Unknown fields are refused (422); lengths are capped as the cycle caps them."""
+"""Request bodies of the chain's routes: each body's decision, a draft of the report, the
+candidature cities; and the answers that name a version of the report. Unknown fields
+are refused (422); lengths are capped as the cycle caps them."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.models import NO_NUL, ONE_LINE, Name, Reason
+from api.models import NO_NUL, ONE_LINE, Name, Reason, Recorded
 from domain.deadlines import DeadlineInput
-from domain.events import BodyDecision
+from domain.events import BodyDecision, NarrativeSection
+from domain.events.chain import MAX_NARRATIVE_SECTIONS
+from domain.report_versions import MAX_NARRATIVE_BYTES, narrative_bytes
 from domain.values import MemberStateCode, NonEmptyStr
 
 _BODY = ConfigDict(extra="forbid")
@@ -35,6 +38,48 @@ class DecisionBody(BaseModel):
     opens again until then (a date is the end of that day in the cycle's zone)."""
 
 
+class DraftBody(BaseModel):
+    """ASEC's own text of the report: everything else is computed from the events."""
+
+    model_config = _BODY
+
+    narrative: tuple[NarrativeSection, ...] = Field(
+        default=(), max_length=MAX_NARRATIVE_SECTIONS,
+        examples=[[{"heading": "Foreword", "text": "The ASCN's first year..."}]],
+    )  # fmt: skip
+    """Sections: a one-line heading (at most 200 characters) and its text (paragraphs,
+    at most 20,000 characters); at most 64 KiB as JSON in all."""
+
+    @field_validator("narrative")
+    @classmethod
+    def _within_budget(cls, value: tuple[NarrativeSection, ...]) -> tuple[NarrativeSection, ...]:
+        size = narrative_bytes([(s.heading, s.text) for s in value])
+        if size > MAX_NARRATIVE_BYTES:
+            raise ValueError(f"{size:,} bytes as JSON; at most {MAX_NARRATIVE_BYTES:,} in all")
+        return value
+
+
+class Drafted(Recorded):
+    """A new version of the report."""
+
+    version: int
+    document_sha256: str
+    as_of_position: int
+    """The position of the log the report is as of: ``GET /v1/cycles/{year}/report/
+    {version}`` rebuilds it from the events up to there and checks its SHA-256."""
+    note: str | None = None
+    """Submissions to the JCM of an older version it voided, if any."""
+
+
+class Submitted(Recorded):
+    """A version of the report submitted (a cycle that keeps versions names it)."""
+
+    version: int | None = None
+    document_sha256: str | None = None
+    note: str | None = None
+    """Who has yet to submit that version to the JCM."""
+
+
 class CandidatureCity(BaseModel):
     model_config = _BODY
 
@@ -53,4 +98,7 @@ class CityDecision(BaseModel):
     """Required to decline."""
 
 
-__all__ = ["CandidatureCity", "CityDecision", "DecisionBody", "Reason"]
+__all__ = [
+    "CandidatureCity", "CityDecision", "DecisionBody", "DraftBody", "Drafted", "Reason",
+    "Submitted",
+]  # fmt: skip

@@ -33,6 +33,7 @@ from mail.transport import FileTransport, SmtpTransport, Transport
 from services.cycles import CycleDeps
 from services.gateway import TemporalCycleGateway
 from services.records import RecordsDeps, TemporalRecordsGateway
+from services.report_fingerprint import StoreFingerprint
 from services.sealing import Sealer
 from workers.preflight import require_migrated, require_running_cycles_streams
 from workers.worker import create_worker
@@ -145,6 +146,9 @@ def cycle_deps(
         sealer=Sealer(settings.seal_keyring, clock),
         reference=built.reference,
         store=built.store,
+        # A new draft of the report: its position in the log and its SHA-256, as
+        # `GET /v1/cycles/{year}/report/{version}` will rebuild and check it.
+        fingerprint=StoreFingerprint(built.store, built.reference),
     )
 
 

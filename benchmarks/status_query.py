@@ -69,6 +69,7 @@ class NoCycles:
     start_cycle = submit_nominations = declare_nil_return = grant_exception = _refuse
     approve_step = extend_deadline = waive_step = _refuse
     record_decision = submit_report = submit_progress_review = _refuse
+    draft_report = submit_report_draft = _refuse
     propose_city = decide_city = membership_changed = _refuse
 
 

@@ -13,7 +13,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.commands import NominatedCity
 from domain.deadlines import DeadlineInput
-from domain.events import BodyDecision, ExceptionRule, Person
+from domain.events import BodyDecision, ExceptionRule, NarrativeSection, Person
+from domain.events.chain import MAX_NARRATIVE_SECTIONS
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
 _COMMAND = ConfigDict(frozen=True, extra="forbid")
@@ -92,6 +93,17 @@ class SubmitProgressReview(CycleCommand):
     """ASEC (IMD) has assessed every active project of the year, or said why not."""
 
 
+class DraftReport(CycleCommand):
+    """ASEC (IMD) drafts the next version of the year's report: the report as the store
+    has it now, with this narrative (the one part not computed from the events)."""
+
+    narrative: tuple[NarrativeSection, ...] = Field(default=(), max_length=MAX_NARRATIVE_SECTIONS)
+
+
+class SubmitReportDraft(CycleCommand):
+    """ASEC submits its latest version of the report, settling ``report_draft``."""
+
+
 class ProposeCity(CycleCommand):
     member_state: MemberStateCode
     city: NonEmptyStr
@@ -126,3 +138,16 @@ class Outcome(BaseModel):
 
     year: int
     recorded: tuple[str, ...]
+    version: int | None = None
+    """The report's version it drafted, submitted or named (a cycle that keeps them)."""
+    document_sha256: str | None = None
+    note: str | None = None
+    """What else it changed (a new version voided submissions to the JCM)."""
+
+
+class Drafted(Outcome):
+    """A new version of the report: its number, SHA-256 and the log's position it is as of."""
+
+    version: int
+    document_sha256: str
+    as_of_position: int

@@ -45,6 +45,7 @@ from services.commands import (
 from services.errors import CycleUnavailable, Refused
 from services.gateway import CycleGateway
 from services.monitoring import UnassessedProjects
+from services.report_fingerprint import ReportFingerprint, StoreFingerprint
 from services.sealing import Sealer
 from workflows.cycle import workflow_id
 from workflows.messages import (
@@ -80,10 +81,17 @@ class CycleDeps:
     by default, read from the event store itself (plans and the year's monitoring stream),
     which is never behind."""
 
+    fingerprint: ReportFingerprint | None = None
+    """The position and SHA-256 of a new draft of the report; by default, computed from
+    the event store itself (``reports.source``)."""
+
     def unassessed(self, year: int) -> list[str]:
         if self.unassessed_projects is not None:
             return self.unassessed_projects(year)
         return StoreMonitoring(self.store, self.reference).unassessed_projects(year)
+
+    def report_fingerprint(self) -> ReportFingerprint:
+        return self.fingerprint or StoreFingerprint(self.store, self.reference)
 
 
 def scope_of(deps: CycleDeps, year: int, member_state: str | None = None) -> Scope:
@@ -259,4 +267,7 @@ async def _send(
 ) -> Outcome:
     sealed = deps.sealer.seal(command.year, name, update)
     result = await call(command.year, sealed, update_id(update.actor, command.request_id))
-    return Outcome(year=command.year, recorded=result.recorded)
+    return Outcome(
+        year=command.year, recorded=result.recorded, version=result.version,
+        document_sha256=result.document_sha256, note=result.note,
+    )  # fmt: skip

@@ -37,6 +37,7 @@ from workflows.messages import (
     CycleInput,
     DecideCityUpdate,
     DeclareNilReturnUpdate,
+    DraftReportUpdate,
     ExtendDeadlineUpdate,
     GrantExceptionUpdate,
     MembershipChanged,
@@ -44,6 +45,7 @@ from workflows.messages import (
     RecordDecisionUpdate,
     SubmitNominationsUpdate,
     SubmitProgressReviewUpdate,
+    SubmitReportDraftUpdate,
     SubmitReportUpdate,
     UpdateResult,
     WaiveStepUpdate,
@@ -98,6 +100,14 @@ class CycleGateway(Protocol):
 
     async def submit_progress_review(
         self, year: int, update: SubmitProgressReviewUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def draft_report(
+        self, year: int, update: DraftReportUpdate, update_id: str | None = None
+    ) -> UpdateResult: ...
+
+    async def submit_report_draft(
+        self, year: int, update: SubmitReportDraftUpdate, update_id: str | None = None
     ) -> UpdateResult: ...
 
     async def propose_city(
@@ -209,6 +219,16 @@ class TemporalCycleGateway:
         self, year: int, update: SubmitProgressReviewUpdate, update_id: str | None = None
     ) -> UpdateResult:
         return await self._update(year, CycleWorkflow.submit_progress_review, update, update_id)
+
+    async def draft_report(
+        self, year: int, update: DraftReportUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.draft_report, update, update_id)
+
+    async def submit_report_draft(
+        self, year: int, update: SubmitReportDraftUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update(year, CycleWorkflow.submit_report_draft, update, update_id)
 
     async def propose_city(
         self, year: int, update: ProposeCityUpdate, update_id: str | None = None

@@ -197,6 +197,9 @@ class DraftReportUpdate(SealedUpdate):
     as_of_position: int
     document_sha256: str
     format: int = 1
+    version: int | None = None
+    """The version the digest was computed for (it covers the number): refused unless it
+    is the next one, so that a draft recorded meanwhile is never mislabelled."""
 
 
 class SubmitReportDraftUpdate(SealedUpdate):
@@ -237,6 +240,8 @@ class UpdateResult(BaseModel):
     """That version's SHA-256."""
     note: str | None = None
     """What else the command changed: submissions a new version voided."""
+    as_of_position: int | None = None
+    """A new version: the log's position the report is as of."""
 
 
 StepState = Literal["pending", "open", "overdue", "completed", "waived"]

@@ -71,6 +71,7 @@ class ReportVersions(CycleCore):
         return UpdateResult(
             recorded=("ReportDrafted",), version=fact.version,
             document_sha256=fact.document_sha256, note=_voiding(fact.version, voided or []),
+            as_of_position=fact.as_of_position,
         )  # fmt: skip
 
     @draft_report.validator
@@ -101,6 +102,12 @@ class ReportVersions(CycleCore):
         version = len(self.state.report.versions) + 1
         if version > MAX_REPORT_VERSIONS:
             raise ApplicationError(f"the report has {MAX_REPORT_VERSIONS} versions, the most kept")
+        if update.version is not None and update.version != version:
+            raise ApplicationError(
+                f"version: this draft was computed as version {update.version}, but the "
+                f"report's next version is {version} (another draft was recorded meanwhile); "
+                "send it again"
+            )
         if not 0 <= update.as_of_position <= MAX_POSITION:
             raise ApplicationError(
                 f"as_of_position: {update.as_of_position} is not a position of the log"

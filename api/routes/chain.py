@@ -1,14 +1,23 @@
-"""The chain as people record it: each body's decision, the joint submission to the
-JCM, ASEC's progress review, candidature cities; and what was decided."""
+"""The chain as people record it: each body's decision, ASEC's drafts of the report and
+its submission of one, the joint submission to the JCM, ASEC's progress review,
+candidature cities; and what was decided."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
 from api.auth import may
-from api.chain_models import CandidatureCity, CityDecision, DecisionBody
+from api.chain_models import (
+    CandidatureCity,
+    CityDecision,
+    DecisionBody,
+    DraftBody,
+    Drafted,
+    Submitted,
+)
 from api.context import Context
 from api.idempotency import Idempotent
 from api.models import Recorded
@@ -18,13 +27,16 @@ from api.status import known_cycle
 from domain.access import Action
 from domain.actors import Actor
 from eventstore.readmodels.chain import ChainView, MembershipView, chain_view, membership_view
-from services import cycles
+from services import cycles, reports
 from services.commands import (
     DecideCity,
+    DraftReport,
+    Outcome,
     ProposeCity,
     RecordDecision,
     SubmitProgressReview,
     SubmitReport,
+    SubmitReportDraft,
 )
 
 router = APIRouter(prefix="/v1/cycles/{year}", tags=["chain"])
@@ -33,6 +45,8 @@ membership_router = APIRouter(prefix="/v1/membership", tags=["chain"])
 Recorder = Annotated[Actor, Depends(may(Action.RECORD_DECISION))]
 Submitter = Annotated[Actor, Depends(may(Action.SUBMIT_REPORT))]
 Reviewer = Annotated[Actor, Depends(may(Action.SUBMIT_PROGRESS_REVIEW))]
+Drafter = Annotated[Actor, Depends(may(Action.DRAFT_REPORT))]
+DraftSubmitter = Annotated[Actor, Depends(may(Action.SUBMIT_REPORT_DRAFT))]
 Proposer = Annotated[Actor, Depends(may(Action.PROPOSE_CITY))]
 CityDecider = Annotated[Actor, Depends(may(Action.DECIDE_CITY))]
 Reader = Annotated[Actor, Depends(may(Action.READ_CYCLE))]
@@ -57,16 +71,61 @@ async def record_decision(
     )
 
 
-@router.post("/jcm-submission", response_model=Recorded, responses=WRITE_PROBLEMS)
+@router.post("/jcm-submission", response_model=Submitted, responses=WRITE_PROBLEMS)
 async def submit_report(
     year: YearPath, actor: Submitter, context: Context, once: Idempotent
-) -> Recorded | Response:
+) -> Submitted | Response:
     """The Chair of the ASCN (``nr:<Chair>``) or the shepherd submits the report to the
-    JCM; the step completes once both have."""
+    JCM; the step completes once both have. In a cycle with ``report_draft``, each
+    submits the latest version ASEC drafted (named in the answer, with its SHA-256):
+    refused (409) while there is none, and a later version needs both to submit again."""
     command = SubmitReport(year=year, request_id=once.key)
     return await once(
-        actor, None, lambda: recorded(cycles.submit_report(command, actor, context.cycles))
+        actor, None, lambda: submitted(cycles.submit_report(command, actor, context.cycles))
     )
+
+
+@router.post(
+    "/report/drafts", status_code=201, response_model=Drafted, responses=BODY_PROBLEMS
+)  # fmt: skip
+async def draft_report(
+    year: YearPath, body: DraftBody, actor: Drafter, context: Context, once: Idempotent
+) -> Drafted | Response:
+    """ASEC (IMD) drafts the next version of the report: the report as the store has it
+    now, with this narrative. The answer names its number, its SHA-256 and the log's
+    position it is as of. Refused (409) before ``report_draft`` opens and once the
+    report went to the JCM; a version drafted after a submission to the JCM voids it
+    (the answer's ``note`` says so)."""
+    command = DraftReport(year=year, narrative=body.narrative, request_id=once.key)
+
+    async def draft() -> Drafted:
+        made = await reports.draft_report(command, actor, context.cycles)
+        return Drafted(
+            recorded=list(made.recorded), version=made.version,
+            document_sha256=made.document_sha256, as_of_position=made.as_of_position,
+            note=made.note,
+        )  # fmt: skip
+
+    return await once(actor, body, draft, status_code=201)
+
+
+@router.post("/report/draft-submission", response_model=Submitted, responses=WRITE_PROBLEMS)
+async def submit_report_draft(
+    year: YearPath, actor: DraftSubmitter, context: Context, once: Idempotent
+) -> Submitted | Response:
+    """ASEC submits its latest version of the report, settling ``report_draft`` (refused,
+    409, while it has drafted none)."""
+    command = SubmitReportDraft(year=year, request_id=once.key)
+    return await once(
+        actor, None,
+        lambda: submitted(reports.submit_report_draft(command, actor, context.cycles)),
+    )  # fmt: skip
+
+
+async def submitted(outcome: Awaitable[Outcome]) -> Submitted:
+    done = await outcome
+    return Submitted(recorded=list(done.recorded), version=done.version,
+                     document_sha256=done.document_sha256, note=done.note)  # fmt: skip
 
 
 @router.post("/progress-review", response_model=Recorded, responses=WRITE_PROBLEMS)

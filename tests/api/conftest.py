@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +16,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from api.app import create_app
 from domain.actors import Actor
+from domain.events import NarrativeSection
 from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
 from eventstore.readmodels.cycles import CycleStatusView, StepView
@@ -140,6 +141,16 @@ class FakeGateway:
     ) -> UpdateResult:
         return await self._update("submit_progress_review", year, update, update_id)
 
+    async def draft_report(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("draft_report", year, update, update_id)
+
+    async def submit_report_draft(
+        self, year: int, update: SealedUpdate, update_id: str | None = None
+    ) -> UpdateResult:
+        return await self._update("submit_report_draft", year, update, update_id)
+
     async def propose_city(
         self, year: int, update: SealedUpdate, update_id: str | None = None
     ) -> UpdateResult:
@@ -213,11 +224,29 @@ def gateway() -> FakeGateway:
     return FakeGateway()
 
 
+@dataclass
+class FixedFingerprint:
+    """A draft's position and digest without a cycle in the store (the fake gateway
+    records nothing): as of position 42, digest ``DRAFT_SHA256``."""
+
+    asked: list[tuple[int, int]] = field(default_factory=list)
+    """(year, version) of each fingerprint asked for."""
+
+    def fingerprint(
+        self, year: int, narrative: Sequence[NarrativeSection], *, version: int
+    ) -> tuple[int, str]:
+        self.asked.append((year, version))
+        return 42, DRAFT_SHA256
+
+
+DRAFT_SHA256 = "d" * 64
+
+
 def fake_cycles(engine: Engine, gateway: FakeGateway) -> CycleDeps:
     """The real cycle services over the fake gateway, sealing at NOW."""
     return CycleDeps(
         gateway=gateway, sealer=Sealer(SEAL_KEYS, lambda: NOW), reference=ReferenceData.load(),
-        store=EventStore(engine),
+        store=EventStore(engine), fingerprint=FixedFingerprint(),
     )  # fmt: skip
 
 

@@ -102,6 +102,11 @@ ENDPOINTS = [
              gateway="submit_report"),
     endpoint("POST", "/v1/cycles/2027/progress-review", {"asec"},
              gateway="submit_progress_review"),
+    # ASEC drafts the report (a 201: a new version) and submits a draft.
+    endpoint("POST", "/v1/cycles/2027/report/drafts", {"asec"}, ok=201, gateway="draft_report",
+             body={"narrative": [{"heading": "Foreword", "text": "The year in brief."}]}),
+    endpoint("POST", "/v1/cycles/2027/report/draft-submission", {"asec"},
+             gateway="submit_report_draft"),
     endpoint("POST", "/v1/cycles/2027/candidature-cities", {"nr:MY"}, gateway="propose_city",
              body={"member_state": "MY", "city": "Ipoh"}),
     endpoint("POST", "/v1/cycles/2027/candidature-cities/decisions", CHAIR_2027,
@@ -258,5 +263,5 @@ def test_the_matrix_covers_every_route(app: FastAPI) -> None:
             e for e in ENDPOINTS if e.method == method and pattern.match(e.path.split("?")[0])
         ]
         assert len(matching) == 1, (method, pattern.pattern)
-    assert len(routes) == len(ENDPOINTS) == 50
-    assert len(CALLERS) * len(ENDPOINTS) == 500
+    assert len(routes) == len(ENDPOINTS) == 52
+    assert len(CALLERS) * len(ENDPOINTS) == 520

@@ -231,6 +231,14 @@ class RecordingGateway:
                                      update_id: str | None = None) -> UpdateResult:  # fmt: skip
         return await self._no_page_sends("submit_progress_review", update_id)
 
+    async def draft_report(self, year: int, update: SealedUpdate,
+                           update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        return await self._no_page_sends("draft_report", update_id)
+
+    async def submit_report_draft(self, year: int, update: SealedUpdate,
+                                  update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        return await self._no_page_sends("submit_report_draft", update_id)
+
     async def propose_city(self, year: int, update: SealedUpdate,
                            update_id: str | None = None) -> UpdateResult:  # fmt: skip
         return await self._no_page_sends("propose_city", update_id)

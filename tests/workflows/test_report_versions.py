@@ -4,6 +4,7 @@ submission), and the decisions after it name the submitted version's SHA-256."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import Any
 
@@ -273,3 +274,23 @@ async def test_a_return_for_revision_needs_a_new_draft_then_both_submissions(
     status = await handle.query(CycleWorkflow.status)
     assert status.steps[1].state == "completed"
     assert [d["version"] for _, d in facts(store, "ReportSubmitted")] == [1, 2, 2]
+
+
+async def test_the_same_draft_sent_at_once_is_recorded_once(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    """Ten copies of one draft, each computed as version 1: the first handler to take the
+    lock records it, and each other copy finds version 1 taken."""
+    handle = await start(env, worker)
+
+    outcomes = await asyncio.gather(
+        *(send(handle, draft(V1, version=1)) for _ in range(10)), return_exceptions=True
+    )
+
+    accepted = [o for o in outcomes if isinstance(o, UpdateResult)]
+    refused = [o for o in outcomes if isinstance(o, WorkflowUpdateFailedError)]
+    assert ([a.version for a in accepted], len(refused)) == ([1], 9)
+    for failure in refused:
+        assert isinstance(failure.cause, ApplicationError)
+        assert "computed as version 1, but the report's next version is 2" in failure.cause.message
+    assert len(facts(store, "ReportDrafted")) == 1
