@@ -56,6 +56,8 @@ OPERATIONS = [
     ("POST", "/v1/cycles/{year}/steps/{step}/decisions"),
     ("POST", "/v1/cycles/{year}/jcm-submission"),
     ("POST", "/v1/cycles/{year}/progress-review"),
+    ("POST", "/v1/cycles/{year}/report/drafts"),
+    ("POST", "/v1/cycles/{year}/report/draft-submission"),
     ("POST", "/v1/cycles/{year}/candidature-cities"),
     ("POST", "/v1/cycles/{year}/candidature-cities/decisions"),
     ("GET", "/v1/cycles/{year}/decisions"),
@@ -108,10 +110,13 @@ NR_OPERATIONS = {
     "/v1/cycles/{year}/nominations", "/v1/cycles/{year}/nil-returns",
     "/v1/cycles/{year}/candidature-cities",
 }  # fmt: skip
-# The Chair of the ASCN in 2027 is Singapore's NR; the progress review is ASEC's.
+# The Chair of the ASCN in 2027 is Singapore's NR; the progress review and the report's
+# drafts are ASEC's.
 OWN_CALLERS = {
     "/v1/cycles/{year}/jcm-submission": "nr:SG",
     "/v1/cycles/{year}/progress-review": "asec",
+    "/v1/cycles/{year}/report/drafts": "asec",
+    "/v1/cycles/{year}/report/draft-submission": "asec",
 }
 RECORD_CALLERS = {
     "/v1/plans": "csco:KH-siem-reap",
