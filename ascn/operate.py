@@ -16,7 +16,7 @@ from rich.table import Table
 from api.models import Nominations
 from ascn.errors import UsageError
 from eventstore.lag import ReadLag
-from eventstore.readmodels.cycles import CycleView
+from eventstore.readmodels.cycles import CycleView, ReportView
 
 
 def read_nominations(path: Path) -> dict[str, Any]:
@@ -83,6 +83,8 @@ def print_status(console: Console, view: CycleView) -> None:
             ", ".join(step.outstanding) + (f" ({step.waiting_for})" if step.waiting_for else ""),
         )
     console.print(table)
+    if view.report is not None:
+        print_report(console, view.report, zone)
     if view.overdue:
         console.print("[bold red]overdue[/bold red]")
         for item in view.overdue:
@@ -92,6 +94,29 @@ def print_status(console: Console, view: CycleView) -> None:
             )
     else:
         console.print("no one is overdue")
+
+
+def print_report(console: Console, report: ReportView, zone: ZoneInfo | None) -> None:
+    """The report's versions: which ASEC submitted, which went to the JCM, who still owes."""
+    if not report.versions:
+        console.print("annual report: no version drafted yet")
+        return
+    console.print("[bold]annual report[/bold]")
+    by_asec = report.draft_submitted.version if report.draft_submitted else None
+    for v in report.versions:
+        marks = {"submitted by ASEC": by_asec, "submitted to the JCM": report.submitted_to_jcm,
+                 "returned for revision": report.returned}  # fmt: skip
+        said = "; ".join(mark for mark, version in marks.items() if version == v.version)
+        console.print(
+            f"  version {v.version}: sha256 {v.document_sha256}, as of position "
+            f"{v.as_of_position}, drafted {_day(v.drafted_at, zone)} by {v.drafted_by}"
+            + (f" ({said})" if said else ""),
+            soft_wrap=True,
+        )
+    latest = report.versions[-1].version
+    if report.still_to_submit:
+        console.print(f"  still to submit version {latest} to the JCM: "
+                      + ", ".join(report.still_to_submit))  # fmt: skip
 
 
 def _day(moment: datetime | None, zone: ZoneInfo | None) -> str:

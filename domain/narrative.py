@@ -25,6 +25,8 @@ from domain.events import (
     Noted,
     ProgressReviewSubmitted,
     ReminderSent,
+    ReportDrafted,
+    ReportDraftSubmitted,
     ReportSubmitted,
     StepApproved,
     StepCompleted,
@@ -93,7 +95,21 @@ def _chain(fact: DomainEvent, zone: ZoneInfo) -> str | None:
         )
     if isinstance(fact, ReportSubmitted):
         who = "the Chair of the ASCN" if fact.submitter == "chair_of_ascn" else "the shepherd"
+        if fact.version is not None and fact.document_sha256 is not None:
+            named = f"version {fact.version} (sha256 {fact.document_sha256[:12]})"
+            return f"{fact.step}: report {named} submitted by {who}"
         return f"{fact.step}: report submitted by {who}"
+    if isinstance(fact, ReportDrafted):
+        sections = ", ".join(s.heading for s in fact.narrative) or "no narrative"
+        return (
+            f"report version {fact.version} drafted (sha256 {fact.document_sha256[:12]}, as "
+            f"of position {fact.as_of_position}; {sections})"
+        )
+    if isinstance(fact, ReportDraftSubmitted):
+        return (
+            f"{fact.step}: ASEC submits report version {fact.version} "
+            f"(sha256 {fact.document_sha256[:12]})"
+        )
     if isinstance(fact, ProgressReviewSubmitted):
         return f"{fact.step}: every active project assessed or accounted for (ASEC)"
     if isinstance(fact, CityProposed):

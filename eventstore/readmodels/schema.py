@@ -57,6 +57,9 @@ cycles = Table(
     Column("position", BigInteger(), nullable=False),
     # The plan's time zone (CyclePlanned), to say its dates in local terms.
     Column("zone", String(64), nullable=True),
+    # The annual report's versions and their submissions (cycles/report.py); null for a
+    # cycle planned without a report_draft step (migration 0014).
+    Column("report", JSON(), nullable=True),
 )
 
 # One row per step of a cycle. Every step of the plan (CyclePlanned, recorded as the

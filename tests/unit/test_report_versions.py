@@ -4,9 +4,12 @@ names."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.events import NarrativeSection, ReportDrafted, ReportDraftSubmitted, ReportSubmitted
+from domain.narrative import narrate
 from domain.report_versions import (
     MAX_NARRATIVE_BYTES,
     ReportMemory,
@@ -84,3 +87,23 @@ def test_the_narrative_is_bounded_in_bytes_not_characters() -> None:
         check_narrative(wide)
     # A control character is six bytes once escaped, as the cycle's history holds it.
     assert narrative_bytes([("h", "\x01")]) == narrative_bytes([("h", "a")]) + 5
+
+
+def test_the_timeline_names_each_version_and_its_digest() -> None:
+    zone = ZoneInfo("Asia/Singapore")
+    foreword = NarrativeSection(heading="Foreword", text="The first year.")
+    drafted = ReportDrafted(year=2018, version=2, as_of_position=97, document_sha256=V2,
+                            narrative=(foreword,))  # fmt: skip
+    given = ReportDraftSubmitted(year=2018, step="report_draft", version=2, document_sha256=V2)
+    sent = ReportSubmitted(year=2018, step="jcm_submission", submitter="shepherd", version=2,
+                           document_sha256=V2)  # fmt: skip
+
+    assert narrate(drafted, zone) == (
+        "report version 2 drafted (sha256 222222222222, as of position 97; Foreword)"
+    )
+    assert narrate(given, zone) == (
+        "report_draft: ASEC submits report version 2 (sha256 222222222222)"
+    )
+    assert narrate(sent, zone) == (
+        "jcm_submission: report version 2 (sha256 222222222222) submitted by the shepherd"
+    )

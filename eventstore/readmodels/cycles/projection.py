@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from domain.chain import JOINT_SUBMISSION_STEP
 from domain.events import (
     BodyDecisionRecorded,
     CycleCompleted,
@@ -32,6 +33,8 @@ from domain.events import (
     Noted,
     ProgressReviewSubmitted,
     ReminderSent,
+    ReportDrafted,
+    ReportDraftSubmitted,
     ReportSubmitted,
     StepApproved,
     StepCompleted,
@@ -41,6 +44,7 @@ from domain.events import (
     StepWaived,
 )
 from eventstore.codec import to_domain
+from eventstore.readmodels.cycles import report
 from eventstore.readmodels.handlers import Handler, on
 from eventstore.readmodels.rows import Row, TableRows
 from eventstore.readmodels.schema import cycles, overdue, steps
@@ -111,7 +115,7 @@ def _cycle_opened(rows: CycleRows, fact: CycleOpened, event: RecordedEvent) -> N
             "year": fact.year, "chair": fact.chair, "shepherd": fact.shepherd,
             "template": fact.template, "state": "open", "current_step": None,
             "opened_at": event.occurred_at, "completed_at": None, "position": event.position,
-            "zone": None,
+            "zone": None, "report": None,
         }
     )  # fmt: skip
 
@@ -125,6 +129,7 @@ def _cycle_planned(rows: CycleRows, fact: CyclePlanned, event: RecordedEvent) ->
         )  # fmt: skip
         if step["state"] == "pending":
             step["outstanding"] = list(planned.parties)
+    report.planned(rows.cycles.get(fact.year), fact)
     rows.cycle_moved(fact.year, event, zone=fact.zone)
 
 
@@ -216,6 +221,7 @@ def _noted(rows: CycleRows, fact: Noted, event: RecordedEvent) -> None:
 
 SUBMITTED = "report submitted by "
 REOPENED = "reopened: "
+STARTS_OVER = (REOPENED, report.VOIDED)
 
 
 def _joint_parties(rows: CycleRows, year: int) -> dict[str, str]:
@@ -230,12 +236,14 @@ def _report_submitted(rows: CycleRows, fact: ReportSubmitted, event: RecordedEve
     step = rows.step(fact.year, fact.step, event)
     parties = _joint_parties(rows, fact.year)
     step["noted"] = [*step["noted"], f"{SUBMITTED}{parties[fact.submitter]}"]
-    reopened = [i for i, note in enumerate(step["noted"]) if note.startswith(REOPENED)]
+    # Submissions count since the step last reopened, or a new version voided them.
+    reopened = [i for i, note in enumerate(step["noted"]) if note.startswith(STARTS_OVER)]
     since = step["noted"][reopened[-1] + 1 :] if reopened else step["noted"]
     done = {note.removeprefix(SUBMITTED) for note in since if note.startswith(SUBMITTED)}
     if step["state"] in ("pending", "open"):
         step["outstanding"] = [party for party in parties.values() if party not in done]
     rows.clear_overdue(fact.year, fact.step, parties[fact.submitter])
+    report.submitted(rows.cycles.get(fact.year), fact)
     rows.cycle_moved(fact.year, event)
 
 
@@ -257,6 +265,7 @@ def _step_reopened(rows: CycleRows, fact: StepReopened, event: RecordedEvent) ->
         step["state"] = "open"
     if fact.step == "jcm_submission" and fact.decision == "returned_for_revision":
         step["outstanding"] = list(_joint_parties(rows, fact.year).values())
+    report.reopened(rows.cycles.get(fact.year), fact)
     rows.clear_overdue(fact.year, fact.step)
     rows.cycle_moved(fact.year, event)
 
@@ -265,6 +274,20 @@ def _progress_reviewed(
     rows: CycleRows, fact: ProgressReviewSubmitted, event: RecordedEvent
 ) -> None:
     _settled(rows, fact.year, fact.step, "approved", event)["approved_by"] = event.actor
+
+
+def _report_drafted(rows: CycleRows, fact: ReportDrafted, event: RecordedEvent) -> None:
+    jcm = rows.steps.get(fact.year, JOINT_SUBMISSION_STEP)
+    report.drafted(rows.cycles.get(fact.year), jcm, fact, event)
+    rows.cycle_moved(fact.year, event)
+
+
+def _report_draft_submitted(
+    rows: CycleRows, fact: ReportDraftSubmitted, event: RecordedEvent
+) -> None:
+    """ASEC submitted a version: report_draft is settled, by ASEC."""
+    _settled(rows, fact.year, fact.step, "approved", event)["approved_by"] = event.actor
+    report.draft_submitted(rows.cycles.get(fact.year), fact, event)
 
 
 def _cycle_completed(rows: CycleRows, fact: CycleCompleted, event: RecordedEvent) -> None:
@@ -299,6 +322,8 @@ HANDLERS: dict[str, Handler[CycleRows]] = dict(
         on(StepReopened, _step_reopened),
         on(ReportSubmitted, _report_submitted),
         on(ProgressReviewSubmitted, _progress_reviewed),
+        on(ReportDrafted, _report_drafted),
+        on(ReportDraftSubmitted, _report_draft_submitted),
         on(CycleCompleted, _cycle_completed),
         on(NominationsSubmitted, _discharged),
         on(NilReturnDeclared, _discharged),

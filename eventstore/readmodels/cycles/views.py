@@ -90,11 +90,57 @@ class CycleSummary(BaseModel):
     """The plan's time zone, in which its dates are meant (None before plans were recorded)."""
 
 
+class ReportVersionView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    document_sha256: str
+    as_of_position: int
+    """The log's position the version is as of: ``GET /v1/cycles/{year}/report/{version}``
+    rebuilds it from the events up to there and checks its SHA-256."""
+    drafted_at: datetime
+    drafted_by: str
+
+
+class DraftSubmission(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    by: str
+    at: datetime
+
+
+class ReportView(BaseModel):
+    """The annual report's versions (a cycle planned with a report_draft step)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    versions: tuple[ReportVersionView, ...]
+    draft_submitted: DraftSubmission | None
+    """The version ASEC submitted, settling report_draft."""
+    submitted_to_jcm: int | None
+    """The version last submitted to the JCM: the one the decisions after it name."""
+    submitted_by: tuple[str, ...]
+    """Who has submitted the latest version to the JCM (``nr:SG``, ``shepherd:SG``)."""
+    still_to_submit: tuple[str, ...]
+    """Who has yet to submit the latest version to the JCM (none once it completed)."""
+    returned: int | None = None
+    """A version the JCM returned for revision: a new one goes instead."""
+    voided: int | None = None
+    """The version whose submissions a later one voided, last."""
+
+    @property
+    def latest(self) -> ReportVersionView | None:
+        return self.versions[-1] if self.versions else None
+
+
 class CycleView(CycleSummary):
     steps: tuple[StepView, ...]
     """In plan order, pending steps included (cycles recorded before the plan was: in the
     order they opened)."""
     overdue: tuple[OverdueItem, ...]
+    report: ReportView | None = None
+    """The report's versions and who submitted which (None: a cycle that keeps none)."""
 
 
 class CycleStatusView(CycleView):
@@ -150,11 +196,30 @@ def _view_fields(conn: Connection, year: int) -> dict[str, Any] | None:
         .where(steps.c.year == year)
         .order_by(steps.c.plan_order.is_(None), steps.c.plan_order, steps.c.order_position)
     ).all()
+    views = tuple(_step_view(step) for step in step_rows)
     return {
         **_summary_fields(row),
-        "steps": tuple(_step_view(step) for step in step_rows),
+        "steps": views,
         "overdue": tuple(_overdue_items(conn, year)),
+        "report": _report_view(row, views),
     }
+
+
+def _report_view(row: Row[Any], steps: tuple[StepView, ...]) -> ReportView | None:
+    kept: dict[str, Any] | None = row.report
+    if kept is None:
+        return None
+    jcm = next((s for s in steps if s.step == "jcm_submission"), None)
+    done = jcm is None or jcm.state in ("approved", "waived", "completed")
+    parties = (f"nr:{row.chair}", f"shepherd:{row.shepherd}")
+    submitted = tuple(kept["submitted_by"])
+    return ReportView(
+        versions=tuple(ReportVersionView(**v) for v in kept["versions"]),
+        draft_submitted=kept["draft_submitted"], submitted_to_jcm=kept["submitted_to_jcm"],
+        submitted_by=submitted,
+        still_to_submit=() if done else tuple(p for p in parties if p not in submitted),
+        returned=kept["returned"], voided=kept["voided"],
+    )  # fmt: skip
 
 
 def _summary_fields(row: Row[Any]) -> dict[str, Any]:
