@@ -1,15 +1,18 @@
 """The chain as people record it, through the HTTP API as the signed-in user: each
-body's decision, the JCM submission, the progress review, candidature cities."""
+body's decision, ASEC's drafts of the report, the JCM submission, the progress review,
+candidature cities."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from ascn.cli.acting import _deadline, _done, signed_in
 from ascn.cli.common import Year, group, out
+from ascn.narrative_file import read_narrative
 
 app = typer.Typer()
 cities_app = group("Candidature cities: an NR proposes, the Chair's team decides.")
@@ -48,10 +51,52 @@ def decision(
 
 @app.command("submit-report")
 def submit_report(year: Year) -> None:
-    """Submit the report to the JCM (the Chair of the ASCN, or the shepherd): the step
-    completes once both have."""
+    """Submit the report to the JCM (the Chair of the ASCN, or the shepherd): the latest
+    version ASEC drafted; the step completes once both have submitted it."""
     with signed_in() as api:
-        _done(api.post(f"/v1/cycles/{year}/jcm-submission"))
+        answer = api.post(f"/v1/cycles/{year}/jcm-submission")
+    _done(answer)
+    _version(answer, "submitted to the JCM")
+
+
+@app.command("draft-report")
+def draft_report(
+    year: Year,
+    narrative: Annotated[
+        Path,
+        typer.Option(help="A Markdown file: each section starts with a line '## <heading>'."),
+    ],
+) -> None:
+    """Draft the next version of the report (ASEC): the report as the store has it now,
+    with your narrative. Prints its number, SHA-256 and the log's position it is as of."""
+    body = {"narrative": read_narrative(narrative)}
+    with signed_in() as api, out.status(f"drafting the {year} report..."):
+        answer = api.post(f"/v1/cycles/{year}/report/drafts", body)
+    out.print(
+        f"version {answer['version']} of the {year} report drafted: sha256 "
+        f"{answer['document_sha256']}, as of position {answer['as_of_position']}",
+        soft_wrap=True,
+    )
+    if answer.get("note"):
+        out.print(f"[yellow]{answer['note']}[/yellow]", soft_wrap=True)
+
+
+@app.command("submit-draft")
+def submit_draft(year: Year) -> None:
+    """Submit your latest version of the report (ASEC): report_draft is settled."""
+    with signed_in() as api:
+        answer = api.post(f"/v1/cycles/{year}/report/draft-submission")
+    _done(answer)
+    _version(answer, "submitted by ASEC")
+
+
+def _version(answer: Any, what: str) -> None:
+    """The version a submission named, and who still has to submit it (if anyone)."""
+    if isinstance(answer, dict) and answer.get("version") is not None:
+        out.print(f"version {answer['version']} {what} (sha256 {answer['document_sha256']})",
+                  soft_wrap=True)  # fmt: skip
+        if answer.get("note"):
+            out.print(answer["note"], soft_wrap=True)
 
 
 @app.command("progress-review")
