@@ -34,16 +34,18 @@ from domain.reference import ReferenceData
 from domain.streams import cycle_stream
 from eventstore import ledger, migrate
 from mail.dispatch import dispatch
-from services import cycles
+from services import cycles, reports
 from services.commands import (
     AllowException,
     ApproveStep,
     DecideCity,
+    DraftReport,
     ExtendDeadline,
     Nominate,
     ProposeCity,
     RecordDecision,
     SubmitReport,
+    SubmitReportDraft,
 )
 from services.cycles import CycleDeps
 from services.records import RecordsDeps, TemporalRecordsGateway
@@ -204,3 +206,7 @@ async def send(deps: CycleDeps, action: scenario.Action) -> None:
         await cycles.propose_city(command, actor, deps)
     elif isinstance(command, DecideCity):
         await cycles.decide_city(command, actor, deps)
+    elif isinstance(command, DraftReport):
+        await reports.draft_report(command, actor, deps)
+    elif isinstance(command, SubmitReportDraft):
+        await reports.submit_report_draft(command, actor, deps)

@@ -7,11 +7,13 @@ purpose so that reminders and escalation show. Malaysia's four cities break the
 three-city rule, so the Chair's team (Singapore, ASEAN Chair 2018) grants an
 exception first, as the real process did; the rule itself is never loosened.
 
-Each body's decision up the chain is entered by a person (the Chair's team, or ASEC for
-the ACC): the twinning programme noted at the 51st AMM, the report noted by the JCM on 9
-November, noted by the ACC, and the Framework adopted and the network launched at the
-33rd Summit. The Chair of the ASCN and the shepherd (both Singapore in 2018) each submit
-the report to the JCM. Brunei's candidature city is a placeholder of the demo (no city
+ASEC (IMD) drafts the annual report: version 1 in September, a foreword; version 2 after
+IMD's assessments of October, which it submits. The Chair of the ASCN and the shepherd
+(both Singapore in 2018) each submit version 2 to the JCM. Each body's decision up the
+chain is entered by a person (the Chair's team, or ASEC for the ACC) and names version
+2's SHA-256: the twinning programme noted at the 51st AMM, the report noted by the JCM on
+9 November, noted by the ACC, and the Framework adopted and the network launched at the
+33rd Summit. Brunei's candidature city is a placeholder of the demo (no city
 joined in 2018): proposed by its NR in July, accepted by the Chair's team in August.
 """
 
@@ -23,17 +25,19 @@ from zoneinfo import ZoneInfo
 
 from domain.actors import Actor
 from domain.commands import NominatedCity
-from domain.events import BodyDecision, Person
+from domain.events import BodyDecision, NarrativeSection, Person
 from domain.reference import ReferenceData
 from services.commands import (
     AllowException,
     ApproveStep,
     DecideCity,
+    DraftReport,
     ExtendDeadline,
     Nominate,
     ProposeCity,
     RecordDecision,
     SubmitReport,
+    SubmitReportDraft,
 )
 
 YEAR = 2018
@@ -45,7 +49,7 @@ ASEC = Actor(id="asec-imd", role="asec")
 
 Command = (
     Nominate | AllowException | ApproveStep | ExtendDeadline | RecordDecision | SubmitReport
-    | ProposeCity | DecideCity
+    | ProposeCity | DecideCity | DraftReport | SubmitReportDraft
 )  # fmt: skip
 
 
@@ -79,12 +83,30 @@ DECISIONS: list[tuple[str, str, BodyDecision, date, str, str, Actor, datetime]] 
      "51st ASEAN Foreign Ministers' Meeting", "ASCN twinning programme, list of pairings v1",
      CHAIR_TEAM, at(8, 4, 12, 0)),
     ("jcm_submission", "JCM", "noted", date(2018, 11, 9), "Joint Consultative Meeting",
-     "ASCN report 2018, v1", CHAIR_TEAM, at(11, 9, 18, 0)),
+     "ASCN report 2018, v2", CHAIR_TEAM, at(11, 9, 18, 0)),
     ("acc", "ACC", "noted", date(2018, 11, 12), "21st ASEAN Coordinating Council",
-     "ASCN report 2018, v1", ASEC, at(11, 12, 17, 0)),
+     "ASCN report 2018, v2", ASEC, at(11, 12, 17, 0)),
     ("summit", "Summit", "adopted", date(2018, 11, 14), "33rd ASEAN Summit",
-     "ASEAN Smart Cities Framework, v1", CHAIR_TEAM, at(11, 15, 12, 0)),
+     "ASCN report 2018, v2, and the ASEAN Smart Cities Framework", CHAIR_TEAM,
+     at(11, 15, 12, 0)),
 ]  # fmt: skip
+# The drafter's own words: everything else in the report is computed from the events.
+FOREWORD = NarrativeSection(
+    heading="Foreword",
+    text="The ASEAN Smart Cities Network's first year: 26 pilot cities of the ten member "
+    "states, nominated by their National Representatives, drafted their action plans at "
+    "the Smart Cities Governance Workshop in May and met their first partners at the "
+    "annual meeting in Singapore on 8 July.",
+)
+PROGRESS = NarrativeSection(
+    heading="Progress on the action plans",
+    text="IMD assessed the active projects of the pilot cities whose plans were submitted "
+    "in October. Siem Reap's water-quality monitoring has not started; IMD assesses it "
+    "from 2019.",
+)
+# (when, version's narrative): v1 in September, v2 once IMD's October assessments are in.
+DRAFTS = [(at(9, 14, 10, 0), (FOREWORD,)), (at(10, 26, 10, 0), (FOREWORD, PROGRESS))]
+DRAFT_SUBMITTED_ON = at(10, 26, 11, 0)
 
 
 def _slug(name: str) -> str:
@@ -174,6 +196,13 @@ def actions(reference: ReferenceData) -> list[Action]:
         )
         for step, body, decided, on, meeting, concerning, who, moment in DECISIONS
     ]
+    script += [
+        Action(moment, ASEC, DraftReport(year=YEAR, narrative=narrative,
+                                         request_id=f"demo-2018/report/draft/{n}"))
+        for n, (moment, narrative) in enumerate(DRAFTS, start=1)
+    ]  # fmt: skip
+    script.append(Action(DRAFT_SUBMITTED_ON, ASEC, SubmitReportDraft(
+        year=YEAR, request_id="demo-2018/report/draft-submission")))  # fmt: skip
     script += [
         Action(at(11, 8, hour, 0), who,
                SubmitReport(year=YEAR, request_id=f"demo-2018/jcm-submission/{who.kind}"))

@@ -79,9 +79,25 @@ def test_the_demo_records_each_decision_up_the_chain_as_entered_by_a_person(
         ("ACC", "noted", "asec/asec-imd"),
         ("Summit", "adopted", "chair_team:SG/sg-chair-team"),
     ]
-    assert [(e["data"]["submitter"], e["actor"]) for e in events
-            if e["type"] == "ReportSubmitted"] == [
-        ("chair_of_ascn", "nr:SG/nr-sg"), ("shepherd", "shepherd:SG/sg-shepherd"),
+    drafts = [e["data"] for e in events if e["type"] == "ReportDrafted"]
+    assert [(d["version"], [s["heading"] for s in d["narrative"]]) for d in drafts] == [
+        (1, ["Foreword"]), (2, ["Foreword", "Progress on the action plans"]),
+    ]  # fmt: skip
+    v2 = drafts[1]["document_sha256"]
+    # Version 2 went in after IMD's October assessments: it is as of a later position.
+    assessed = [e["position"] for e in events if e["type"] == "ProjectAssessed"]
+    first, second = (d["as_of_position"] for d in drafts)
+    assert first < min(assessed) <= max(assessed) < second
+    assert [(e["data"]["version"], e["actor"]) for e in events
+            if e["type"] == "ReportDraftSubmitted"] == [(2, "asec/asec-imd")]  # fmt: skip
+    assert [(e["data"]["submitter"], e["data"]["version"], e["data"]["document_sha256"],
+             e["actor"]) for e in events if e["type"] == "ReportSubmitted"] == [
+        ("chair_of_ascn", 2, v2, "nr:SG/nr-sg"), ("shepherd", 2, v2, "shepherd:SG/sg-shepherd"),
+    ]  # fmt: skip
+    # Each decision from the JCM on names the submitted version's digest.
+    assert [(e["data"]["step"], e["data"]["document_sha256"]) for e in events
+            if e["type"] == "BodyDecisionRecorded"] == [
+        ("twinning_announcement", None), ("jcm_submission", v2), ("acc", v2), ("summit", v2),
     ]  # fmt: skip
     assert [e["type"] for e in events if e["stream_id"] == "membership"] == [
         "CityProposed", "CityDecided",
