@@ -37,6 +37,7 @@ from temporalio.worker import (
 from workflows.chain import CHAIN_PATCH
 from workflows.core import ONE_EFFECT_PATCH
 from workflows.cycle import CIVIL_HOURS_PATCH, CycleWorkflow, workflow_id
+from workflows.reporting import REPORT_VERSIONS_PATCH
 
 HISTORIES = Path(__file__).parent / "histories"
 # (activity, idempotency key, fact type): what one scheduled activity records, or asks.
@@ -68,6 +69,9 @@ FIRST_FACTS = {
     # the JCM submission by its two submitters, a candidature city; no Noted.
     "cycle-2018-decisions-by-people.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
     "cycle-2018-ledger-checkpoint.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
+    # Planned with report_draft, under "report-versions": ASEC drafts two versions and
+    # submits the second, which the JCM submission and the decisions after it name.
+    "cycle-2018-report-versions.json": [LEDGERS, OPENED, PLANNED, FIRST_STEP],
 }
 # ...and the last: cycles from the "ledger-checkpoint" patch on sign a checkpoint after
 # every completed step and after the cycle's last fact.
@@ -79,6 +83,7 @@ LAST_FACTS: dict[str, list[Scheduled]] = {
     "cycle-2018-civil-hours.json": [COMPLETED],
     "cycle-2018-decisions-by-people.json": [COMPLETED],
     "cycle-2018-ledger-checkpoint.json": [COMPLETED, LAST_CHECKPOINT],
+    "cycle-2018-report-versions.json": [COMPLETED, LAST_CHECKPOINT],
 }
 HISTORY_NAMES = pytest.mark.parametrize("name", sorted(FIRST_FACTS))
 
@@ -255,3 +260,26 @@ def test_the_patched_cycle_signs_a_checkpoint_after_each_completed_step() -> Non
     for key in completed:  # each right after the fact it covers
         index = next(i for i, (_, k, f) in enumerate(scheduled) if k == key and f)
         assert scheduled[index + 1] == ("make_ledger_checkpoint", key, None)
+
+
+def test_the_history_of_report_versions_drafts_submits_and_names_them() -> None:
+    history = history_2018("cycle-2018-report-versions.json")
+    assert any(REPORT_VERSIONS_PATCH.encode() in marker for marker in _markers(history))
+    facts = [fact for activity, _, fact in scheduled_in(history) if activity == "record_cycle_fact"]
+    assert facts.count("ReportDrafted") == 2
+    assert facts.count("ReportDraftSubmitted") == 1
+    assert facts.count("ReportSubmitted") == 2
+    # The draft is submitted before its step completes, the JCM's submissions after.
+    assert facts.index("ReportDraftSubmitted") < facts.index("ReportSubmitted")
+    completed = [key for _, key, fact in scheduled_in(history) if fact == "StepCompleted"]
+    assert "ascn-cycle-2018/report_draft/completed" in completed
+    assert len(completed) == 10
+
+
+def test_the_older_histories_took_no_report_versions_branch() -> None:
+    for name in sorted(FIRST_FACTS):
+        if name == "cycle-2018-report-versions.json":
+            continue
+        history = history_2018(name)
+        assert not any(REPORT_VERSIONS_PATCH.encode() in m for m in _markers(history)), name
+        assert "ReportDrafted" not in {fact for _, _, fact in scheduled_in(history)}, name
