@@ -96,7 +96,8 @@ def test_versions_their_submission_and_a_new_version_voiding_the_first(engine: E
     assert after.report is not None
     assert (after.report.submitted_to_jcm, after.report.still_to_submit) == (2, ("nr:SG",))
     step = next(s for s in after.steps if s.step == "jcm_submission")
-    assert step.outstanding == ("nr:SG",)  # the shepherd's v1-era absence is not counted
+    assert step.outstanding == ("nr:SG",)
+    assert step.waiting_for == "waiting for the Chair of the ASCN to submit version 2"
 
     shown = chain_view(EventStore(engine), YEAR)
     assert [(d.version, d.document_sha256, d.headings) for d in shown.drafts] == [

@@ -197,11 +197,19 @@ def _view_fields(conn: Connection, year: int) -> dict[str, Any] | None:
         .order_by(steps.c.plan_order.is_(None), steps.c.plan_order, steps.c.order_position)
     ).all()
     views = tuple(_step_view(step) for step in step_rows)
+    report = _report_view(row, views)
+    if report is not None and report.latest is not None:  # which version the JCM awaits
+        awaited = f" to submit version {report.latest.version}"
+        views = tuple(
+            v.model_copy(update={"waiting_for": v.waiting_for + awaited})
+            if v.step == "jcm_submission" and v.waiting_for else v
+            for v in views
+        )  # fmt: skip
     return {
         **_summary_fields(row),
         "steps": views,
         "overdue": tuple(_overdue_items(conn, year)),
-        "report": _report_view(row, views),
+        "report": report,
     }
 
 

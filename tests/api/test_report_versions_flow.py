@@ -1,0 +1,147 @@
+"""The report's versions through the API, on the real gateway, a time-skipping server and
+the store: ASEC's draft sent ten times at once with one Idempotency-Key is one version;
+that version reads back with the digest it was drafted with; the JCM submission names it;
+the status and the chain's view show it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from ascn.projections import catch_up_all
+from domain.planning import plan_cycle
+from eventstore.store import EventStore
+from services.cycles import CycleDeps
+from services.gateway import TemporalCycleGateway
+from services.sealing import Sealer
+from tests.api.test_concurrent_requests import Api
+from tests.api.test_temporal_gateway import (
+    REFERENCE,
+    MovableClock,
+    bearer_of,
+    engine,  # noqa: F401 (fixtures shared with the gateway's own test)
+    env,  # noqa: F401
+    worker,  # noqa: F401
+)
+from tests.sealing import SEAL_KEYS
+
+FOREWORD = {"narrative": [{"heading": "Foreword", "text": "The year in brief."}]}
+BEFORE_THE_DRAFT = ("nomination_deadline", "scgw", "progress_review", "annual_meeting")
+
+
+@dataclass
+class Drafting(Api):
+    clock: MovableClock
+
+    async def at_report_draft(self) -> None:
+        """The steps before it waived, and the day report_draft opens (plus one)."""
+        for step in BEFORE_THE_DRAFT:
+            waived = await self.http.post(
+                f"/v1/cycles/{self.year}/steps/{step}/waive",
+                json={"reason": "held with the SOM"}, headers=self.headers["chair"],
+            )  # fmt: skip
+            assert waived.status_code == 200, waived.text
+        opens = plan_cycle(REFERENCE, self.year, "recurring").step("report_draft").opens_at
+        await self.env.sleep(opens - await self.env.get_current_time() + timedelta(days=1))
+        self.clock.now = await self.env.get_current_time()
+
+
+@pytest.fixture
+async def api(
+    env: WorkflowEnvironment,  # noqa: F811
+    worker: Worker,  # noqa: F811
+    engine: Engine,  # noqa: F811
+) -> AsyncIterator[Drafting]:
+    """Next year's cycle (Chair SG, shepherd ID), started through the API."""
+    clock = MovableClock(await env.get_current_time())
+    year = clock.now.year + 1
+    shepherd = REFERENCE.shepherd_for(year).code
+    headers = {
+        "shepherd": bearer_of(engine, "the-shepherd", f"shepherd:{shepherd}", clock.now),
+        "chair": bearer_of(engine, "the-chair-team", "chair_team:SG", clock.now),
+        "nr": bearer_of(engine, "nr-sg", "nr:SG", clock.now),
+        "asec": bearer_of(engine, "asec-imd", "asec", clock.now),
+    }
+    cycles = CycleDeps(
+        gateway=TemporalCycleGateway(env.client, worker.task_queue),
+        sealer=Sealer(SEAL_KEYS, clock), reference=REFERENCE, store=EventStore(engine),
+    )  # fmt: skip
+    app = create_app(engine=engine, cycles=cycles, clock=clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://ascn"
+    ) as http:
+        started = await http.post("/v1/cycles", json={"year": year}, headers=headers["shepherd"])
+        assert started.status_code == 201, started.text
+        yield Drafting(http=http, year=year, headers=headers, env=env, engine=engine, clock=clock)
+
+
+async def test_one_draft_sent_at_once_with_one_key_is_one_version_that_reads_back(
+    api: Drafting,
+) -> None:
+    await api.at_report_draft()
+    keyed = {**api.headers["asec"], "Idempotency-Key": "draft-the-foreword"}
+
+    answers = await asyncio.gather(*(
+        api.http.post(f"/v1/cycles/{api.year}/report/drafts", json=FOREWORD, headers=keyed)
+        for _ in range(10)
+    ))  # fmt: skip
+
+    assert {a.status_code for a in answers} == {201}, [a.text for a in answers][:2]
+    assert len({a.text for a in answers}) == 1  # every caller got the first answer
+    drafted = answers[0].json()
+    assert drafted["version"] == 1
+    assert api.facts()["ReportDrafted"] == 1
+    # Rebuilt from the events up to its position, it gives the digest it was drafted with.
+    read = await api.http.get(f"/v1/cycles/{api.year}/report/1", headers=api.headers["asec"])
+    assert read.status_code == 200, read.text
+    assert read.headers["Ascn-Report-Sha256"] == drafted["document_sha256"]
+    assert read.headers["Ascn-Report-As-Of"] == str(drafted["as_of_position"])
+
+
+async def test_the_submitted_version_goes_to_the_jcm_and_the_status_shows_it(
+    api: Drafting,
+) -> None:
+    await api.at_report_draft()
+    none_yet = await api.http.post(
+        f"/v1/cycles/{api.year}/report/draft-submission", headers=api.headers["asec"]
+    )
+    drafted = (await api.http.post(f"/v1/cycles/{api.year}/report/drafts", json=FOREWORD,
+                                   headers=api.headers["asec"])).json()  # fmt: skip
+    given = await api.http.post(
+        f"/v1/cycles/{api.year}/report/draft-submission", headers=api.headers["asec"]
+    )
+    jcm = plan_cycle(REFERENCE, api.year, "recurring").step("jcm_submission")
+    await api.env.sleep(jcm.opens_at - await api.env.get_current_time() + timedelta(days=1))
+    api.clock.now = await api.env.get_current_time()
+    sent = await api.http.post(f"/v1/cycles/{api.year}/jcm-submission", headers=api.headers["nr"])
+
+    assert none_yet.status_code == 409
+    assert "ASEC has drafted no version of the" in none_yet.json()["detail"]
+    assert given.status_code == 200, given.text
+    assert given.json()["version"] == 1
+    assert sent.status_code == 200, sent.text
+    assert (sent.json()["version"], sent.json()["document_sha256"]) == (
+        1, drafted["document_sha256"],
+    )  # fmt: skip
+    assert sent.json()["note"] == "waiting for the shepherd to submit version 1"
+    catch_up_all(api.engine)
+    status = (await api.http.get(f"/v1/cycles/{api.year}", headers=api.headers["nr"])).json()
+    report = status["report"]
+    assert [(v["version"], v["document_sha256"], v["drafted_by"]) for v in report["versions"]] == [
+        (1, drafted["document_sha256"], "asec/asec-imd"),
+    ]  # fmt: skip
+    assert report["draft_submitted"]["version"] == 1
+    assert (report["submitted_to_jcm"], report["still_to_submit"]) == (1, ["shepherd:ID"])
+    chain = (await api.http.get(f"/v1/cycles/{api.year}/decisions",
+                                headers=api.headers["nr"])).json()  # fmt: skip
+    assert [d["version"] for d in chain["drafts"]] == [1]
+    assert chain["still_to_submit"] == ["shepherd:ID"]
