@@ -55,7 +55,7 @@ def test_a_bad_calendar_names_every_problem_and_starts_nothing(
 ) -> None:
     bad = {
         **CALENDAR, "zone": "Mars/Olympus",
-        "steps": [{"step": "annual_meeting", "opens": "2027-09-01", "due": "2027-08-20"},
+        "steps": [{"step": "annual_meeting", "opens": "2027-06-20", "due": "2027-06-10"},
                   {"step": "picnic", "opens": "2027-06-01", "due": "2027-06-02"}],
     }  # fmt: skip
     response = client.post(
