@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from api.pages import views
 from api.pages.gantt import gantt
-from api.pages.nav import is_asec, is_chair_team, is_nr, reads_everything
+from api.pages.nav import cycle_pages_for, is_asec, is_chair_team, is_nr, reads_everything
 from api.pages.web import (
     SESSION_COOKIE,
     Viewer,
@@ -516,6 +516,7 @@ def one_cycle(request: Request, year: Year, who: Who) -> HTMLResponse:
     if values is None:
         return not_found(request, who, f"no cycle is known for {year}")
     values["shows_audit"] = reads_everything(who.actor)
+    values["cycle_pages"] = cycle_pages_for(who.actor)
     return page(request, "cycle.html", values, who=who)
 
 
