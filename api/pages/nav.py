@@ -60,7 +60,6 @@ add_page("Cycles", "/app/cycles", lambda actor: permits(actor, Action.READ_CYCLE
 add_page("Failed mail", "/app/mail", reads_everything, order=40)
 add_page("Store check", "/app/verify", reads_everything, order=50)
 add_page("What ASEC owes", "/app/asec", is_asec, order=60)
-add_page("Monitoring", "/app/asec/monitoring", is_asec, order=61)
 add_page("Report", "/app/asec/report", is_asec, order=62)
 
 

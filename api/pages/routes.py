@@ -608,7 +608,9 @@ def asec_home(request: Request, who: Who) -> HTMLResponse:
 @router.get("/app/asec/{section}", response_class=HTMLResponse)
 def asec_section(
     request: Request, section: Annotated[str, Path(pattern="^(monitoring|report)$")], who: Who
-) -> HTMLResponse:
+) -> Response:
     if not is_asec(who.actor):
         return forbidden(request, who, "this page is ASEC's")
+    if section == "monitoring":  # IMD's assessments have their page (api/pages/monitoring.py)
+        return RedirectResponse("/app/assessments", status_code=303)
     return page(request, "asec_section.html", {"section": section}, who=who)
