@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import bearerless
-from api.pages import monitoring, partnerships, plans
+from api.pages import candidates, decisions, monitoring, partnerships, plans
 from api.pages.config import WebConfig
 from api.pages.routes import router
 from api.pages.web import (
@@ -35,7 +35,8 @@ STATIC = Path(__file__).parent.parent / "static" / "web"
 def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> None:
     app.state.web = config
     configure_csrf(config)
-    routers = [router, *(m.router for m in (plans, monitoring, partnerships))]
+    routers = [router, *(m.router for m in (plans, monitoring, partnerships, decisions,
+                                            candidates))]  # fmt: skip
     for pages in routers:
         app.include_router(pages)
     for route in (route for pages in routers for route in pages.routes):
