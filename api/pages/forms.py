@@ -13,7 +13,7 @@ Nothing is recorded when a form has a problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -106,9 +106,10 @@ def by_name(numbers: Mapping[str, Sequence[int]] | None = None) -> Locate:
     return locate
 
 
-def problems_of(error: ValidationError, locate: Locate, place: Place) -> list[Problem]:
+def problems_of(errors: Iterable[Mapping[str, Any]], locate: Locate, place: Place) -> list[Problem]:
+    """pydantic's errors (``ValidationError.errors()``), each on its field."""
     found = []
-    for item in error.errors():
+    for item in errors:
         field, prefix = locate(tuple(item["loc"]))
         message = _message(item)
         found.append(Problem(field or place(message), prefix + message))
@@ -153,7 +154,7 @@ async def attempt(
     except FormProblems as error:
         return Attempt(None, error.problems, 422)
     except ValidationError as error:
-        return Attempt(None, problems_of(error, locate, place), 422)
+        return Attempt(None, problems_of(error.errors(), locate, place), 422)
     except NotAuthorised as error:
         return Attempt(None, [Problem(None, str(error))], 403)
     except (Refused, DomainError) as error:

@@ -105,7 +105,7 @@ def _project_page(
     return page(request, "assessment.html", shown, status_code=status, who=who)
 
 
-async def _found(
+def _found(
     request: Request, who: Viewer, year: int, city: str, project: str
 ) -> ProjectRow | HTMLResponse:
     why = refusal(who.actor, Action.ASSESS_PROJECT, Scope(year=year))
@@ -121,7 +121,7 @@ async def _found(
 async def assessment(
     request: Request, year: PlanYearPath, city_id: CityPath, project_id: ProjectPath, who: Who
 ) -> HTMLResponse:
-    row = await _found(request, who, year, city_id, project_id)
+    row = _found(request, who, year, city_id, project_id)
     return row if isinstance(row, HTMLResponse) else _project_page(request, who, row)
 
 
@@ -131,7 +131,7 @@ async def assess(
     idempotency_key: Key,
 ) -> HTMLResponse:  # fmt: skip
     await check_csrf(request)
-    row = await _found(request, who, year, city_id, project_id)
+    row = _found(request, who, year, city_id, project_id)
     if isinstance(row, HTMLResponse):
         return row
     values = form_values_of(await request.form())
@@ -148,7 +148,7 @@ async def assess(
 
     done = await attempt(run, locate=by_name({"links": [n for n, _ in links]}),
                          place=leading_field(ASSESS_FIELDS))  # fmt: skip
-    return await _answer(request, who, year, city_id, project_id, values, done, "assess")
+    return _answer(request, who, year, city_id, project_id, values, done, "assess")
 
 
 @router.post(
@@ -159,7 +159,7 @@ async def not_assessed(
     idempotency_key: Key,
 ) -> HTMLResponse:  # fmt: skip
     await check_csrf(request)
-    row = await _found(request, who, year, city_id, project_id)
+    row = _found(request, who, year, city_id, project_id)
     if isinstance(row, HTMLResponse):
         return row
     values = form_values_of(await request.form())
@@ -173,14 +173,14 @@ async def not_assessed(
         return await records.explain_not_assessed(command, who.actor, deps, idempotency_key)
 
     done = await attempt(run, place=leading_field(NOT_ASSESSED_FIELDS))
-    return await _answer(request, who, year, city_id, project_id, values, done, "not_assessed")
+    return _answer(request, who, year, city_id, project_id, values, done, "not_assessed")
 
 
-async def _answer(
+def _answer(
     request: Request, who: Viewer, year: int, city: str, project: str, values: Values,
     done: Attempt[RecordOutcome], form_name: str,
 ) -> HTMLResponse:  # fmt: skip
-    row = await _found(request, who, year, city, project)
+    row = _found(request, who, year, city, project)
     if isinstance(row, HTMLResponse):
         return row
     # Once recorded, the form starts again from what is now on record.

@@ -100,8 +100,10 @@ class PlanForm:
         try:
             plan = ActionPlan.model_validate(raw)
         except ValidationError as error:
-            found = _problems_of(error, self.locate, self.place)
-            self.problems += [p for p in found if self.used or p.field != "projects"]
+            # "No project" is said above; pydantic also says it when every project failed.
+            errors = [e for e in error.errors()
+                      if e["loc"] != ("projects",) or e["type"] != "too_short"]  # fmt: skip
+            self.problems += _problems_of(errors, self.locate, self.place)
         if self.problems:
             raise FormProblems(self.problems)
         return plan
@@ -154,7 +156,7 @@ class PlanForm:
         if loc[0] != "projects":
             return str(loc[0]), ""
         if len(loc) < 3 or not isinstance(loc[1], int) or loc[1] >= len(self.used):
-            return "projects", ""
+            return None, "projects: "  # the plan's list of projects as a whole
         name = slot(self.used[loc[1]], str(loc[2]))
         item = loc[3] if len(loc) > 3 and isinstance(loc[3], int) else None
         if item is None or str(loc[2]) not in LISTS:

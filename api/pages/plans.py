@@ -16,6 +16,7 @@ from api.pages.records_views import plan_rows
 from api.pages.routes import Key, Who, forbidden, not_found
 from api.pages.web import Viewer, check_csrf, context_of, page
 from domain.access import Action, Scope, permits, refusal
+from domain.actors import Actor
 from domain.errors import UnknownCity
 from domain.events.records import ProjectStatus
 from domain.plans import MAX_PROJECTS, city_by_id, city_id
@@ -29,7 +30,7 @@ CityPath = Annotated[str, Path(pattern=r"^[A-Z]{2}-[a-z0-9]+(-[a-z0-9]+){0,15}$"
 STATUSES = [(status, status) for status in get_args(ProjectStatus)]
 
 
-def _reads(actor: Any) -> bool:
+def _reads(actor: Actor) -> bool:
     return permits(actor, Action.READ_RECORDS)
 
 
