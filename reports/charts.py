@@ -1,0 +1,240 @@
+"""The report's charts, drawn on the server to SVG with matplotlib's object interface: a
+``Figure`` of its own per chart, never pyplot's global state, so no display, no GUI
+backend, and safe in a server's threads. Each function takes plain labelled counts,
+never the store, and returns the SVG with its figures as a table, so the HTML and the
+PDF can show both: a chart is for looking, the table beside it is for reading (and for
+screen readers).
+
+The same counts give the same bytes: no date in the metadata, ids from a fixed salt,
+glyphs drawn as paths (no font is needed where the SVG is shown).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from xml.sax.saxutils import escape
+
+from matplotlib import rc_context
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from matplotlib.typing import RcKeyType
+
+# Okabe and Ito's palette: told apart by people with any common colour blindness.
+PALETTE = ("#0072B2", "#009E73", "#E69F00", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+STYLE: dict[RcKeyType, Any] = {
+    "svg.hashsalt": "ascn-report",
+    "svg.fonttype": "path",
+    # A label is a name, never TeX: "$" stays a dollar sign.
+    "text.parse_math": False,
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+WIDTH_INCHES = 7.0
+
+
+@dataclass(frozen=True)
+class Table:
+    """A chart's figures, row by row, as text."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    """A name fit for a file or an HTML id: ``focus-areas``."""
+    title: str
+    description: str
+    """What the chart shows, in one or two sentences, with its main figures."""
+    svg: str
+    """An ``<svg>`` element (no XML prolog), with ``<title>`` and ``<desc>``."""
+    table: Table
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    label: str
+    opens: date
+    deadline: date
+    """The deadline as the plan set it."""
+    final_deadline: date
+    """After every extension; the same as ``deadline`` if none."""
+    completed: date | None
+
+
+def progress_by_focus_area(
+    areas: Sequence[tuple[str, Mapping[str, int]]], statuses: Sequence[str]
+) -> Chart:
+    """Projects per focus area, one stacked bar each, a segment per status (in the order
+    of ``statuses``); a project in two areas counts in both."""
+    rows = tuple(
+        (label, *(str(counts.get(s, 0)) for s in statuses), str(sum(counts.values())))
+        for label, counts in areas
+    )
+    table = Table(("Focus area", *(s.capitalize() for s in statuses), "Projects"), rows)
+    total = sum(sum(counts.values()) for _, counts in areas)
+    description = (
+        f"Projects by focus area and by their assessed status: {total} in all. "
+        + "; ".join(
+            f"{label}: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in statuses if counts.get(s))
+            for label, counts in areas
+            if sum(counts.values())
+        )
+    )
+    with rc_context(STYLE):
+        figure, axes = _figure(len(areas))
+        labels = [label for label, _ in areas][::-1]
+        left = [0] * len(areas)
+        for index, status in enumerate(statuses):
+            widths = [counts.get(status, 0) for _, counts in areas][::-1]
+            axes.barh(labels, widths, left=left, label=status, color=PALETTE[index % 8])
+            left = [a + b for a, b in zip(left, widths, strict=True)]
+        axes.set_xlabel("projects")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if areas:
+            axes.legend(ncols=min(len(statuses), 5), loc="lower left", bbox_to_anchor=(0, 1))
+        else:
+            _nothing(axes, "no project assessed")
+        svg = _svg(figure, "focus-areas", "Progress by focus area", description)
+    return Chart("focus-areas", "Progress by focus area", description, svg, table)
+
+
+def on_time_by_member_state(states: Sequence[tuple[str, int, int]]) -> Chart:
+    """Each member state's share of what it owed that it delivered by the deadline:
+    ``(label, on time, owed)``."""
+    rows = tuple(
+        (label, str(on_time), str(owed), _percent(on_time, owed)) for label, on_time, owed in states
+    )
+    table = Table(("Member state", "On time", "Owed", "Rate"), rows)
+    late = [label for label, on_time, owed in states if on_time < owed]
+    description = "The share of what each member state owed that it delivered by the deadline. " + (
+        "Late: " + ", ".join(late) + "." if late else "None was late."
+    )
+    with rc_context(STYLE):
+        figure, axes = _figure(len(states))
+        labels = [label for label, _, _ in states][::-1]
+        rates = [100 * on_time / owed if owed else 0 for _, on_time, owed in states][::-1]
+        bars = axes.barh(labels, rates, color=PALETTE[0])
+        notes = [f"{on_time} of {owed}" for _, on_time, owed in states][::-1]
+        axes.bar_label(bars, labels=notes, padding=3)
+        axes.set_xlim(0, 115)
+        axes.set_xticks([0, 25, 50, 75, 100])
+        axes.set_xlabel("% on time")
+        if not states:
+            _nothing(axes, "nothing was owed")
+        svg = _svg(figure, "on-time", "On time, by member state", description)
+    return Chart("on-time", "On time, by member state", description, svg, table)
+
+
+def timeline(steps: Sequence[TimelineStep]) -> Chart:
+    """The year's steps as bars from opening to the final deadline, an extension drawn
+    lighter, and a mark where each step completed."""
+    rows = tuple(
+        (
+            step.label,
+            day(step.opens),
+            day(step.deadline),
+            "" if step.final_deadline == step.deadline else day(step.final_deadline),
+            day(step.completed) if step.completed else "open",
+        )
+        for step in steps
+    )
+    table = Table(("Step", "Opens", "Deadline", "Extended to", "Completed"), rows)
+    done = sum(1 for step in steps if step.completed)
+    extended = [step.label for step in steps if step.final_deadline != step.deadline]
+    description = f"The year's {len(steps)} steps, from opening to deadline; {done} completed." + (
+        " Extended: " + ", ".join(extended) + "." if extended else ""
+    )
+    with rc_context(STYLE):
+        figure, axes = _figure(len(steps))
+        labels = [step.label for step in steps][::-1]
+        ordered = list(steps)[::-1]
+        starts = [s.opens.toordinal() for s in ordered]
+        ends = [max(s.deadline, s.opens).toordinal() + 1 for s in ordered]
+        axes.barh(labels, [e - s for s, e in zip(starts, ends, strict=True)], left=starts,
+                  color=PALETTE[0], label="open until the deadline")  # fmt: skip
+        extra = [(i, s) for i, s in enumerate(ordered) if s.final_deadline > s.deadline]
+        if extra:
+            axes.barh([labels[i] for i, _ in extra],
+                      [(s.final_deadline - s.deadline).days for _, s in extra],
+                      left=[s.deadline.toordinal() + 1 for _, s in extra],
+                      color=PALETTE[5], label="extension")  # fmt: skip
+        finished = [(labels[i], s.completed) for i, s in enumerate(ordered) if s.completed]
+        if finished:
+            axes.plot([c.toordinal() + 0.5 for _, c in finished], [label for label, _ in finished],
+                      "D", color=PALETTE[3], markersize=6, label="completed",
+                      linestyle="none")  # fmt: skip
+        if steps:
+            months = month_starts(min(starts), max(ends))
+            axes.set_xticks([m.toordinal() for m in months], [f"{m:%b}" for m in months])
+            axes.legend(ncols=3, loc="lower left", bbox_to_anchor=(0, 1))
+        else:
+            _nothing(axes, "no step planned")
+        svg = _svg(figure, "timeline", "The year's timeline", description)
+    return Chart("timeline", "The year's timeline", description, svg, table)
+
+
+def _figure(bars: int) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(WIDTH_INCHES, 1.1 + 0.32 * max(bars, 2)), layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def _nothing(axes: Axes, text: str) -> None:
+    axes.set_yticks([])
+    axes.text(0.5, 0.5, text, transform=axes.transAxes, ha="center", va="center")
+
+
+def month_starts(first: int, last: int) -> list[date]:
+    """The first days of the months between two ordinals, as the timeline's ticks; only
+    every third month's when the span is long."""
+    day, months = date.fromordinal(first), []
+    month = date(day.year, day.month, 1)
+    while month.toordinal() <= last:
+        if month.toordinal() >= first:
+            months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months if len(months) <= 13 else months[::3]
+
+
+def day(moment: date) -> str:
+    """``8 Jul 2018``: how the report writes a day, in its tables and its charts."""
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+_PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+_ID = re.compile(r'id="([^"]+)"')
+_REFERENCE = re.compile(r"(#)([A-Za-z_][\w.-]*)")
+
+
+def _svg(figure: Figure, key: str, title: str, description: str) -> str:
+    """The figure as an ``<svg>`` element to put inline in a page: no prolog, no RDF
+    metadata, ids prefixed by ``key`` (three charts share one HTML document), a
+    ``<title>`` and a ``<desc>`` that assistive technology reads."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue()))
+    ids = set(_ID.findall(text))
+    text = _ID.sub(lambda m: f'id="{key}-{m.group(1)}"', text)
+    text = _REFERENCE.sub(
+        lambda m: f"#{key}-{m.group(2)}" if m.group(2) in ids else m.group(0), text
+    )
+    head, rest = text.split(">", 1)
+    return (
+        f'{head} role="img" aria-labelledby="{key}-title {key}-desc">'
+        f'\n <title id="{key}-title">{escape(title)}</title>'
+        f'\n <desc id="{key}-desc">{escape(description)}</desc>{rest}'
+    )
