@@ -16,13 +16,11 @@ No e-mail address appears anywhere in a report: people are named, not reached.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.events.base import DomainEvent
 from domain.events.chain import MAX_NARRATIVE_SECTIONS, MAX_REPORT_VERSIONS, NarrativeSection
 
 FORMAT = 1
@@ -46,21 +44,6 @@ Decision = Literal["accepted", "declined", "pending"]
 
 class _Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """A decoded event with the envelope the report needs: where it is in the global log,
-    its stream, when it occurred and was recorded, and who caused it (``role/id``). The
-    store's records are turned into these outside the domain (``reports.source``). A plain
-    dataclass: a year's report folds tens of thousands of them."""
-
-    position: int
-    stream_id: str
-    event: DomainEvent
-    occurred_at: datetime
-    recorded_at: datetime
-    actor: str
 
 
 # --- meta -------------------------------------------------------------------------------
