@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,19 @@ STYLE: dict[RcKeyType, Any] = {
     "axes.spines.right": False,
 }
 WIDTH_INCHES = 7.0
+LABEL_WIDTH = 28
+"""Characters in a line of a bar's label before it wraps."""
+STATUS_COLOURS = {
+    "planned": "#56B4E9",
+    "ongoing": "#0072B2",
+    "completed": "#009E73",
+    "stalled": "#E69F00",
+    "dropped": "#D55E00",
+    "not assessed": "#CC79A7",
+    "unassessed": "#BBBBBB",
+    "closed": "#555555",
+}
+"""A status keeps its colour whichever others are shown."""
 
 
 @dataclass(frozen=True)
@@ -91,17 +105,17 @@ def progress_by_focus_area(
         )
     )
     with rc_context(STYLE):
-        figure, axes = _figure(len(areas))
-        labels = [label for label, _ in areas][::-1]
+        figure, axes = _figure([label for label, _ in areas])
         left = [0] * len(areas)
         for index, status in enumerate(statuses):
-            widths = [counts.get(status, 0) for _, counts in areas][::-1]
-            axes.barh(labels, widths, left=left, label=status, color=PALETTE[index % 8])
+            widths = [counts.get(status, 0) for _, counts in areas]
+            colour = STATUS_COLOURS.get(status, PALETTE[index % len(PALETTE)])
+            axes.barh(range(len(areas)), widths, left=left, label=status, color=colour)
             left = [a + b for a, b in zip(left, widths, strict=True)]
         axes.set_xlabel("projects")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         if areas:
-            axes.legend(ncols=min(len(statuses), 5), loc="lower left", bbox_to_anchor=(0, 1))
+            figure.legend(loc="outside upper left", ncols=min(len(statuses), 4), frameon=False)
         else:
             _nothing(axes, "no project assessed")
         svg = _svg(figure, "focus-areas", "Progress by focus area", description)
@@ -120,11 +134,10 @@ def on_time_by_member_state(states: Sequence[tuple[str, int, int]]) -> Chart:
         "Late: " + ", ".join(late) + "." if late else "None was late."
     )
     with rc_context(STYLE):
-        figure, axes = _figure(len(states))
-        labels = [label for label, _, _ in states][::-1]
-        rates = [100 * on_time / owed if owed else 0 for _, on_time, owed in states][::-1]
-        bars = axes.barh(labels, rates, color=PALETTE[0])
-        notes = [f"{on_time} of {owed}" for _, on_time, owed in states][::-1]
+        figure, axes = _figure([label for label, _, _ in states])
+        rates = [100 * on_time / owed if owed else 0 for _, on_time, owed in states]
+        bars = axes.barh(range(len(states)), rates, color=PALETTE[0])
+        notes = [f"{on_time} of {owed}" for _, on_time, owed in states]
         axes.bar_label(bars, labels=notes, padding=3)
         axes.set_xlim(0, 115)
         axes.set_xticks([0, 25, 50, 75, 100])
@@ -155,37 +168,42 @@ def timeline(steps: Sequence[TimelineStep]) -> Chart:
         " Extended: " + ", ".join(extended) + "." if extended else ""
     )
     with rc_context(STYLE):
-        figure, axes = _figure(len(steps))
-        labels = [step.label for step in steps][::-1]
-        ordered = list(steps)[::-1]
-        starts = [s.opens.toordinal() for s in ordered]
-        ends = [max(s.deadline, s.opens).toordinal() + 1 for s in ordered]
-        axes.barh(labels, [e - s for s, e in zip(starts, ends, strict=True)], left=starts,
+        figure, axes = _figure([step.label for step in steps])
+        rows_at = range(len(steps))
+        starts = [s.opens.toordinal() for s in steps]
+        ends = [max(s.deadline, s.opens).toordinal() + 1 for s in steps]
+        axes.barh(rows_at, [e - s for s, e in zip(starts, ends, strict=True)], left=starts,
                   color=PALETTE[0], label="open until the deadline")  # fmt: skip
-        extra = [(i, s) for i, s in enumerate(ordered) if s.final_deadline > s.deadline]
+        extra = [(i, s) for i, s in enumerate(steps) if s.final_deadline > s.deadline]
         if extra:
-            axes.barh([labels[i] for i, _ in extra],
+            axes.barh([i for i, _ in extra],
                       [(s.final_deadline - s.deadline).days for _, s in extra],
                       left=[s.deadline.toordinal() + 1 for _, s in extra],
                       color=PALETTE[5], label="extension")  # fmt: skip
-        finished = [(labels[i], s.completed) for i, s in enumerate(ordered) if s.completed]
+        finished = [(i, s.completed) for i, s in enumerate(steps) if s.completed]
         if finished:
-            axes.plot([c.toordinal() + 0.5 for _, c in finished], [label for label, _ in finished],
+            axes.plot([c.toordinal() + 0.5 for _, c in finished], [i for i, _ in finished],
                       "D", color=PALETTE[3], markersize=6, label="completed",
                       linestyle="none")  # fmt: skip
         if steps:
             months = month_starts(min(starts), max(ends))
             axes.set_xticks([m.toordinal() for m in months], [f"{m:%b}" for m in months])
-            axes.legend(ncols=3, loc="lower left", bbox_to_anchor=(0, 1))
+            figure.legend(loc="outside upper left", ncols=3, frameon=False)
         else:
             _nothing(axes, "no step planned")
         svg = _svg(figure, "timeline", "The year's timeline", description)
     return Chart("timeline", "The year's timeline", description, svg, table)
 
 
-def _figure(bars: int) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=(WIDTH_INCHES, 1.1 + 0.32 * max(bars, 2)), layout="constrained")
-    return figure, figure.add_subplot()
+def _figure(labels: Sequence[str]) -> tuple[Figure, Axes]:
+    """A figure as tall as its bars need, the first label at the top; a long label is
+    wrapped so the bars keep the width."""
+    height = 1.1 + 0.32 * max(len(labels), 2)
+    figure = Figure(figsize=(WIDTH_INCHES, height), layout="constrained")
+    axes = figure.add_subplot()
+    axes.set_yticks(range(len(labels)), [textwrap.fill(label, LABEL_WIDTH) for label in labels])
+    axes.set_ylim(max(len(labels), 1) - 0.5, -0.5)
+    return figure, axes
 
 
 def _nothing(axes: Axes, text: str) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 from domain.events.chain import NarrativeSection
-from domain.report import PROGRESS_COUNTS, ProgressRow, Report
+from domain.report import PROGRESS_COUNTS, ProgressRow, Report, document_sha256
 from eventstore.ledger import SignedCheckpoint
 from reports import charts as draw
-from reports.view import Block, Formats, Section, View, sha256, verification
+from reports.view import Block, Formats, Section, View, verification
 
 BASIC_STATUSES = ("planned", "ongoing", "completed", "stalled", "dropped")
 
@@ -21,7 +21,7 @@ def layout(report: Report, checkpoint: SignedCheckpoint | None = None) -> View:
     charts = {chart.key: chart for chart in draw_charts(report, say)}
     version = "live, not a version" if meta.version is None else f"draft {meta.version}"
     if meta.version is not None:
-        version += f", SHA-256 {sha256(report)}"
+        version += f", SHA-256 {document_sha256(report)}"
     facts = (
         ("Year", str(meta.year)),
         ("Version", version),
@@ -100,14 +100,16 @@ def counts(row: ProgressRow, statuses: tuple[str, ...]) -> dict[str, int]:
     return {status.replace("_", " "): int(getattr(row, status)) for status in statuses}
 
 
-def chart_block(chart: draw.Chart, empty: str) -> Block:
+def chart_block(chart: draw.Chart, empty: str, *, shown: bool = True) -> Block:
+    """The chart and its table; or, when it would show nothing (``shown`` False or no
+    rows), the sentence ``empty`` instead."""
     return Block(
         kind="chart",
         heading=chart.title,
         chart=chart.key,
         description=chart.description,
         headers=chart.table.headers,
-        rows=chart.table.rows,
+        rows=chart.table.rows if shown else (),
         empty=empty,
     )
 
@@ -176,7 +178,7 @@ def cycle(report: Report, say: Formats, charts: dict[str, draw.Chart]) -> Sectio
             rows=tuple(
                 (
                     say.step(e.step),
-                    e.by,
+                    say.party(e.by),
                     e.reason,
                     say.day(e.from_deadline),
                     say.day(e.to_deadline),
@@ -338,7 +340,11 @@ def progress(report: Report, say: Formats, charts: dict[str, draw.Chart]) -> Sec
                 ("Projects", str(p.totals.total)),
             ),
         ),
-        chart_block(charts["focus-areas"], "No project is in a plan for the year."),
+        chart_block(
+            charts["focus-areas"],
+            "No project is in a plan for the year.",
+            shown=p.totals.total > 0,
+        ),
         Block(
             "table",
             heading="Progress by member state",

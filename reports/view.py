@@ -9,7 +9,6 @@ the record the report was computed from, and it is not part of the report's hash
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -115,10 +114,6 @@ COMMANDS = (
 )  # fmt: skip
 
 
-def sha256(report: Report) -> str:
-    return hashlib.sha256(report.model_dump_json().encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class Formats:
     """How a value is said: dates in the cycle's zone, member states by name."""
@@ -149,11 +144,20 @@ class Formats:
         return self.states.get(code, code)
 
     def party(self, label: str) -> str:
-        """``nr:MY`` -> ``NR of Malaysia``; other labels as they are."""
-        role, _, code = label.partition(":")
-        if role == "nr" and code:
-            return f"NR of {self.state(code)}"
-        return PARTIES.get(label, label)
+        """A party or an actor's label in words: ``nr:MY`` -> ``NR of Malaysia``,
+        ``shepherd:SG`` -> ``Shepherd (Singapore)``, ``chair_team:TH/anan`` -> ``Chair's
+        team (Thailand): anan``; a label it does not know, as it is."""
+        label, _, person = label.partition("/")
+        role, _, rest = label.partition(":")
+        if role == "nr" and rest in self.states:
+            said = f"NR of {self.states[rest]}"
+        elif role in PARTIES and rest in self.states:
+            said = f"{PARTIES[role]} ({self.states[rest]})"
+        elif role in PARTIES and rest:
+            said = f"{PARTIES[role]} ({self.party(rest)})"
+        else:
+            said = PARTIES.get(label, label)
+        return f"{said}: {person}" if person else said
 
 
 PARTIES = {
@@ -162,4 +166,6 @@ PARTIES = {
     "chair_team": "Chair's team",
     "shepherd": "Shepherd",
     "asec": "ASEC",
+    "system": "the engine",
+    "admin": "an administrator",
 }
