@@ -136,6 +136,15 @@ class ReportError(DomainError):
     """A report that cannot be built or checked as asked."""
 
 
+class ReportNotFound(ReportError):
+    """No report of that year (the store holds no cycle for it), or no such draft."""
+
+
+class DigestMismatch(ReportError):
+    """A draft computed again from the store does not give the SHA-256 recorded when it
+    was drafted: an event it was computed from has changed, or the builder has."""
+
+
 def build_report(
     year: int,
     facts: Iterable[Fact],
