@@ -39,7 +39,7 @@ STYLE: dict[RcKeyType, Any] = {
     "axes.spines.right": False,
 }
 WIDTH_INCHES = 7.0
-LABEL_WIDTH = 28
+LABEL_WIDTH = 34
 """Characters in a line of a bar's label before it wraps."""
 STATUS_COLOURS = {
     "planned": "#56B4E9",
@@ -198,10 +198,12 @@ def timeline(steps: Sequence[TimelineStep]) -> Chart:
 def _figure(labels: Sequence[str]) -> tuple[Figure, Axes]:
     """A figure as tall as its bars need, the first label at the top; a long label is
     wrapped so the bars keep the width."""
-    height = 1.1 + 0.32 * max(len(labels), 2)
+    wrapped = [textwrap.fill(label, LABEL_WIDTH) for label in labels]
+    lines = max((label.count("\n") + 1 for label in wrapped), default=1)
+    height = 1.0 + (0.1 + 0.13 * lines) * max(len(labels), 2)
     figure = Figure(figsize=(WIDTH_INCHES, height), layout="constrained")
     axes = figure.add_subplot()
-    axes.set_yticks(range(len(labels)), [textwrap.fill(label, LABEL_WIDTH) for label in labels])
+    axes.set_yticks(range(len(labels)), wrapped)
     axes.set_ylim(max(len(labels), 1) - 0.5, -0.5)
     return figure, axes
 

@@ -23,9 +23,6 @@ def layout(report: Report, checkpoint: SignedCheckpoint | None = None) -> View:
     if meta.version is not None:
         version += f", SHA-256 {document_sha256(report)}"
     facts = (
-        ("Year", str(meta.year)),
-        ("Version", version),
-        ("As of", f"position {meta.as_of_position} of the event log"),
         ("ASEAN Chair", meta.chair_name or meta.chair or "not recorded"),
         ("Shepherd", meta.shepherd_name or meta.shepherd or "not recorded"),
         ("Dates shown in", meta.zone or "UTC"),

@@ -99,9 +99,21 @@ def verification(report: Report, checkpoint: SignedCheckpoint | None) -> Verific
         paragraphs=(
             computed,
             "The ledger's latest signed checkpoint when this was rendered: the size and root "
-            "of the Merkle tree over the event log (RFC 9162), signed with Ed25519.",
+            "of the Merkle tree over the event log (RFC 9162), signed with Ed25519. "
+            + covered(made.tree_size, report.meta.as_of_position),
         ),
         commands=COMMANDS,
+    )
+
+
+def covered(tree_size: int, as_of: int) -> str:
+    """Whether the checkpoint signs every event the report reads: positions are distinct
+    and start at 1, so at most ``as_of`` events lie at or before position ``as_of``."""
+    if tree_size >= as_of:
+        return "It covers every event this report is computed from."
+    return (
+        f"It was signed before some of the events this report reads (up to position "
+        f"{as_of}); a later checkpoint (ascn ledger checkpoint) will cover them."
     )
 
 

@@ -5,6 +5,7 @@ checkpoint in the footer."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 from domain.events import NarrativeSection
@@ -137,3 +138,16 @@ def test_a_year_with_nothing_in_the_record_renders() -> None:
     assert "No body has decided yet." in html
     assert "No project is in a plan for the year." in html
     assert '<figure class="chart"' not in html  # no empty chart, a sentence instead
+
+
+def test_the_footer_says_whether_the_checkpoint_covers_the_report() -> None:
+    report = seeded()  # as of position 60; the test's checkpoint signs 60 events
+    assert report.meta.as_of_position == 60
+    assert "It covers every event this report is computed from." in render_html(
+        report, checkpoint()
+    )
+    signed = checkpoint()
+    older = replace(signed, checkpoint=replace(signed.checkpoint, tree_size=59))
+    assert "It was signed before some of the events this report reads (up to position 60)" in (
+        render_html(report, older)
+    )
