@@ -17,14 +17,20 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from matplotlib import rc_context
+from matplotlib import font_manager, rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
+
+FONTS = Path(__file__).parent / "fonts"
+FALLBACK_FAMILIES = ("Noto Sans Thai", "Noto Sans Lao", "Noto Sans Khmer", "Noto Sans Myanmar")
+for font in sorted(FONTS.glob("*.ttf")):
+    font_manager.fontManager.addfont(font)
 
 # Okabe and Ito's palette: told apart by people with any common colour blindness.
 PALETTE = ("#0072B2", "#009E73", "#E69F00", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -33,7 +39,9 @@ STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "path",
     # A label is a name, never TeX: "$" stays a dollar sign.
     "text.parse_math": False,
-    "font.family": "DejaVu Sans",
+    # matplotlib's own DejaVu Sans has Latin with Vietnamese; the report's bundled Noto
+    # fonts stand in for the scripts of Thailand, Lao PDR, Cambodia and Myanmar.
+    "font.family": ["DejaVu Sans", *FALLBACK_FAMILIES],
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,

@@ -4,8 +4,9 @@ it installs from PyPI alone, with no system library).
 The template (``templates/report.typ``) gets the laid-out report as JSON and each chart
 as SVG through ``sys.inputs``: the record's text is data to typst, never markup, so a
 narrative that reads ``#read("/etc/passwd")`` is printed as those characters. Only the
-fonts typst embeds are used (Libertinus Serif covers Vietnamese; DejaVu Sans Mono for
-hashes), never the machine's, so every machine sets the same pages.
+fonts typst embeds (Libertinus Serif, which covers Vietnamese; DejaVu Sans Mono for
+hashes) and four bundled Noto fonts (Thai, Lao, Khmer, Myanmar) are used, never the
+machine's, so every machine sets the same pages.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from reports.view import View
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = TEMPLATES / "report.typ"
+FONTS = Path(__file__).parent / "fonts"
+"""Noto Sans for the scripts of Thailand, Lao PDR, Cambodia and Myanmar, which typst's own
+fonts lack (OFL, see fonts/OFL.txt)."""
 
 
 class RenderError(RuntimeError):
@@ -40,6 +44,7 @@ def pdf_of(view: View) -> bytes:
         made = typst.compile(
             TEMPLATE,
             root=TEMPLATES,
+            font_paths=[FONTS],
             ignore_system_fonts=True,
             sys_inputs=inputs,
             format="pdf",

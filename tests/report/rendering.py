@@ -6,9 +6,11 @@ from __future__ import annotations
 import functools
 import io
 from datetime import UTC, datetime
+from typing import cast
 
 import pypdf
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pypdf.generic import DictionaryObject
 
 from domain.events import NarrativeSection
 from domain.report import Report, build_report
@@ -48,3 +50,13 @@ def pdf_text(pdf: bytes) -> str:
     """The PDF's text as a reader would copy it, with runs of white space made one."""
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def pdf_fonts(pdf: bytes) -> set[str]:
+    """The names of the fonts the PDF's pages use (``/BaseFont``, subset prefix and all)."""
+    fonts: set[str] = set()
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        resources = cast(DictionaryObject, page["/Resources"].get_object())
+        used = cast(DictionaryObject, resources.get("/Font", DictionaryObject()).get_object())
+        fonts |= {str(cast(DictionaryObject, f.get_object())["/BaseFont"]) for f in used.values()}
+    return fonts

@@ -5,18 +5,16 @@ their marks."""
 from __future__ import annotations
 
 import io
-from typing import cast
 
 import pypdf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pypdf.generic import DictionaryObject
 
 from domain.events import NarrativeSection
 from domain.events.chain import MAX_NARRATIVE_TEXT
 from domain.report import document_sha256
 from reports.pdf import render_pdf
-from tests.report.rendering import ROOT_HASH, checkpoint, empty, pdf_text, seeded
+from tests.report.rendering import ROOT_HASH, checkpoint, empty, pdf_fonts, pdf_text, seeded
 
 HOSTILE = (
     '#import "/etc/passwd" as p\n'
@@ -75,13 +73,17 @@ def test_vietnamese_names_keep_their_marks() -> None:
     section = NarrativeSection(heading="Thành phố", text=names)
     pdf = render_pdf(seeded(narrative=(section,)))
     assert names in pdf_text(pdf)
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
-    fonts = set()
-    for page in reader.pages:
-        resources = cast(DictionaryObject, page["/Resources"].get_object())
-        used = cast(DictionaryObject, resources.get("/Font", DictionaryObject()).get_object())
-        fonts |= {str(cast(DictionaryObject, f.get_object())["/BaseFont"]) for f in used.values()}
-    assert any("LibertinusSerif" in name for name in fonts), fonts
+    assert any("LibertinusSerif" in name for name in pdf_fonts(pdf))
+
+
+def test_the_scripts_of_thailand_lao_pdr_cambodia_and_myanmar_are_set_in_their_fonts() -> None:
+    names = "กรุงเทพมหานคร ວຽງຈັນ ភ្នំពេញ နေပြည်တော်"
+    section = NarrativeSection(heading="Capitals", text=names)
+    fonts = pdf_fonts(render_pdf(seeded(narrative=(section,))))
+    for family in ("NotoSansThai", "NotoSansLao", "NotoSansKhmer", "NotoSansMyanmar"):
+        assert any(family in name for name in fonts), (family, fonts)
+    # Without those scripts no Noto font is embedded: the check above can fail.
+    assert not any("Noto" in name for name in pdf_fonts(render_pdf(seeded())))
 
 
 def test_the_same_report_renders_the_same_bytes() -> None:
