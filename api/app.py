@@ -21,7 +21,7 @@ from api.docs import DOCS, OPENAPI, install_docs
 from api.pages import WebConfig, install_pages
 from api.problems import add_problem_schema, install_problem_handlers
 from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
-from api.routes import calendar, chain, feeds, nominations, store, users
+from api.routes import calendar, chain, feeds, nominations, report, store, users
 from api.routes import cycles as cycle_routes
 from api.routes import records as record_routes
 from api.routes.codec import install_codec
@@ -102,6 +102,7 @@ def create_app(
         nominations.router,
         chain.router,
         chain.membership_router,
+        report.router,
         record_routes.router,
         feeds.router,
         store.router,

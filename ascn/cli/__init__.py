@@ -18,6 +18,7 @@ from ascn.cli import (
     ledger,
     mail,
     records,
+    report,
     running,
     store,
     users,
@@ -31,7 +32,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for commands in (store.app, running.app, cycles.app, acting.app, chain.app, records.app):
+for commands in (
+    store.app,
+    running.app,
+    cycles.app,
+    acting.app,
+    chain.app,
+    records.app,
+    report.app,
+):
     app.add_typer(commands)
 app.add_typer(store.events_app, name="events")
 app.add_typer(cycles.cycle_app, name="cycle")

@@ -21,7 +21,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from domain.actors import Actor
+from domain.events import CycleOpened, ReportDrafted
+from domain.reference import ReferenceData
+from eventstore.codec import to_new_event
 from eventstore.store import EventStore
+from reports.source import fingerprint
 from services import feeds, users
 from tests.api.conftest import NOW, SETUP, USERS, FakeGateway, bearer
 
@@ -104,6 +108,10 @@ ENDPOINTS = [
              gateway="decide_city",
              body={"member_state": "MY", "city": "Ipoh", "decision": "accepted"}),
     endpoint("GET", "/v1/cycles/2027/decisions", CYCLE_READERS),
+    # The annual report, live and draft 1, of 2026: ``report_2026`` records its cycle and
+    # draft (a 2027 cycle in the store would refuse starting 2027's).
+    endpoint("GET", "/v1/cycles/2026/report", CYCLE_READERS),
+    endpoint("GET", "/v1/cycles/2026/report/1", CYCLE_READERS),
     endpoint("GET", "/v1/membership", CYCLE_READERS),
     endpoint("GET", "/v1/events?after=0&limit=10", AUDITORS),
     endpoint("POST", "/v1/verify", AUDITORS),
@@ -155,6 +163,20 @@ disables or revokes, no other test needs. ``{own_feed}`` is a feed of the caller
 ``{feed_token}`` the token of one."""
 
 
+@pytest.fixture(scope="module")
+def report_2026(api_engine: Engine) -> None:
+    """A 2026 cycle in the store and draft 1 of its report, so the report routes answer
+    200 to whoever may read them."""
+    store = EventStore(api_engine)
+    opened = CycleOpened(year=2026, chair="PH", shepherd="ID", template="recurring")
+    store.append("cycle-2026", [to_new_event(opened, event_id=uuid.uuid4(), occurred_at=NOW,
+                                             actor=SETUP)], expected_version=None)  # fmt: skip
+    as_of, sha = fingerprint(store, ReferenceData.load(), 2026, ())
+    draft = ReportDrafted(year=2026, version=1, as_of_position=as_of, document_sha256=sha)
+    store.append("cycle-2026", [to_new_event(draft, event_id=uuid.uuid4(), occurred_at=NOW,
+                                             actor=SETUP)], expected_version=None)  # fmt: skip
+
+
 @pytest.fixture
 def spare(api_engine: Engine) -> dict[str, str]:
     name = f"spare-{uuid.uuid4().hex[:8]}"
@@ -193,6 +215,7 @@ def test_access(
     tokens: dict[str, str],
     spare: dict[str, str],
     api_engine: Engine,
+    report_2026: None,
     caller: str,
     target: Endpoint,
 ) -> None:
@@ -235,5 +258,5 @@ def test_the_matrix_covers_every_route(app: FastAPI) -> None:
             e for e in ENDPOINTS if e.method == method and pattern.match(e.path.split("?")[0])
         ]
         assert len(matching) == 1, (method, pattern.pattern)
-    assert len(routes) == len(ENDPOINTS) == 48
-    assert len(CALLERS) * len(ENDPOINTS) == 480
+    assert len(routes) == len(ENDPOINTS) == 50
+    assert len(CALLERS) * len(ENDPOINTS) == 500

@@ -59,6 +59,8 @@ OPERATIONS = [
     ("POST", "/v1/cycles/{year}/candidature-cities"),
     ("POST", "/v1/cycles/{year}/candidature-cities/decisions"),
     ("GET", "/v1/cycles/{year}/decisions"),
+    ("GET", "/v1/cycles/{year}/report"),
+    ("GET", "/v1/cycles/{year}/report/{version}"),
     ("GET", "/v1/membership"),
     ("GET", "/v1/events"),
     ("POST", "/v1/verify"),

@@ -27,14 +27,17 @@ from domain.events import (
     NominationsSubmitted,
     Person,
     ReminderSent,
+    ReportDrafted,
     StepEscalated,
     StepOpened,
 )
+from domain.reference import ReferenceData
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.codec import to_new_event
 from eventstore.readmodels import accounts_tables as _api_tables  # noqa: F401  (registers the tables the dump reads)
 from eventstore.schema import metadata
 from eventstore.store import EventStore
+from reports.source import fingerprint
 from services import feeds, users
 from tests.api.conftest import NOW, FakeGateway, bearer, fake_cycles, user_with_token
 
@@ -62,6 +65,8 @@ READS = {
     "/v1/partners",
     "/v1/twinning",
     f"/v1/meeting-outcomes/{YEAR}",
+    f"/v1/cycles/{YEAR}/report",
+    f"/v1/cycles/{YEAR}/report/1",
 }
 ADMIN_READS = {"/v1/users"}
 
@@ -145,6 +150,8 @@ def test_every_read_writes_nothing_and_reports_the_lag(
     recorder.cycle(StepOpened(year=YEAR, step=STEP, deadline=deadline))
     recorder.cycle(ReminderSent(year=YEAR, step=STEP, rung="T-14", recipients=("nr:MY",)))
     recorder.nominates("SG")
+    as_of, sha = fingerprint(recorder.store, ReferenceData.load(), YEAR, ())
+    recorder.cycle(ReportDrafted(year=YEAR, version=1, as_of_position=as_of, document_sha256=sha))
     catch_up_all(engine)
     projected = recorder.store.last_position()
     recorder.cycle(ReminderSent(year=YEAR, step=STEP, rung="T-7", recipients=("nr:MY",)))
@@ -157,7 +164,7 @@ def test_every_read_writes_nothing_and_reports_the_lag(
     gets = {path for path, ops in client.app.openapi()["paths"].items() if "get" in ops}  # type: ignore[attr-defined]
     assert {
         p.replace("{year}", str(YEAR)).replace("{member_state}", "MY")
-        .replace("{city_id}", "KH-siem-reap") for p in gets
+        .replace("{city_id}", "KH-siem-reap").replace("{version}", "1") for p in gets
     } == READS  # fmt: skip
     before = dump(engine)
 
@@ -170,6 +177,7 @@ def test_every_read_writes_nothing_and_reports_the_lag(
     status_text = output("status", "--year", str(YEAR), "--db", database_url)
     output("calendar", "--year", str(YEAR), "--db", database_url)
     listed = output("nominations", "--year", str(YEAR), "--db", database_url, "--json")
+    output("report", "--year", str(YEAR), "--version", "1", "--out", "-", "--db", database_url)
 
     assert dump(engine) == before
     assert {path: r.status_code for path, r in responses.items()} == dict.fromkeys(READS, 200)
