@@ -245,16 +245,22 @@ def _percent(part: int, whole: int) -> str:
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 _ID = re.compile(r'id="([^"]+)"')
+_STYLE_ELEMENT = re.compile(r"\s*<defs>\s*<style[^>]*>(.*?)</style>\s*</defs>", re.DOTALL)
+_STYLE_ATTRIBUTE = re.compile(r'style="([^"]*)"')
+_DECLARATION = re.compile(r"^\s*([a-z-]+)\s*:\s*([^;]+?)\s*$")
 _REFERENCE = re.compile(r"(#)([A-Za-z_][\w.-]*)")
 
 
 def _svg(figure: Figure, key: str, title: str, description: str) -> str:
     """The figure as an ``<svg>`` element to put inline in a page: no prolog, no RDF
     metadata, ids prefixed by ``key`` (three charts share one HTML document), a
-    ``<title>`` and a ``<desc>`` that assistive technology reads."""
+    ``<title>`` and a ``<desc>`` that assistive technology reads, and no CSS at all
+    (presentation attributes instead), so a page's Content-Security-Policy need not
+    allow inline styles for it."""
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue()))
+    text, defaults = _without_css(text)
     ids = set(_ID.findall(text))
     text = _ID.sub(lambda m: f'id="{key}-{m.group(1)}"', text)
     text = _REFERENCE.sub(
@@ -262,7 +268,32 @@ def _svg(figure: Figure, key: str, title: str, description: str) -> str:
     )
     head, rest = text.split(">", 1)
     return (
-        f'{head} role="img" aria-labelledby="{key}-title {key}-desc">'
+        f'{head}{defaults} role="img" aria-labelledby="{key}-title {key}-desc">'
         f'\n <title id="{key}-title">{escape(title)}</title>'
         f'\n <desc id="{key}-desc">{escape(description)}</desc>{rest}'
     )
+
+
+def _without_css(svg: str) -> tuple[str, str]:
+    """matplotlib's ``style="fill: #fff; stroke: #000"`` as ``fill="#fff" stroke="#000"``,
+    and its one ``*{...}`` rule as attributes for the root to hand down; the SVG
+    properties it writes are all presentation attributes too."""
+    rule = _STYLE_ELEMENT.search(svg)
+    defaults = ""
+    if rule is not None:
+        body = rule.group(1).strip()
+        if not (body.startswith("*{") and body.endswith("}")):
+            raise ValueError(f"an SVG rule the report does not expect: {body[:80]!r}")
+        defaults = " " + _attributes(body[2:-1])
+        svg = svg[: rule.start()] + svg[rule.end() :]
+    return _STYLE_ATTRIBUTE.sub(lambda m: _attributes(m.group(1)), svg), defaults
+
+
+def _attributes(declarations: str) -> str:
+    pairs = []
+    for declaration in filter(str.strip, declarations.split(";")):
+        found = _DECLARATION.match(declaration)
+        if found is None:
+            raise ValueError(f"an SVG style the report does not expect: {declaration!r}")
+        pairs.append(f'{found.group(1)}="{found.group(2)}"')
+    return " ".join(pairs)

@@ -16,6 +16,7 @@ from reports.view import View
 
 TEMPLATES = Path(__file__).parent / "templates"
 NUMBER = re.compile(r"^-?\d[\d,]*%?$")
+HASH = re.compile(r"^[0-9a-f]{40,}$")
 
 
 def environment() -> Environment:
@@ -26,6 +27,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.tests["number_like"] = lambda value: bool(NUMBER.match(str(value)))
+    env.tests["hash_like"] = lambda value: bool(HASH.match(str(value)))
     return env
 
 

@@ -133,7 +133,7 @@ def print_last_checkpoint(built: Services, console: Console) -> None:
 def write_report(built: Services, console: Console) -> None:
     """The year's annual report, as HTML and PDF, beside the demo's store."""
     started = time.perf_counter()
-    written = publish.write(built.store, built.engine, built.reference, scenario.YEAR, REPORTS)
+    written = publish.write(built.store, built.reference, scenario.YEAR, REPORTS)
     where = " and ".join(str(path) for path in written.paths)
     took = time.perf_counter() - started
     console.print(

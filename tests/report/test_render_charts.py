@@ -97,3 +97,11 @@ def test_charts_with_nothing_to_show_still_draw() -> None:
     ):
         assert chart.table.rows == ()
         assert ET.fromstring(chart.svg).find(f"{SVG}title") is not None
+
+
+def test_an_svg_carries_no_css_so_a_strict_policy_need_not_allow_inline_styles() -> None:
+    for chart in layout(seeded()).charts.values():
+        assert "style" not in chart.svg
+        root = ET.fromstring(chart.svg)
+        assert root.get("stroke-linejoin") == "round"  # matplotlib's own rule, handed down
+        assert root.find(f".//{SVG}path[@fill]") is not None

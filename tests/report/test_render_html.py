@@ -84,7 +84,7 @@ def test_the_figures_of_the_seeded_year_are_in_the_tables() -> None:
 def test_each_chart_is_inline_with_its_figures_beside_it() -> None:
     html = render_html(seeded())
     for key in ("timeline", "on-time", "focus-areas"):
-        figure = html[html.index(f'<figure class="chart" id="{key}">') :]
+        figure = html[html.index(f'id="{key}">') :]
         figure = figure[: figure.index("</figure>")]
         assert f'<title id="{key}-title">' in figure
         assert "<table>" in figure
@@ -137,7 +137,7 @@ def test_a_year_with_nothing_in_the_record_renders() -> None:
     assert "The record holds no cycle for 2031." in html
     assert "No body has decided yet." in html
     assert "No project is in a plan for the year." in html
-    assert '<figure class="chart"' not in html  # no empty chart, a sentence instead
+    assert '<figure class="chart' not in html  # no empty chart, a sentence instead
 
 
 def test_the_footer_says_whether_the_checkpoint_covers_the_report() -> None:
