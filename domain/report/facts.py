@@ -108,7 +108,12 @@ def needs(event_type: str, event_year: object, year: int) -> bool:
 
 def utc(moment: datetime) -> datetime:
     """An instant in UTC (a naive one is taken as UTC): the report's canonical JSON holds
-    every time the same way, whichever database or offset it came from."""
+    every time the same way, whichever database or offset it came from. An instant with
+    no date in UTC (the last hours of year 9999 west of Greenwich, the first of year 1
+    east of it) keeps its own offset rather than overflow."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return moment

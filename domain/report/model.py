@@ -172,7 +172,9 @@ class MemberStateNominations(_Row):
 
     ``status``: ``submitted`` (a list of cities), ``nil_return`` (no change: the cities
     of ``carried_forward_from`` carry over, and ``cities`` are those, if the store has
-    them) or ``none`` (nothing yet). ``late``: the submission was recorded as late."""
+    them) or ``none`` (nothing yet). ``late``: the submission was recorded as late.
+    ``national_representative`` and ``cities`` are those of the nominations in force:
+    for a nil return, the submission it carries forward (names only, never an e-mail)."""
 
     member_state: ReportLine
     name: ReportLine

@@ -4,13 +4,14 @@ structure: each figure is worked out by hand from the facts listed there."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from domain.events import ProjectAssessed, StepWaived
+from domain.events import DeadlineExtended, ProjectAssessed, StepWaived
 from domain.report import (
     MAX_TEXT,
     NO_CYCLE,
@@ -20,6 +21,7 @@ from domain.report import (
     build_report,
     canonical_json,
     document_sha256,
+    from_json,
 )
 from tests.report import seed
 
@@ -293,3 +295,35 @@ def test_long_text_from_old_events_is_clipped_to_the_models_bound() -> None:
 def test_a_fact_after_the_as_of_position_is_refused() -> None:
     with pytest.raises(ReportError, match="after the report's as_of_position 3"):
         build_report(2019, FACTS, reference=seed.REFERENCE, as_of_position=3)
+
+
+OFFSETS = st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12))])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    reason=st.text(min_size=1, max_size=MAX_TEXT * 2),
+    before=st.datetimes(timezones=OFFSETS),
+    after=st.datetimes(timezones=OFFSETS),
+)
+def test_any_valid_extension_builds_and_round_trips(
+    reason: str, before: datetime, after: datetime
+) -> None:
+    """Whatever an event validates with (any text, the ends of the calendar in any
+    offset), the report builds within its bounds and its JSON reads back the same."""
+    last = FACTS[-1]
+    try:
+        extension = DeadlineExtended(
+            year=2019, step="summit", previous_deadline=before, new_deadline=after, reason=reason
+        )
+    except ValidationError:
+        assume(False)  # not an event anyone could record (only whitespace)
+        raise
+    fact = Fact(
+        position=last.position + 1, stream_id="cycle-2019", event=extension,
+        occurred_at=last.occurred_at, recorded_at=last.recorded_at, actor="chair_team:TH/anan",
+    )  # fmt: skip
+    built = report(facts=[*FACTS, fact])
+    assert built.cycle.extensions[-1].reason == extension.reason[:MAX_TEXT]
+    assert len(extension.reason) <= MAX_TEXT or len(built.cycle.extensions[-1].reason) == MAX_TEXT
+    assert from_json(canonical_json(built)) == built
