@@ -1,11 +1,11 @@
 """What every response carries, and HEAD for every GET.
 
-The API answers JSON and iCalendar, and one HTML page (/docs). Browsers are told to
-run nothing it did not send itself, to frame none of it, to guess no content type, and
-to send no Referer onwards (a feed URL is a secret: ``api.routes.feeds``). The docs
-page gets the one policy that lets Swagger UI run from the files under
-``api/static/swagger``: its script and styles from this origin, and its one inline
-script by hash.
+The API answers JSON and iCalendar, one HTML page (/docs), and the annual report as
+HTML, which sets a policy of its own. Browsers are told to run nothing it did not send
+itself, to frame none of it, to guess no content type, and to send no Referer onwards
+(a feed URL is a secret: ``api.routes.feeds``). The docs page gets the one policy that
+lets Swagger UI run from the files under ``api/static/swagger``: its script and styles
+from this origin, and its one inline script by hash.
 
 Both wrap the whole application, outside Starlette's error middleware, so that a 500
 carries the headers too.
@@ -49,7 +49,9 @@ inline script or style, forms posted back here. Pico draws its icons as data: UR
 class SecurityHeaders:
     """Adds ``HEADERS`` and a Content-Security-Policy to every HTTP response:
     ``policies[path]`` for the paths named there, then the policy of the longest key
-    ending in ``*`` that the path starts with, ``LOCKED`` for all others."""
+    ending in ``*`` that the path starts with, ``LOCKED`` for all others. An answer
+    that sets its own policy keeps it: the annual report's HTML
+    (``api.routes.report``) allows its one stylesheet by hash, and nothing else."""
 
     def __init__(self, app: ASGIApp, policies: Mapping[str, str]) -> None:
         self._app = app
@@ -79,7 +81,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers[name] = value
-                headers["Content-Security-Policy"] = policy
+                if "Content-Security-Policy" not in headers:
+                    headers["Content-Security-Policy"] = policy
             await send(message)
 
         await self._app(scope, receive, send_with_headers)

@@ -10,7 +10,14 @@ import uvicorn
 from temporalio.runtime import Runtime
 
 from api.app import create_app
-from ascn.bootstrap import connect_client, cycle_deps, payload_codec, services, web_config
+from ascn.bootstrap import (
+    connect_client,
+    cycle_deps,
+    payload_codec,
+    records_deps,
+    services,
+    web_config,
+)
 from ascn.settings import Settings
 
 
@@ -25,6 +32,7 @@ async def serve_api(settings: Settings, host: str, port: int, *, runtime: Runtim
             token_ttl=timedelta(days=settings.token_ttl_days),
             auth_failure_limit=settings.auth_failure_limit,
             production=settings.env == "production", web=web_config(settings, built.contacts),
+            records=records_deps(built, client),
         )  # fmt: skip
         log.info("api started", host=host, port=port, pages=f"{settings.base_url}/app")
         server = uvicorn.Server(

@@ -16,7 +16,7 @@ from domain.reference import ReferenceData
 from domain.report import Report, document_sha256
 from domain.values import Year
 from eventstore.store import EventStore
-from reports.formats import MEDIA_TYPES, Format, render
+from reports.formats import MEDIA_TYPES, Format, latest_checkpoint, render
 from reports.source import generate
 
 
@@ -55,9 +55,10 @@ def read_report(source: ReportSource, command: ReadReport) -> ReportDocument:
     cycle or a draft never recorded, ``DigestMismatch`` for a draft the store no longer
     gives (both name the year and version)."""
     report = generate(source.store, source.reference, command.year, version=command.version)
+    checkpoint = None if command.format == "json" else latest_checkpoint(source.store.engine)
     return ReportDocument(
         report=report,
-        content=render(report, command.format),
+        content=render(report, command.format, checkpoint),
         media_type=MEDIA_TYPES[command.format],
         sha256=document_sha256(report),
     )

@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import bearerless
+from api.pages import candidates, decisions, monitoring, partnerships, plans
 from api.pages.config import WebConfig
 from api.pages.routes import router
 from api.pages.web import (
@@ -34,8 +35,11 @@ STATIC = Path(__file__).parent.parent / "static" / "web"
 def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> None:
     app.state.web = config
     configure_csrf(config)
-    app.include_router(router)
-    for route in router.routes:
+    routers = [router, *(m.router for m in (plans, monitoring, partnerships, decisions,
+                                            candidates))]  # fmt: skip
+    for pages in routers:
+        app.include_router(pages)
+    for route in (route for pages in routers for route in pages.routes):
         # Pages take a session cookie, never a bearer token: a form that does not fit is
         # a 422 naming the field, not a 401 for a token it was never to send.
         if isinstance(route, APIRoute):

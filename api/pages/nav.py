@@ -60,5 +60,33 @@ add_page("Cycles", "/app/cycles", lambda actor: permits(actor, Action.READ_CYCLE
 add_page("Failed mail", "/app/mail", reads_everything, order=40)
 add_page("Store check", "/app/verify", reads_everything, order=50)
 add_page("What ASEC owes", "/app/asec", is_asec, order=60)
-add_page("Monitoring", "/app/asec/monitoring", is_asec, order=61)
 add_page("Report", "/app/asec/report", is_asec, order=62)
+
+
+@dataclass(frozen=True)
+class CyclePage:
+    """A page about one cycle (``/app/cycles/{year}`` + ``suffix``), linked from the
+    cycle's page for those it shows to."""
+
+    label: str
+    suffix: str
+    shows: Callable[[Actor], bool]
+    order: int = 100
+
+
+CYCLE_PAGES: list[CyclePage] = []
+
+
+def add_cycle_page(
+    label: str, suffix: str, shows: Callable[[Actor], bool], order: int = 100
+) -> None:
+    """Link a page about a cycle from the cycle's page (idempotent per suffix): the
+    decisions up the chain, the annual report..."""
+    if any(entry.suffix == suffix for entry in CYCLE_PAGES):
+        return
+    CYCLE_PAGES.append(CyclePage(label, suffix, shows, order))
+    CYCLE_PAGES.sort(key=lambda entry: (entry.order, entry.label))
+
+
+def cycle_pages_for(actor: Actor) -> list[CyclePage]:
+    return [entry for entry in CYCLE_PAGES if entry.shows(actor)]

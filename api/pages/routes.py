@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from api.pages import views
 from api.pages.gantt import gantt
-from api.pages.nav import is_asec, is_chair_team, is_nr, reads_everything
+from api.pages.nav import cycle_pages_for, is_asec, is_chair_team, is_nr, reads_everything
 from api.pages.web import (
     SESSION_COOKIE,
     Viewer,
@@ -516,6 +516,7 @@ def one_cycle(request: Request, year: Year, who: Who) -> HTMLResponse:
     if values is None:
         return not_found(request, who, f"no cycle is known for {year}")
     values["shows_audit"] = reads_everything(who.actor)
+    values["cycle_pages"] = cycle_pages_for(who.actor)
     return page(request, "cycle.html", values, who=who)
 
 
@@ -607,7 +608,9 @@ def asec_home(request: Request, who: Who) -> HTMLResponse:
 @router.get("/app/asec/{section}", response_class=HTMLResponse)
 def asec_section(
     request: Request, section: Annotated[str, Path(pattern="^(monitoring|report)$")], who: Who
-) -> HTMLResponse:
+) -> Response:
     if not is_asec(who.actor):
         return forbidden(request, who, "this page is ASEC's")
+    if section == "monitoring":  # IMD's assessments have their page (api/pages/monitoring.py)
+        return RedirectResponse("/app/assessments", status_code=303)
     return page(request, "asec_section.html", {"section": section}, who=who)

@@ -8,6 +8,7 @@ whole year takes seconds. The cycle's clock is offset so that it reads 2018.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from domain.reference import ReferenceData
 from domain.streams import cycle_stream
 from eventstore import ledger, migrate
 from mail.dispatch import dispatch
+from reports import publish
 from services import cycles, reports
 from services.commands import (
     AllowException,
@@ -56,6 +58,7 @@ from workflows.messages import CycleInput, CycleStatus
 
 THREADS = 8
 DEMO_LEDGER_KEY = Path(".ascn/ledger.key")
+REPORTS = Path(".ascn/reports")
 
 
 async def run_demo(
@@ -90,6 +93,7 @@ async def run_demo(
     records_2018.print_records(built.engine, console)
     intact = print_summary(built, console, scenario.YEAR)
     print_last_checkpoint(built, console)
+    write_report(built, console)
     settings = built.settings
     report = await dispatch(
         built.engine,
@@ -124,6 +128,18 @@ def print_last_checkpoint(built: Services, console: Console) -> None:
     console.print(
         f"ledger checkpoint {last.seq}: {made.tree_size} events, root {made.root_hash}, "
         f"key {made.key_id}",
+        soft_wrap=True,
+    )
+
+
+def write_report(built: Services, console: Console) -> None:
+    """The year's annual report, as HTML and PDF, beside the demo's store."""
+    started = time.perf_counter()
+    written = publish.write(built.store, built.reference, scenario.YEAR, REPORTS)
+    where = " and ".join(str(path) for path in written.paths)
+    took = time.perf_counter() - started
+    console.print(
+        f"report {scenario.YEAR}, {written.chosen.said}: wrote {where} in {took:.1f} s",
         soft_wrap=True,
     )
 

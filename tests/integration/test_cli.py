@@ -38,6 +38,10 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     assert "Accepted nominations 2018: 26 cities" in result.stdout
     assert "every hash chain intact" in result.stdout
     assert "cycle 2018 complete" in result.stdout
+    # The year's report beside the store, with the ledger's last checkpoint in it.
+    assert "wrote .ascn/reports/2018.html and .ascn/reports/2018.pdf" in result.stdout
+    assert (folder / ".ascn/reports/2018.pdf").read_bytes().startswith(b"%PDF-")
+    assert "How to verify this record" in (folder / ".ascn/reports/2018.html").read_text()
     return url
 
 

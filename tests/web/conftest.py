@@ -1,28 +1,36 @@
 """A store with real cycle facts, projected, and the app over it with a fake gateway
 that records what the cycle would (so pages show the change), for the page tests and
-the browser tests."""
+the browser tests. Action plans, assessments, partners and twinning go through the
+records' own activity, as their workflow would send them, with a fake of Temporal's
+rule that an update id already run answers with its first outcome."""
 
 from __future__ import annotations
 
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage, Message
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from temporalio.exceptions import ApplicationError
 
+from activities.records import RecordRequest, RecordsActivities
 from api.app import create_app
 from api.pages import WebConfig
 from ascn.projections import catch_up_all
 from domain.actors import Actor
+from domain.chain import CHAIN_BODIES, PROGRESS_REVIEW_STEP, REOPENING, check_decision
 from domain.contacts import Contacts
+from domain.errors import DomainError
 from domain.events import (
+    BodyDecisionRecorded,
     CityNomination,
     CycleOpened,
     CyclePlanned,
@@ -32,25 +40,35 @@ from domain.events import (
     NominationsSubmitted,
     Person,
     PlannedStepFact,
+    ProgressReviewSubmitted,
     ReminderSent,
     StepApproved,
     StepCompleted,
     StepEscalated,
     StepOpened,
+    StepReopened,
     StepWaived,
 )
+from domain.events.records import Milestone, Project
+from domain.membership import MEMBERSHIP_STREAM, Membership, decide_city, propose_city
+from domain.monitoring import AssessProject
+from domain.partners import AddPartner, Launch, PairCity, RecordMeetingOutcome
+from domain.plans import ActionPlan
 from domain.reference import ReferenceData
 from domain.streams import cycle_stream, nominations_stream
-from eventstore.codec import to_new_event
+from eventstore.codec import to_domain, to_new_event
 from eventstore.engine import create_store_engine
+from eventstore.readmodels.cycles import cycle_view
 from eventstore.schema import metadata
 from eventstore.store import EventStore
 from services import users
 from services.cycles import CycleDeps
 from services.errors import Refused
+from services.records import RecordsDeps
 from services.sealing import Sealer
 from tests.sealing import SEAL_KEYS
 from workflows.messages import CycleInput, SealedUpdate, UpdateResult
+from workflows.records import RecordUpdate
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -67,12 +85,15 @@ USERS = {
     "sg-chair-team": "chair_team:SG",
     "id-shepherd": "shepherd:ID",
     "asec-imd": "asec",
+    "csco-kl": "csco:MY-kuala-lumpur",
 }
 STEPS = [
     ("nomination_deadline", "Nominations", "member_states",
      datetime(2027, 1, 15, tzinfo=UTC), datetime(2027, 2, 28, 15, 59, tzinfo=UTC)),
     ("scgw", "Smart Cities Governance Workshop", "member_states",
      datetime(2027, 3, 15, tzinfo=UTC), datetime(2027, 5, 31, 15, 59, tzinfo=UTC)),
+    ("progress_review", "Progress review", "asec",
+     datetime(2027, 5, 1, tzinfo=UTC), datetime(2027, 6, 30, 15, 59, tzinfo=UTC)),
     ("annual_meeting", "Annual meeting", "chair_of_ascn",
      datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 8, 31, 15, 59, tzinfo=UTC)),
     ("jcm_submission", "Report to the JCM", "asec",
@@ -143,6 +164,7 @@ class RecordingGateway:
     cycle: CycleStore
     reference: ReferenceData = field(default_factory=ReferenceData.load)
     calls: list[tuple[str, str | None]] = field(default_factory=list)
+    clock: Callable[[], datetime] = lambda: NOW
 
     async def start_cycle(self, cycle: CycleInput, actor: Actor) -> str:
         raise Refused("not in these tests")
@@ -215,40 +237,192 @@ class RecordingGateway:
         self.cycle.record(cycle_stream(year), [fact], update.actor)
         return UpdateResult(recorded=("StepWaived",))
 
-    async def _no_page_sends(self, name: str, update_id: str | None) -> UpdateResult:
-        self.calls.append((name, update_id))
-        raise Refused(f"{name}: no page sends this yet")
-
     async def record_decision(self, year: int, update: SealedUpdate,
                               update_id: str | None = None) -> UpdateResult:  # fmt: skip
-        return await self._no_page_sends("record_decision", update_id)
+        """The cycle's rule for a body's decision (``workflows/chain.py``), on this plan."""
+        self.calls.append(("record_decision", update_id))
+        u = update
+        step = self._step(u.step)  # type: ignore[attr-defined]
+        bodies = (*CHAIN_BODIES, *self.reference.sectoral_bodies_for(year))
+        try:
+            check_decision(
+                year=year, body=u.body, decision=u.decision, decided_on=u.decided_on,  # type: ignore[attr-defined]
+                today=self.clock().date(), meeting=u.meeting, concerning=u.concerning,  # type: ignore[attr-defined]
+                bodies=bodies,
+            )  # fmt: skip
+        except DomainError as error:
+            raise Refused(str(error)) from None
+        fact = BodyDecisionRecorded(
+            year=year, step=step[0], body=u.body, decision=u.decision, decided_on=u.decided_on,  # type: ignore[attr-defined]
+            meeting=u.meeting, concerning=u.concerning, document_sha256=u.document_sha256,  # type: ignore[attr-defined]
+        )  # fmt: skip
+        new = u.new_deadline  # type: ignore[attr-defined]
+        if u.decision not in REOPENING:  # type: ignore[attr-defined]
+            if new is not None:
+                raise Refused("new_deadline: only a deferral or a return reopens a step with a "
+                              "new deadline")  # fmt: skip
+            self.cycle.record(cycle_stream(year), [fact], u.actor)
+            return UpdateResult(recorded=("BodyDecisionRecorded",))
+        if new is None:
+            raise Refused(f"new_deadline: a decision {u.decision} reopens {step[0]}; it needs "  # type: ignore[attr-defined]
+                          "a new deadline")  # fmt: skip
+        zone = ZoneInfo("Asia/Singapore")  # the plan's (CyclePlanned)
+        until = new if isinstance(new, datetime) else datetime.combine(new, time.max, zone)
+        reopened = StepReopened(year=year, step=step[0], body=u.body, decision=u.decision,  # type: ignore[attr-defined]
+                                previous_deadline=step[4], new_deadline=until)  # fmt: skip
+        self.cycle.record(cycle_stream(year), [fact, reopened], u.actor)
+        return UpdateResult(recorded=("BodyDecisionRecorded", "StepReopened"))
+
+    def _step(self, name: str) -> tuple[str, str, str, datetime, datetime]:
+        found = next((s for s in STEPS if s[0] == name), None)
+        if found is None:
+            raise Refused(f"step: {name} is not a step of the {YEAR} cycle")
+        view = cycle_view(self.cycle.engine, YEAR)
+        if view is None or any(s.step == name and s.state == "pending" for s in view.steps):
+            raise Refused(f"step: {name} has not opened yet; nothing was put to a body")
+        return found
 
     async def submit_report(self, year: int, update: SealedUpdate,
                             update_id: str | None = None) -> UpdateResult:  # fmt: skip
-        return await self._no_page_sends("submit_report", update_id)
+        self.calls.append(("submit_report", update_id))
+        raise Refused("submit_report: no page sends this yet")
 
     async def submit_progress_review(self, year: int, update: SealedUpdate,
                                      update_id: str | None = None) -> UpdateResult:  # fmt: skip
-        return await self._no_page_sends("submit_progress_review", update_id)
+        self.calls.append(("submit_progress_review", update_id))
+        self._step(PROGRESS_REVIEW_STEP)
+        facts: list[DomainEvent] = [
+            ProgressReviewSubmitted(year=year, step=PROGRESS_REVIEW_STEP),
+            StepCompleted(year=year, step=PROGRESS_REVIEW_STEP),
+        ]
+        self.cycle.record(cycle_stream(year), facts, update.actor)
+        return UpdateResult(recorded=("ProgressReviewSubmitted",))
+
+    def _membership(self) -> Membership:
+        events = self.cycle.store.read_stream(MEMBERSHIP_STREAM)
+        return Membership.from_events(to_domain(e) for e in events)
 
     async def draft_report(self, year: int, update: SealedUpdate,
                            update_id: str | None = None) -> UpdateResult:  # fmt: skip
-        return await self._no_page_sends("draft_report", update_id)
+        self.calls.append(("draft_report", update_id))
+        raise Refused("draft_report: no page sends this yet")
 
     async def submit_report_draft(self, year: int, update: SealedUpdate,
                                   update_id: str | None = None) -> UpdateResult:  # fmt: skip
-        return await self._no_page_sends("submit_report_draft", update_id)
+        self.calls.append(("submit_report_draft", update_id))
+        raise Refused("submit_report_draft: no page sends this yet")
 
     async def propose_city(self, year: int, update: SealedUpdate,
                            update_id: str | None = None) -> UpdateResult:  # fmt: skip
-        return await self._no_page_sends("propose_city", update_id)
+        self.calls.append(("propose_city", update_id))
+        u = update
+        try:
+            fact = propose_city(self._membership(), self.reference, year=year,
+                                member_state=u.member_state, city=u.city, capital=u.capital)  # type: ignore[attr-defined]  # fmt: skip
+        except DomainError as error:
+            raise Refused(str(error)) from None
+        self.cycle.record(MEMBERSHIP_STREAM, [fact], u.actor)
+        return UpdateResult(recorded=("CityProposed",))
 
     async def decide_city(self, year: int, update: SealedUpdate,
                           update_id: str | None = None) -> UpdateResult:  # fmt: skip
-        return await self._no_page_sends("decide_city", update_id)
+        self.calls.append(("decide_city", update_id))
+        u = update
+        try:
+            fact = decide_city(self._membership(), year=year, member_state=u.member_state,  # type: ignore[attr-defined]
+                               city=u.city, decision=u.decision, reason=u.reason)  # type: ignore[attr-defined]  # fmt: skip
+        except DomainError as error:
+            raise Refused(str(error)) from None
+        self.cycle.record(MEMBERSHIP_STREAM, [fact], u.actor)
+        return UpdateResult(recorded=("CityDecided",))
 
     async def membership_changed(self, year: int, version: int) -> bool:
         return False
+
+
+@dataclass
+class RecordsRecorder:
+    """Stands in for Temporal before the records' workflows: the records' own activity
+    decides and records (the domain's rule on the stream as stored), and an update id
+    already run answers with its first outcome, as Temporal's does."""
+
+    engine: Engine
+    reference: ReferenceData = field(default_factory=ReferenceData.load)
+    clock: Callable[[], datetime] = lambda: NOW
+    calls: list[tuple[str, str | None]] = field(default_factory=list)
+    answered: dict[str, UpdateResult] = field(default_factory=dict)
+
+    async def record(self, stream_id: str, update: RecordUpdate,
+                     update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        self.calls.append((update.kind, update_id))
+        if update_id is not None and update_id in self.answered:
+            return self.answered[update_id]
+        result = self.now(update.kind, update.command, update.actor, update_id)
+        if update_id is not None:
+            self.answered[update_id] = result
+        return result
+
+    def now(self, kind: str, command: dict[str, object], actor: Actor,
+            key: str | None = None) -> UpdateResult:  # fmt: skip
+        request = RecordRequest.model_validate({
+            "idempotency_key": key or uuid.uuid4().hex, "kind": kind, "command": command,
+            "actor": actor, "occurred_at": self.clock(),
+        })  # fmt: skip
+        try:
+            facts = RecordsActivities(EventStore(self.engine), self.reference).record(request)
+        except ApplicationError as error:
+            raise Refused(error.message) from None
+        catch_up_all(self.engine)
+        return UpdateResult(recorded=facts.types)
+
+
+KL, SINGAPORE = "MY-kuala-lumpur", "SG-singapore"
+IMD = Actor(id="asec-imd", role="asec")
+SG_CHAIR = Actor(id="sg-chair-team", role="chair_team:SG")
+
+
+def _project(pid: str, title: str, status: str, *areas: str) -> Project:
+    return Project.model_validate({
+        "project_id": pid, "title": title, "status": status, "focus_areas": areas,
+        "action_lines": [f"{title}: first phase"], "partners": ["JICA"],
+        "milestones": [Milestone(title="Pilot", due=date(2027, 6, 30))],
+    })  # fmt: skip
+
+
+def record_2027(records: RecordsRecorder) -> None:
+    """What the chain carries beside the 2027 cycle: Kuala Lumpur's and Singapore's
+    plans, one project assessed, two partners, two twinning pairs (one active, one
+    ended) and a project launched at the 2026 annual meeting."""
+    kl = ActionPlan(city_id=KL, period_start=2026, period_end=2030, projects=(
+        _project("smart-traffic", "Smart traffic lights", "ongoing", "built_infrastructure"),
+        _project("flood-sensors", "Flood sensors", "planned", "quality_environment",
+                 "safety_and_security"),
+        _project("e-payments", "Cashless payments", "completed", "industry_and_innovation"),
+    ))  # fmt: skip
+    sg = ActionPlan(city_id=SINGAPORE, period_start=2025, period_end=2030, projects=(
+        _project("open-data", "Open data portal", "ongoing", "civic_and_social"),
+    ))  # fmt: skip
+    commands: list[tuple[str, object, Actor]] = [
+        ("submit_plan", kl, Actor(id="csco-kl", role=f"csco:{KL}")),
+        ("submit_plan", sg, Actor.nr("SG", "nr-sg")),
+        ("assess_project", AssessProject(year=YEAR, city_id=SINGAPORE, project_id="open-data",
+                                         status="ongoing", evidence="The portal is live."), IMD),
+        ("add_partner", AddPartner(partner_id="jica", name="Japan International Cooperation "
+                                   "Agency", kind="government", year=2026), SG_CHAIR),
+        ("add_partner", AddPartner(partner_id="adb", name="Asian Development Bank",
+                                   kind="financial_institution", year=2020), SG_CHAIR),
+        ("pair_city", PairCity(city_id=KL, partner_id="jica", starts=date(2026, 8, 1),
+                               ends=date(2028, 7, 31)), SG_CHAIR),
+        ("pair_city", PairCity(city_id=SINGAPORE, partner_id="adb", starts=date(2020, 1, 1),
+                               ends=date(2024, 12, 31)), SG_CHAIR),
+        ("record_meeting_outcome", RecordMeetingOutcome(year=2026, launches=(Launch(
+            city_id=KL, project_id="smart-traffic", title="Smart traffic lights",
+            partner_id="jica"),)), SG_CHAIR),
+    ]  # fmt: skip
+    for kind, command, actor in commands:
+        assert isinstance(command, ActionPlan | AssessProject | AddPartner | PairCity
+                          | RecordMeetingOutcome)  # fmt: skip
+        records.now(kind, command.model_dump(mode="json"), actor)
 
 
 class Outbox:
@@ -267,9 +441,10 @@ class Outbox:
 
 
 def with_chair_team(contacts: Contacts) -> Contacts:
-    """The packaged contacts name no Chair's team; an operation's own file does."""
+    """The packaged contacts name no Chair's team or CSCO; an operation's own file does."""
     raw = contacts.model_dump()
     raw["contacts"]["chair_team:SG"] = {"name": "SG Chair's team", "email": "chair@sg.example"}
+    raw["contacts"][f"csco:{KL}"] = {"name": "CSCO of Kuala Lumpur", "email": "csco@kl.example"}
     return Contacts.from_dict(raw)
 
 
@@ -281,6 +456,7 @@ class Site:
     outbox: Outbox
     engine: Engine
     clock: list[datetime]
+    records: RecordsRecorder
 
 
 def build_site(path: Path, base_url: str = "http://testserver", *, secure: bool = False) -> Site:
@@ -291,17 +467,22 @@ def build_site(path: Path, base_url: str = "http://testserver", *, secure: bool 
         users.add_user(directory, users.AddUser(name=name, role=role), SETUP)
     cycle = CycleStore(engine)
     cycle.open_2027()
-    gateway = RecordingGateway(cycle)
-    outbox = Outbox()
     clock = [NOW]
-    deps = CycleDeps(gateway=gateway, sealer=Sealer(SEAL_KEYS, lambda: clock[0]),
-                     reference=ReferenceData.load(), store=EventStore(engine))  # fmt: skip
+    gateway = RecordingGateway(cycle, clock=lambda: clock[0])
+    records = RecordsRecorder(engine, clock=lambda: clock[0])
+    record_2027(records)
+    outbox = Outbox()
+    sealer = Sealer(SEAL_KEYS, lambda: clock[0])
+    reference = ReferenceData.load()
+    deps = CycleDeps(gateway=gateway, sealer=sealer, reference=reference,
+                     store=EventStore(engine))  # fmt: skip
     app = create_app(
         engine=engine, cycles=deps, clock=lambda: clock[0],
         web=WebConfig(base_url=base_url, transport=outbox, secret="test-secret",
                       secure_cookies=secure, contacts=with_chair_team(Contacts.load())),
+        records=RecordsDeps(gateway=records, sealer=sealer, reference=reference),
     )  # fmt: skip
-    return Site(app, cycle, gateway, outbox, engine, clock)
+    return Site(app, cycle, gateway, outbox, engine, clock, records)
 
 
 @pytest.fixture

@@ -308,8 +308,73 @@ def test_asec_sees_what_it_owes(page: Page, served: tuple[Site, str]) -> None:
     check_page(page, "asec")
 
 
+def test_a_csco_revises_its_plan_and_asec_assesses_a_project(
+    page: Page, served: tuple[Site, str]
+) -> None:
+    site, _base = served
+    sign_in(page, served, "csco-kl")
+    nav(page, "Action plans")
+    check_page(page, "plans")
+    page.get_by_role("link", name="Submit or revise the plan of Kuala Lumpur").click()
+    new = page.locator("#project-3")
+    new.get_by_label("Project id").fill("bike-share")
+    new.get_by_label("Title").fill("Bike sharing")
+    new.get_by_label("Quality environment").check()
+    new.get_by_label("Milestones, one a line").fill("2028-01-31 First 50 stations")
+    check_page(page, "plan-form")
+    page.get_by_role("button", name="Submit the plan").click()
+    expect(page.get_by_role("status")).to_contain_text("Done: ActionPlanSubmitted")
+    expect(page.get_by_role("heading", name="Bike sharing")).to_be_visible()
+    check_page(page, "plan")
+
+    sign_in(page, served, "asec-imd")
+    nav(page, "Assessments")
+    expect(page.locator("#counts")).to_contain_text("3 unassessed")  # bike-share too
+    check_page(page, "assessments")
+    page.get_by_role("link", name="Assess flood-sensors").click()
+    page.get_by_label("Status IMD sees").select_option("stalled")
+    page.get_by_label("Evidence", exact=True).fill("No sensor installed; the tender was cancelled.")
+    page.get_by_label("Links to the evidence, one a line").fill("www.example.org/tender")
+    page.get_by_role("button", name="Record the assessment").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("links: line 1:")
+    expect(page.locator("#links-error")).to_contain_text("is not an http(s) URL")
+    check_page(page, "assessment-refused")
+    alert.get_by_role("link").click()  # the summary takes the keyboard to the field
+    page.keyboard.press("Control+A")
+    page.keyboard.type("https://example.org/tender")
+    page.get_by_role("button", name="Record the assessment").click()
+    expect(page.get_by_role("status")).to_contain_text("Done: ProjectAssessed")
+    check_page(page, "assessment")
+    assert site.records.calls[-1][0] == "assess_project"
+
+
+def test_the_chair_team_records_a_bodys_decision(page: Page, served: tuple[Site, str]) -> None:
+    site, _base = served
+    sign_in(page, served, "sg-chair-team")
+    nav(page, "Cycles")
+    page.get_by_role("link", name=str(YEAR)).click()
+    page.get_by_role("link", name="Decisions up the chain").click()
+    page.get_by_label("Step it concerns").select_option("nomination_deadline")
+    page.get_by_label("Body", exact=True).select_option("ACC")
+    page.get_by_label("Decision", exact=True).select_option("noted")
+    page.get_by_label("Meeting").fill("40th ASEAN Coordinating Council")
+    page.get_by_label("Concerning").fill(f"Nominations {YEAR}, v1")
+    check_page(page, "decision-form")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_role("status")).to_contain_text("Done: BodyDecisionRecorded")
+    expect(page.locator("#decisions")).to_contain_text("40th ASEAN Coordinating Council")
+    check_page(page, "decisions")
+    assert site.gateway.calls[-1][0] == "record_decision"
+    nav(page, "Partners and twinning")
+    expect(page.locator("#twinning-active")).to_contain_text("MY-kuala-lumpur")
+    check_page(page, "partners")
+    nav(page, "Candidature cities")
+    check_page(page, "candidates")
+
+
 def test_the_readmes_screenshots_were_taken_in_this_run() -> None:
-    """The README shows three of them (copied to docs/); each run takes them afresh."""
-    for name in ("nominations", "inbox", "cycle"):
+    """The README shows four of them (copied to docs/); each run takes them afresh."""
+    for name in ("nominations", "inbox", "cycle", "assessment-refused"):
         assert name in SAVED, f"no screenshot of {name} in this run"
         assert (SHOTS / f"{name}.png").stat().st_size > 10_000

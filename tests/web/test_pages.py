@@ -309,13 +309,17 @@ PAGES_READ = [
     "/app", "/app/nr", "/app/inbox", "/app/cycles", "/app/cycles/2027",
     "/app/cycles/2027/audit", "/app/mail", "/app/verify", "/app/asec",
     "/app/asec/monitoring", "/app/cycles/2027/nominations", "/healthz",
+    "/app/plans", "/app/plans/MY-kuala-lumpur", "/app/plans/MY-kuala-lumpur/edit",
+    "/app/assessments", "/app/assessments/2027/MY-kuala-lumpur/smart-traffic",
+    "/app/partners", "/app/partners/twinning", "/app/cycles/2027/decisions",
+    "/app/candidature-cities",
 ]  # fmt: skip
 
 
 def test_every_page_only_reads(browser_client: TestClient, site: Site) -> None:
     from tests.api.test_reads_are_read_only import dump
 
-    for name in ("id-shepherd", "nr-my", "sg-chair-team", "asec-imd"):
+    for name in ("id-shepherd", "nr-my", "sg-chair-team", "asec-imd", "csco-kl"):
         browser_client.cookies.clear()
         signed_in(browser_client, site, name)
         before = dump(site.engine)
