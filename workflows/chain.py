@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
         StepReopened,
         Submitter,
     )
-    from domain.report_versions import ReportVersion, decided_document, to_submit
+    from domain.report_versions import ReportVersion, to_submit
     from workflows import guards
     from workflows.core import CycleCore
     from workflows.messages import (
@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         SubmitReportUpdate,
         UpdateResult,
     )
+    from workflows.reporting import named_document
 
 CHAIN_PATCH = "decisions-by-people"
 
@@ -134,28 +135,13 @@ class ChainDecisions(CycleCore):
     def _decision_fact(self, update: RecordDecisionUpdate) -> BodyDecisionRecorded:
         """The fact, built as the validator checked it: what its model refuses (a
         malformed ``document_sha256``) is refused, never a failed workflow task."""
-        document = guards.decided_by(lambda: self._document(update))
+        document = guards.decided_by(lambda: named_document(self.progress, update))
         return guards.decided_by(lambda: BodyDecisionRecorded(
             year=self.plan.year, step=update.step, body=update.body, decision=update.decision,
             decided_on=update.decided_on, meeting=update.meeting.strip(),
             concerning=update.concerning.strip(), document_sha256=document,
             reference_version=self.state.membership.version,
         ))  # fmt: skip
-
-    def _document(self, update: RecordDecisionUpdate) -> str | None:
-        """The SHA-256 the decision names: as given, or, from the JCM submission on in a
-        cycle that keeps the report's versions, the submitted version's (a different
-        one is refused). A waived JCM submission sent no version: as given."""
-        names = [s.step for s in self.plan.steps]
-        jcm = JOINT_SUBMISSION_STEP
-        if not self.state.report_versions or jcm not in names or update.step not in names:
-            return update.document_sha256
-        if names.index(update.step) < names.index(jcm) or jcm in self.state.waived:
-            return update.document_sha256
-        return decided_document(
-            self.state.report, update.document_sha256, step=update.step,
-            reopening=update.decision in REOPENING,
-        )  # fmt: skip
 
     def _settles(self, step: PlannedStep, update: RecordDecisionUpdate) -> bool:
         """A decision by the step's own body that notes, endorses or adopts, on a step

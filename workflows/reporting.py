@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.access import Action
-    from domain.chain import JOINT_SUBMISSION_STEP
+    from domain.chain import JOINT_SUBMISSION_STEP, REOPENING
     from domain.events import NarrativeSection, ReportDrafted, ReportDraftSubmitted, Submitter
     from domain.events.chain import MAX_REPORT_VERSIONS
     from domain.report_versions import (
@@ -23,15 +23,18 @@ with workflow.unsafe.imports_passed_through():
         REPORT_DRAFT_STEP,
         ReportVersion,
         check_narrative,
+        decided_document,
     )
     from workflows import guards
     from workflows.core import CycleCore
     from workflows.messages import (
         DraftReportUpdate,
+        RecordDecisionUpdate,
         StepDecision,
         SubmitReportDraftUpdate,
         UpdateResult,
     )
+    from workflows.progress import Progress
 
 # Marks the runs that keep the report's versions (README: "Changing the workflow").
 REPORT_VERSIONS_PATCH = "report-versions"
@@ -191,6 +194,22 @@ class ReportVersions(CycleCore):
                 f"the {self.plan.year} cycle keeps no versions of the report: it was planned "
                 f"without a {REPORT_DRAFT_STEP} step, or started before versions were kept"
             )
+
+
+def named_document(progress: Progress, update: RecordDecisionUpdate) -> str | None:
+    """The SHA-256 a body's decision names: as given, or, from the JCM submission on in a
+    cycle that keeps the report's versions, the submitted version's (another digest is
+    refused). A waived JCM submission sent no version: as given."""
+    state, names = progress.state, [s.step for s in progress.plan.steps]
+    jcm = JOINT_SUBMISSION_STEP
+    if not state.report_versions or jcm not in names or update.step not in names:
+        return update.document_sha256
+    if names.index(update.step) < names.index(jcm) or jcm in state.waived:
+        return update.document_sha256
+    return decided_document(
+        state.report, update.document_sha256, step=update.step,
+        reopening=update.decision in REOPENING,
+    )  # fmt: skip
 
 
 def _keyed(what: str) -> str:
