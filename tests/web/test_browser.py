@@ -304,7 +304,7 @@ def test_the_chair_team_approves_with_the_keyboard_alone(
 def test_asec_sees_what_it_owes(page: Page, served: tuple[Site, str]) -> None:
     sign_in(page, served, "asec-imd")
     nav(page, "What ASEC owes")
-    expect(page.get_by_role("cell", name="Report to the JCM")).to_be_visible()
+    expect(page.get_by_role("cell", name="ASEC drafts the annual report")).to_be_visible()
     check_page(page, "asec")
 
 
