@@ -2,7 +2,7 @@
 who may not; ASEC drafts a version with its narrative and submits the latest; the Chair
 of the ASCN and the shepherd each submit the latest to the JCM; each form recorded once
 through the services, a refusal shown on its form with nothing recorded; the report
-read as the API serves it."""
+read as the API serves it; and the decisions' SHA-256 filled in with the submitted one."""
 
 from __future__ import annotations
 
@@ -282,6 +282,15 @@ def test_the_chair_of_the_ascn_and_the_shepherd_each_submit_the_latest_version(
     row = done.text.split('<tr data-version="2">')[1].split("</tr>")[0]
     assert "submitted to the JCM" in row
     assert second != first
+
+    # The decisions' SHA-256 starts as the submitted version's, and the hint says so.
+    browser_client.cookies.clear()
+    signed_in(browser_client, site, "sg-chair-team")
+    decisions = browser_client.get(f"/app/cycles/{YEAR}/decisions").text
+    assert f'name="document_sha256" type="text" value="{second}"' in decisions
+    assert "Filled in with the SHA-256 of version 2, the version submitted to the JCM" in (
+        decisions
+    )
 
     # The report went to the JCM: no version is drafted any more.
     browser_client.cookies.clear()
