@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import bearerless
-from api.pages import candidates, decisions, monitoring, partnerships, plans
+from api.pages import candidates, decisions, monitoring, partnerships, plans, report
 from api.pages.config import WebConfig
 from api.pages.routes import router
 from api.pages.web import (
@@ -36,7 +36,7 @@ def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> 
     app.state.web = config
     configure_csrf(config)
     routers = [router, *(m.router for m in (plans, monitoring, partnerships, decisions,
-                                            candidates))]  # fmt: skip
+                                            candidates, report))]  # fmt: skip
     for pages in routers:
         app.include_router(pages)
     for route in (route for pages in routers for route in pages.routes):

@@ -35,6 +35,13 @@ def _values(request: Request, who: Viewer, year: int) -> dict[str, Any] | None:
     if view is None:
         return None
     reference = context.cycles.reference
+    kept = view.report
+    submitted = None if kept is None or kept.submitted_to_jcm is None else next(
+        (v for v in kept.versions if v.version == kept.submitted_to_jcm), None
+    )  # fmt: skip
+    starting = {"decided_on": context.clock().date().isoformat()}
+    if submitted is not None:  # what the cycle names by default from the JCM submission on
+        starting["document_sha256"] = submitted.document_sha256
     return {
         "view": view, "chain": chain_view(context.store, year),
         "jcm": next((s for s in view.steps if s.step == JOINT_SUBMISSION_STEP), None),
@@ -43,7 +50,7 @@ def _values(request: Request, who: Viewer, year: int) -> dict[str, Any] | None:
         "decisions": DECISIONS, "reopening": sorted(REOPENING),
         "may_record": permits(who.actor, Action.RECORD_DECISION, cycles.scope_of(context.cycles,
                                                                                 year)),
-        "form_values": {"decided_on": context.clock().date().isoformat()},
+        "submitted_version": submitted, "form_values": starting,
     }  # fmt: skip
 
 

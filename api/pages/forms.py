@@ -37,12 +37,14 @@ class Problem:
 
     @property
     def label(self) -> str:
-        """The field in words: ``project 2, title`` for ``projects-1-title``."""
+        """The field in words: ``project 2, title`` for ``projects-1-title`` (a
+        narrative's ``sections-0-text``: ``section 1, text``)."""
         if self.field is None:
             return ""
-        slot = re.fullmatch(r"projects-(\d+)-(\w+)", self.field)
+        slot = re.fullmatch(r"(project|section)s-(\d+)-(\w+)", self.field)
         if slot:
-            return f"project {int(slot.group(1)) + 1}, {slot.group(2).replace('_', ' ')}"
+            what, number, name = slot.group(1), int(slot.group(2)) + 1, slot.group(3)
+            return f"{what} {number}, {name.replace('_', ' ')}"
         # One of several forms alike on a page (``c3-reason``): the field is ``reason``.
         return re.sub(r"^[a-z]\d+-", "", self.field).replace("_", " ")
 

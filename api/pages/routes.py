@@ -613,4 +613,9 @@ def asec_section(
         return forbidden(request, who, "this page is ASEC's")
     if section == "monitoring":  # IMD's assessments have their page (api/pages/monitoring.py)
         return RedirectResponse("/app/assessments", status_code=303)
-    return page(request, "asec_section.html", {"section": section}, who=who)
+    # The report's page of the cycle ASEC drafts in (api/pages/report.py).
+    engine = context_of(request).engine
+    year = views.report_year(_views(request, [c.year for c in views.open_cycles(engine)]))
+    year = year or views.report_year(_views(request, [c.year for c in list_cycles(engine)]))
+    target = "/app/cycles" if year is None else f"/app/cycles/{year}/report"
+    return RedirectResponse(target, status_code=303)

@@ -8,7 +8,7 @@ does not grow with the store (``benchmarks/shepherd_page.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,6 +19,7 @@ from api.pages.gantt import StepDates
 from domain.events import DeadlineExtended, StepEscalated
 from domain.narrative import narrate
 from domain.reference import ReferenceData
+from domain.report_versions import REPORT_DRAFT_STEP
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.codec import to_domain
 from eventstore.engine import reading
@@ -264,3 +265,18 @@ def steps_owed_by(views: Iterable[CycleView], party: str, owner: str) -> list[tu
     ]
     last = datetime.max.replace(tzinfo=UTC)
     return sorted(found, key=lambda pair: (pair[1].deadline or last, pair[0]))
+
+
+def report_year(views: Sequence[CycleView]) -> int | None:
+    """The cycle whose report ASEC works on, of ``views`` (the open cycles first): the
+    one whose ``report_draft`` is open, else the latest still to draft it, else the
+    latest of them."""
+    drafting = [
+        (step.state == "open", view.year)
+        for view in views
+        for step in view.steps
+        if step.step == REPORT_DRAFT_STEP and step.state in ("pending", "open")
+    ]
+    if drafting:
+        return max(drafting)[1]
+    return max((view.year for view in views), default=None)

@@ -21,7 +21,7 @@ from domain.events.chain import MAX_REPORT_VERSIONS
 from domain.report import DigestMismatch, Report, ReportNotFound
 from reports.csp import content_security_policy
 from reports.formats import MEDIA_TYPES, Format, FormatUnavailable
-from services.report_reading import ReadReport, ReportSource, read_report
+from services.report_reading import ReadReport, ReportDocument, ReportSource, read_report
 
 router = APIRouter(prefix="/v1/cycles", tags=["report"])
 
@@ -69,6 +69,12 @@ def _answer(context: ApiContext, command: ReadReport) -> Response:
         return problem(409, str(error), kind="digest-mismatch", title="The draft was altered")
     except FormatUnavailable as error:
         return problem(501, str(error))
+    return report_response(command, document)
+
+
+def report_response(command: ReadReport, document: ReportDocument) -> Response:
+    """A rendered report as its answer, for the API and the pages alike: its digest and
+    position in the headers, a file name, and (HTML) the report's own policy."""
     draft = "" if command.version is None else f"-v{command.version}"
     headers = {
         "ETag": f'"{document.sha256}"',

@@ -15,6 +15,7 @@ from domain.events import (
     CityDecided,
     CityProposed,
     CycleOpened,
+    NarrativeSection,
     ProgressReviewSubmitted,
     ReportDrafted,
     ReportDraftSubmitted,
@@ -126,6 +127,17 @@ def chain_view(store: EventStore, year: int) -> ChainView:
     still = [label for who, label in parties.items() if who not in standing] if drafts else []
     return ChainView(year=year, decisions=decisions, submissions=submissions, drafts=drafts,
                      still_to_submit=still)  # fmt: skip
+
+
+def latest_narrative(store: EventStore, year: int) -> tuple[NarrativeSection, ...]:
+    """The narrative of the year's latest draft (none: no draft yet), from the cycle's
+    stream: the next draft starts from it."""
+    for recorded in reversed(store.read_stream(cycle_stream(year))):
+        if recorded.type == "ReportDrafted":
+            fact = to_domain(recorded)
+            assert isinstance(fact, ReportDrafted)
+            return fact.narrative
+    return ()
 
 
 _CHAIN_TYPES = {

@@ -26,7 +26,17 @@ from api.app import create_app
 from api.pages import WebConfig
 from ascn.projections import catch_up_all
 from domain.actors import Actor
-from domain.chain import CHAIN_BODIES, PROGRESS_REVIEW_STEP, REOPENING, check_decision
+from domain.chain import (
+    CHAIN_BODIES,
+    JOINT_SUBMISSION_STEP,
+    PROGRESS_REVIEW_STEP,
+    REOPENING,
+    SUBMITTERS,
+    check_decision,
+    check_submission,
+    describe_waiting,
+    waiting_for,
+)
 from domain.contacts import Contacts
 from domain.errors import DomainError
 from domain.events import (
@@ -36,18 +46,23 @@ from domain.events import (
     CyclePlanned,
     DomainEvent,
     ExceptionGranted,
+    NarrativeSection,
     NilReturnDeclared,
     NominationsSubmitted,
     Person,
     PlannedStepFact,
     ProgressReviewSubmitted,
     ReminderSent,
+    ReportDrafted,
+    ReportDraftSubmitted,
+    ReportSubmitted,
     StepApproved,
     StepCompleted,
     StepEscalated,
     StepOpened,
     StepReopened,
     StepWaived,
+    Submitter,
 )
 from domain.events.records import Milestone, Project
 from domain.membership import MEMBERSHIP_STREAM, Membership, decide_city, propose_city
@@ -55,10 +70,18 @@ from domain.monitoring import AssessProject
 from domain.partners import AddPartner, Launch, PairCity, RecordMeetingOutcome
 from domain.plans import ActionPlan
 from domain.reference import ReferenceData
+from domain.report_versions import (
+    REPORT_DRAFT_STEP,
+    ReportMemory,
+    ReportVersion,
+    check_narrative,
+    to_submit,
+)
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.codec import to_domain, to_new_event
 from eventstore.engine import create_store_engine
-from eventstore.readmodels.cycles import cycle_view
+from eventstore.readmodels.chain import ChainView, chain_view
+from eventstore.readmodels.cycles import CycleView, cycle_view
 from eventstore.schema import metadata
 from eventstore.store import EventStore
 from services import users
@@ -67,7 +90,7 @@ from services.errors import Refused
 from services.records import RecordsDeps
 from services.sealing import Sealer
 from tests.sealing import SEAL_KEYS
-from workflows.messages import CycleInput, SealedUpdate, UpdateResult
+from workflows.messages import CycleInput, DraftReportUpdate, SealedUpdate, UpdateResult
 from workflows.records import RecordUpdate
 
 with warnings.catch_warnings():
@@ -82,6 +105,7 @@ SETUP = Actor(id="test-setup", role="admin")
 USERS = {
     "nr-my": "nr:MY",
     "nr-la": "nr:LA",
+    "nr-sg": "nr:SG",
     "sg-chair-team": "chair_team:SG",
     "id-shepherd": "shepherd:ID",
     "asec-imd": "asec",
@@ -96,9 +120,13 @@ STEPS = [
      datetime(2027, 5, 1, tzinfo=UTC), datetime(2027, 6, 30, 15, 59, tzinfo=UTC)),
     ("annual_meeting", "Annual meeting", "chair_of_ascn",
      datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 8, 31, 15, 59, tzinfo=UTC)),
-    ("jcm_submission", "Report to the JCM", "asec",
+    ("report_draft", "ASEC drafts the annual report", "asec",
+     datetime(2027, 7, 1, tzinfo=UTC), datetime(2027, 9, 15, 15, 59, tzinfo=UTC)),
+    ("jcm_submission", "Report to the JCM", "chair_of_ascn",
      datetime(2027, 9, 1, tzinfo=UTC), datetime(2027, 10, 31, 15, 59, tzinfo=UTC)),
 ]  # fmt: skip
+JCM_PARTIES = ("nr:SG", "shepherd:ID")
+"""Who submits the 2027 report to the JCM: the Chair of the ASCN and the shepherd."""
 
 
 class CycleStore:
@@ -124,7 +152,8 @@ class CycleStore:
         planned = tuple(
             PlannedStepFact.model_validate({
                 "step": s, "title": t, "owed_by": o, "opens_at": a, "deadline": d,
-                "parties": parties if o == "member_states" else (o,),
+                "parties": parties if o == "member_states" else (
+                    JCM_PARTIES if s == JOINT_SUBMISSION_STEP else (o,)),
             })
             for s, t, o, a, d in STEPS
         )  # fmt: skip
@@ -165,6 +194,8 @@ class RecordingGateway:
     reference: ReferenceData = field(default_factory=ReferenceData.load)
     calls: list[tuple[str, str | None]] = field(default_factory=list)
     clock: Callable[[], datetime] = lambda: NOW
+    answered: dict[str, UpdateResult] = field(default_factory=dict)
+    """The report's commands by update id (the others record again: their tests say so)."""
 
     async def start_cycle(self, cycle: CycleInput, actor: Actor) -> str:
         raise Refused("not in these tests")
@@ -284,8 +315,60 @@ class RecordingGateway:
 
     async def submit_report(self, year: int, update: SealedUpdate,
                             update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        """The cycle's rule for a submission to the JCM (``workflows/chain.py``): each of
+        the two once, the latest version ASEC drafted."""
         self.calls.append(("submit_report", update_id))
-        raise Refused("submit_report: no page sends this yet")
+        return self._once(update_id, lambda: self._submit_report(year, update))
+
+    def _submit_report(self, year: int, u: SealedUpdate) -> UpdateResult:
+        view, chain = self._report(year)
+        step = self._open_step(view, JOINT_SUBMISSION_STEP, "step: ")
+        who: Submitter = "shepherd" if u.actor.kind == "shepherd" else "chair_of_ascn"
+        submitted = [s for s, label in zip(SUBMITTERS, JCM_PARTIES, strict=True)
+                     if chain.drafts and label not in chain.still_to_submit]  # fmt: skip
+        memory = ReportMemory(
+            versions=[ReportVersion(version=d.version, document_sha256=d.document_sha256,
+                                    as_of_position=d.as_of_position, drafted_at=d.drafted_at,
+                                    drafted_by=d.drafted_by) for d in chain.drafts],
+            returned=view.report.returned if view.report else None,
+        )  # fmt: skip
+        try:
+            check_submission(who, submitted, step)
+            latest = to_submit(memory, step)
+        except DomainError as error:
+            raise Refused(str(error)) from None
+        fact = ReportSubmitted(year=year, step=step, submitter=who, version=latest.version,
+                               document_sha256=latest.document_sha256)  # fmt: skip
+        self.cycle.record(cycle_stream(year), [fact], u.actor)
+        if not waiting_for([*submitted, who]):
+            self.cycle.record(cycle_stream(year), [StepCompleted(year=year, step=step)])
+        return UpdateResult(recorded=("ReportSubmitted",), version=latest.version,
+                            document_sha256=latest.document_sha256,
+                            note=describe_waiting([*submitted, who]))  # fmt: skip
+
+    def _once(self, update_id: str | None, run: Callable[[], UpdateResult]) -> UpdateResult:
+        """Temporal's rule: an update id already run answers with its first outcome."""
+        if update_id is not None and update_id in self.answered:
+            return self.answered[update_id]
+        result = run()
+        if update_id is not None:
+            self.answered[update_id] = result
+        return result
+
+    def _report(self, year: int) -> tuple[CycleView, ChainView]:
+        view = cycle_view(self.cycle.engine, year)
+        assert view is not None
+        return view, chain_view(self.cycle.store, year)
+
+    @staticmethod
+    def _open_step(view: CycleView, name: str, prefix: str = "") -> str:
+        step = next(s for s in view.steps if s.step == name)
+        if step.state == "pending":
+            raise Refused(f"{prefix}{name} has not opened yet: it opens at "
+                          f"{step.opens_at.isoformat() if step.opens_at else '?'}")  # fmt: skip
+        if step.state != "open":
+            raise Refused(f"step {name} is already approved, waived or completed")
+        return name
 
     async def submit_progress_review(self, year: int, update: SealedUpdate,
                                      update_id: str | None = None) -> UpdateResult:  # fmt: skip
@@ -304,13 +387,75 @@ class RecordingGateway:
 
     async def draft_report(self, year: int, update: SealedUpdate,
                            update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        """The cycle's rule for a draft (``workflows/reporting.py``): on report_draft
+        once it opened, numbered as computed, until the report went to the JCM; a new
+        version voids the submissions to the JCM before it."""
         self.calls.append(("draft_report", update_id))
-        raise Refused("draft_report: no page sends this yet")
+        return self._once(update_id, lambda: self._draft(year, update))
+
+    def _draft(self, year: int, u: SealedUpdate) -> UpdateResult:
+        assert isinstance(u, DraftReportUpdate)
+        view, chain = self._report(year)
+        draft = next(s for s in view.steps if s.step == REPORT_DRAFT_STEP)
+        if draft.state == "pending":
+            self._open_step(view, REPORT_DRAFT_STEP)
+        jcm = next(s for s in view.steps if s.step == JOINT_SUBMISSION_STEP)
+        if jcm.state not in ("pending", "open"):
+            raise Refused(f"the report is frozen: {JOINT_SUBMISSION_STEP} is already completed; "
+                          "no new version is drafted")  # fmt: skip
+        version = len(chain.drafts) + 1
+        if u.version is not None and u.version != version:
+            raise Refused(f"version: this draft was computed as version {u.version}, but the "
+                          f"report's next version is {version} (another draft was recorded "
+                          "meanwhile); send it again")  # fmt: skip
+        sections = [(s.heading, s.text) for s in u.narrative]
+        try:
+            check_narrative(sections)
+        except DomainError as error:
+            raise Refused(str(error)) from None
+        voided = [who for who, label in zip(SUBMITTERS, JCM_PARTIES, strict=True)
+                  if chain.drafts and label not in chain.still_to_submit]  # fmt: skip
+        fact = ReportDrafted(
+            year=year, version=version, as_of_position=u.as_of_position,
+            document_sha256=u.document_sha256,
+            narrative=tuple(NarrativeSection(heading=h, text=t) for h, t in sections),
+        )  # fmt: skip
+        self.cycle.record(cycle_stream(year), [fact], u.actor)
+        note = None
+        if voided:
+            names = " and ".join("the shepherd" if w == "shepherd" else "the Chair of the ASCN"
+                                 for w in voided)  # fmt: skip
+            note = (f"the submission to the JCM by {names} named an older version and no "
+                    "longer stands: the Chair of the ASCN and the shepherd both submit "
+                    f"version {version}")  # fmt: skip
+        return UpdateResult(recorded=("ReportDrafted",), version=version,
+                            document_sha256=u.document_sha256, note=note,
+                            as_of_position=u.as_of_position)  # fmt: skip
 
     async def submit_report_draft(self, year: int, update: SealedUpdate,
                                   update_id: str | None = None) -> UpdateResult:  # fmt: skip
+        """ASEC submits its latest version: report_draft is settled, and the JCM
+        submission opens (steps run in turn)."""
         self.calls.append(("submit_report_draft", update_id))
-        raise Refused("submit_report_draft: no page sends this yet")
+        return self._once(update_id, lambda: self._submit_draft(year, update))
+
+    def _submit_draft(self, year: int, u: SealedUpdate) -> UpdateResult:
+        view, chain = self._report(year)
+        step = self._open_step(view, REPORT_DRAFT_STEP)
+        if not chain.drafts:
+            raise Refused(f"{step}: ASEC has drafted no version of the {year} report yet; "
+                          "draft one, then submit it")  # fmt: skip
+        latest = chain.drafts[-1]
+        fact = ReportDraftSubmitted(year=year, step=step, version=latest.version,
+                                    document_sha256=latest.document_sha256)  # fmt: skip
+        self.cycle.record(cycle_stream(year), [fact], u.actor)
+        jcm = next(s for s in STEPS if s[0] == JOINT_SUBMISSION_STEP)
+        self.cycle.record(cycle_stream(year), [
+            StepCompleted(year=year, step=step),
+            StepOpened(year=year, step=jcm[0], deadline=jcm[4]),
+        ])  # fmt: skip
+        return UpdateResult(recorded=("ReportDraftSubmitted",), version=latest.version,
+                            document_sha256=latest.document_sha256)  # fmt: skip
 
     async def propose_city(self, year: int, update: SealedUpdate,
                            update_id: str | None = None) -> UpdateResult:  # fmt: skip

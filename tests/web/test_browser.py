@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from domain.events import DeadlineExtended
+from domain.events import DeadlineExtended, StepOpened
 from domain.streams import cycle_stream
 from tests.web.conftest import STEPS, YEAR, Site, build_site
 
@@ -304,7 +304,7 @@ def test_the_chair_team_approves_with_the_keyboard_alone(
 def test_asec_sees_what_it_owes(page: Page, served: tuple[Site, str]) -> None:
     sign_in(page, served, "asec-imd")
     nav(page, "What ASEC owes")
-    expect(page.get_by_role("cell", name="Report to the JCM")).to_be_visible()
+    expect(page.get_by_role("cell", name="ASEC drafts the annual report")).to_be_visible()
     check_page(page, "asec")
 
 
@@ -371,6 +371,41 @@ def test_the_chair_team_records_a_bodys_decision(page: Page, served: tuple[Site,
     check_page(page, "partners")
     nav(page, "Candidature cities")
     check_page(page, "candidates")
+
+
+def test_asec_drafts_the_report_and_submits_it(page: Page, served: tuple[Site, str]) -> None:
+    site, base = served
+    deadline = next(step[4] for step in STEPS if step[0] == "report_draft")
+    site.cycle.record(cycle_stream(YEAR), [StepOpened(year=YEAR, step="report_draft",
+                                                      deadline=deadline)])  # fmt: skip
+    sign_in(page, served, "asec-imd")
+    nav(page, "Report")
+    expect(page.get_by_role("heading", name=f"The {YEAR} annual report")).to_be_visible()
+    expect(page.locator("#versions")).to_contain_text("No version drafted yet.")
+    check_page(page, "report")
+    page.get_by_label("Heading").fill("Foreword")
+    page.get_by_label("Text").fill("The year in brief.")
+    page.get_by_role("button", name="Add another section").click()
+    second = page.locator("#section-1")
+    second.get_by_label("Heading").fill("Progress on the action plans")
+    second.get_by_label("Text").fill("IMD assessed the projects of four cities.")
+    check_page(page, "report-draft-form")
+    page.get_by_role("button", name="Draft version 1").click()
+    expect(page.get_by_role("status")).to_contain_text("Done: ReportDrafted: version 1")
+    row = page.locator("#versions tr[data-version='1']")
+    expect(row).to_contain_text("Foreword; Progress on the action plans")
+    expect(page.locator("#section-1").get_by_label("Heading")).to_have_value(
+        "Progress on the action plans"
+    )  # the next draft starts from this one
+    page.get_by_role("button", name="Submit version 1").click()
+    expect(page.get_by_role("status")).to_contain_text("Done: ReportDraftSubmitted: version 1")
+    expect(row).to_contain_text("submitted by ASEC")
+    check_page(page, "report-submitted")
+    assert [call[0] for call in site.gateway.calls][-2:] == ["draft_report", "submit_report_draft"]
+    row.get_by_role("link", name="Read version 1 as HTML").click()  # not through htmx
+    expect(page.get_by_text("IMD assessed the projects of four cities.")).to_be_visible()
+    page.goto(f"{base}/app/cycles/{YEAR}/report")  # the cycle's page links to it too
+    expect(page.locator("#versions tr[data-version='1']")).to_contain_text("submitted by ASEC")
 
 
 def test_the_readmes_screenshots_were_taken_in_this_run() -> None:

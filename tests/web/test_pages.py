@@ -252,7 +252,8 @@ def test_the_shepherd_sees_the_grid_the_timeline_and_the_audit_trail(
 def test_asec_sees_what_it_owes(browser_client: TestClient, site: Site) -> None:
     signed_in(browser_client, site, "asec-imd")
     page = browser_client.get("/app/asec")
-    assert "Report to the JCM" in page.text
+    assert "ASEC drafts the annual report" in page.text
+    assert 'href="/app/cycles/2027/report">Draft or submit the 2027 report' in page.text
     assert browser_client.get("/app/asec/monitoring").status_code == 200
 
 
@@ -312,7 +313,8 @@ PAGES_READ = [
     "/app/plans", "/app/plans/MY-kuala-lumpur", "/app/plans/MY-kuala-lumpur/edit",
     "/app/assessments", "/app/assessments/2027/MY-kuala-lumpur/smart-traffic",
     "/app/partners", "/app/partners/twinning", "/app/cycles/2027/decisions",
-    "/app/candidature-cities",
+    "/app/candidature-cities", "/app/cycles/2027/report", "/app/asec/report",
+    "/app/cycles/2027/report/document?format=json",
 ]  # fmt: skip
 
 

@@ -29,7 +29,8 @@ def test_the_board_the_timeline_and_the_audit_trail_read_the_cycle(engine: Engin
 
     dates = views.step_dates(cycle.store, view)
     assert [d.step for d in dates] == ["nomination_deadline", "scgw", "progress_review",
-                                       "annual_meeting", "jcm_submission"]  # fmt: skip
+                                       "annual_meeting", "report_draft",
+                                       "jcm_submission"]  # fmt: skip
     assert [rung for _, rung in dates[0].escalations] == ["deadline"]
     chart = gantt(dates, NOW)
     assert chart.today_x is not None
