@@ -55,10 +55,16 @@ from workflows.cycle import CycleWorkflow
 
 pytestmark = [pytest.mark.faults, pytest.mark.asyncio(loop_scope="module")]
 
-ANSWER_WITHIN = 2.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
-"""Two seconds, as issue 13 asks, on a machine with a core free per runnable job; on one
-shared with more (a CI runner, this 2-core machine with other suites), stretched by the
-load: the bound is on the cycle's handling, not on how busy the machine is."""
+
+def answer_within() -> float:
+    """Two seconds, as issue 13 asks, on a machine with a core free per runnable job; on one
+    shared with more (a CI runner, this 2-core machine with other suites), stretched by the
+    load as it stands when the callers have had their answers (the load of a moment
+    before the batch, read when the module was imported, undercounted a burst): the bound
+    is on the cycle's handling, not on how busy the machine is."""
+    return 2.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+
+
 STEP = "nomination_deadline"
 OPENING = {"CycleOpened": 1, "CyclePlanned": 1}
 
@@ -129,7 +135,8 @@ def one_ok(responses: list[httpx.Response], slowest: float, *detail_says: str) -
             problem = response.json()
             assert problem["type"] == "urn:ascn:problem:refused"
             assert any(part in problem["detail"] for part in detail_says), problem["detail"]
-    assert slowest < ANSWER_WITHIN, f"the slowest caller waited {slowest:.2f} s"
+    bound = answer_within()
+    assert slowest < bound, f"the slowest caller waited {slowest:.2f} s (bound {bound:.2f} s)"
     return next(i for i, r in enumerate(responses) if r.status_code == 200)
 
 
@@ -204,7 +211,8 @@ async def test_extensions_at_once_end_where_the_workflow_says(stack: Stack) -> N
         assert response.status_code in (200, 409), response.text
         if response.status_code == 409:
             assert "must be after the current one" in response.json()["detail"]
-    assert slowest < ANSWER_WITHIN, f"the slowest caller waited {slowest:.2f} s"
+    bound = answer_within()
+    assert slowest < bound, f"the slowest caller waited {slowest:.2f} s (bound {bound:.2f} s)"
     extended = [
         datetime.fromisoformat(e.data["new_deadline"])
         for e in stack.cycle_facts()
