@@ -72,6 +72,11 @@ async def all_at_once(calls: list[Callable[[], Awaitable[Any]]]) -> list[Answer]
     return list(await asyncio.gather(*(timed(call, started) for call in calls)))
 
 
+async def sent_at_once(handle: Handle, update: Any, messages: list[Any]) -> list[Answer]:
+    """Each of ``messages`` sent as ``update`` to the cycle, all at the same moment."""
+    return await all_at_once([partial(handle.execute_update, update, m) for m in messages])
+
+
 async def start(env: WorkflowEnvironment, worker: Worker) -> tuple[Handle, datetime]:
     now = await env.get_current_time()
     handle = await env.client.start_workflow(
@@ -115,10 +120,8 @@ async def test_approvals_at_once_approve_the_step_once(
 ) -> None:
     handle, _ = await start(env, worker)
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.approve_step,
-                ApproveStepUpdate(actor=member(i), step="nomination_deadline"))
-        for i in range(size)
+    answers = await sent_at_once(handle, CycleWorkflow.approve_step, [
+        ApproveStepUpdate(actor=member(i), step="nomination_deadline") for i in range(size)
     ])  # fmt: skip
 
     one_accepted(answers, "nomination_deadline is already approved by chair_team:SG/", " at ")
@@ -158,9 +161,8 @@ async def test_waivers_at_once_waive_the_step_once(
 ) -> None:
     handle, _ = await start(env, worker)
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.waive_step,
-                WaiveStepUpdate(actor=member(i), step="annual_meeting", reason="held online"))
+    answers = await sent_at_once(handle, CycleWorkflow.waive_step, [
+        WaiveStepUpdate(actor=member(i), step="annual_meeting", reason="held online")
         for i in range(size)
     ])  # fmt: skip
 
@@ -177,10 +179,9 @@ async def test_the_same_extension_at_once_is_recorded_once(
     handle, t0 = await start(env, worker)
     new_deadline = t0 + 25 * DAY
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.extend_deadline,
-                ExtendDeadlineUpdate(actor=member(i), step="nomination_deadline",
-                                     new_deadline=new_deadline, reason="the SOM moved"))
+    answers = await sent_at_once(handle, CycleWorkflow.extend_deadline, [
+        ExtendDeadlineUpdate(actor=member(i), step="nomination_deadline",
+                             new_deadline=new_deadline, reason="the SOM moved")
         for i in range(size)
     ])  # fmt: skip
 
@@ -197,10 +198,9 @@ async def test_the_same_exception_granted_at_once_is_granted_once(
 ) -> None:
     handle, _ = await start(env, worker)
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.grant_exception,
-                GrantExceptionUpdate(actor=member(i), member_state="MY", exception_id="MY-4",
-                                     rule="max_cities", max_cities=4, reason="pilot year"))
+    answers = await sent_at_once(handle, CycleWorkflow.grant_exception, [
+        GrantExceptionUpdate(actor=member(i), member_state="MY", exception_id="MY-4",
+                             rule="max_cities", max_cities=4, reason="pilot year")
         for i in range(size)
     ])  # fmt: skip
 
@@ -217,11 +217,9 @@ async def test_the_same_nominations_sent_at_once_are_recorded_once(
 ) -> None:
     handle, _ = await start(env, worker)
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.submit_nominations,
-                nominate("SG", "Singapore"))
-        for _ in range(size)
-    ])  # fmt: skip
+    answers = await sent_at_once(
+        handle, CycleWorkflow.submit_nominations, [nominate("SG", "Singapore") for _ in range(size)]
+    )
 
     one_accepted(answers, "SG already submitted these nominations for 2018")
     assert facts(store, nominations_stream("SG")) == {"NominationsSubmitted": 1}
@@ -262,10 +260,9 @@ async def test_different_extensions_at_once_end_where_the_workflow_says(
     # Sent together, later dates first: 3 May, then 2 May, as in the report.
     deadlines = [t0 + (21 + size - i) * DAY for i in range(size)]
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.extend_deadline,
-                ExtendDeadlineUpdate(actor=TEAM[0], step="nomination_deadline", new_deadline=to,
-                                     reason="the SOM moved"))
+    answers = await sent_at_once(handle, CycleWorkflow.extend_deadline, [
+        ExtendDeadlineUpdate(actor=TEAM[0], step="nomination_deadline", new_deadline=to,
+                             reason="the SOM moved")
         for to in deadlines
     ])  # fmt: skip
 
