@@ -16,34 +16,23 @@ never catches up, so the ratio large/small should stay near 1 (target <= 1.2).
 
 from __future__ import annotations
 
-import argparse
-import gc
-import statistics
-import sys
 import threading
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import NoReturn
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from api.app import create_app
 from ascn.projections import app_projector
 from ascn.settings import Settings
-from benchmarks.status_store import (
-    DEFAULT_POSTGRES,
-    FIRST_YEAR,
-    SMALL_YEARS,
-    build,
-    postgres_engine,
-    sqlite_engine,
-)
+from benchmarks.small_and_large import TimedReads, arguments, run_and_report, vacuum_analyze
+from benchmarks.status_store import FIRST_YEAR, SMALL_YEARS, build
 from domain.actors import Actor
 from domain.reference import ReferenceData
-from eventstore.engine import is_postgresql
 from eventstore.store import EventStore, utc_now
 from services import users
 from services.cycles import CycleDeps
@@ -56,7 +45,6 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 TARGET = 1.2
-ROUNDS = 10
 PROBE = FIRST_YEAR + SMALL_YEARS - 1
 
 
@@ -88,30 +76,15 @@ def shepherds_token(engine: Engine) -> str:
 
 
 @dataclass
-class Store:
-    events: int
+class Store(TimedReads):
     catch_up_s: float
     client: TestClient
     token: str
-    timings: list[list[float]] = field(default_factory=list)
 
     def read(self) -> float:
-        began = time.perf_counter()
-        response = self.client.get(
-            f"/v1/cycles/{PROBE}", headers={"Authorization": f"Bearer {self.token}"}
-        )
-        elapsed = time.perf_counter() - began
-        if response.status_code != 200:
-            raise RuntimeError(f"status read failed: {response.status_code} {response.text}")
-        return elapsed
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(t for timings in self.timings for t in timings) * 1000
-
-    @property
-    def best_round_ms(self) -> float:
-        return min(statistics.median(timings) for timings in self.timings) * 1000
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return self.timed(lambda: self.client.get(f"/v1/cycles/{PROBE}", headers=headers),
+                          "status read")  # fmt: skip
 
 
 @contextmanager
@@ -122,10 +95,7 @@ def serving(engine: Engine, years: int) -> Iterator[Store]:
     began = time.perf_counter()
     projector.run_once()
     catch_up_s = time.perf_counter() - began
-    if is_postgresql(engine):
-        # What autovacuum does after a bulk load, done now rather than during the timing.
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    vacuum_analyze(engine)
     token = shepherds_token(engine)
     stop = threading.Event()
     loop = threading.Thread(target=projector.run, args=(stop,), daemon=True)
@@ -144,55 +114,14 @@ def serving(engine: Engine, years: int) -> Iterator[Store]:
             loop.join()
 
 
-def measure(small: Store, large: Store, calls: int) -> None:
-    gc.collect()
-    for _ in range(max(10, calls // 10)):
-        small.read()
-        large.read()
-    for _ in range(ROUNDS):
-        for store in (small, large):
-            store.timings.append([store.read() for _ in range(max(1, calls // ROUNDS))])
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL URL")
-    parser.add_argument("--years", type=int, default=1000, help="cycle years in the large store")
-    parser.add_argument("--calls", type=int, default=1000, help="timed reads per store")
-    parser.add_argument("--backend", choices=("both", "sqlite", "postgresql"), default="both")
-    args = parser.parse_args()
-    results = []
-    if args.backend in ("both", "sqlite"):
-        results.append(("sqlite", *run_backend(None, args.years, args.calls)))
-    if args.backend in ("both", "postgresql"):
-        results.append(("postgresql", *run_backend(args.postgres, args.years, args.calls)))
-    size = f"{'events':>8} {'catch-up ev/s':>13} {'median ms':>9} {'best ms':>7}"
-    print(f"{'backend':<11} {size} {size} {'ratio':>5} {'(best)':>6} {'target':>7}")
-    missed = False
-    for backend, small, large in results:
-        ratio = large.median_ms / small.median_ms
-        best = large.best_round_ms / small.best_round_ms
-        missed |= ratio > TARGET
-        print(
-            f"{backend:<11} {_size(small)} {_size(large)} {ratio:>5.2f} {best:>6.2f} "
-            f"{'<=' + str(TARGET):>7} {'ok' if ratio <= TARGET else 'MISSED'}"
-        )
-    sys.exit(1 if missed else 0)
+    args = arguments(__doc__.splitlines()[0], calls=1000)
+    columns = (f"{'events':>8}", f"{'catch-up ev/s':>13}", f"{'median ms':>9}", f"{'best ms':>7}")
+    run_and_report(serving, args, target=TARGET, warm=10, columns=columns, row=_size)
 
 
-def run_backend(postgres: str | None, years: int, calls: int) -> tuple[Store, Store]:
-    with ExitStack() as stack:
-        engines = [
-            stack.enter_context(sqlite_engine() if postgres is None else postgres_engine(postgres))
-            for _ in range(2)
-        ]
-        small = stack.enter_context(serving(engines[0], SMALL_YEARS))
-        large = stack.enter_context(serving(engines[1], years))
-        measure(small, large, calls)
-        return small, large
-
-
-def _size(store: Store) -> str:
+def _size(store: TimedReads) -> str:
+    assert isinstance(store, Store)
     rate = store.events / store.catch_up_s
     return f"{store.events:>8} {rate:>13.0f} {store.median_ms:>9.3f} {store.best_round_ms:>7.3f}"
 

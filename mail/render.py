@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
+from zoneinfo import ZoneInfo
 
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 
 from domain.calendar import DEFAULT_LADDER, CycleCalendar, Owed, inaugural_2018, recurring
+from domain.civil_time import state_of
 from domain.contacts import party_of
 from domain.errors import ReferenceDataError
 from domain.reference import ReferenceData
@@ -35,6 +37,9 @@ Dear {{ name }},
 
   Step:      {{ item.step }} (cycle {{ item.year }})
   Due by:    {{ item.due }}
+{%- if item.due_for_reader %}
+  Your time: {{ item.due_for_reader }}
+{%- endif %}
 {%- if item.outstanding %}
   Still owed by: {{ item.outstanding }}
 {%- endif %}
@@ -62,6 +67,8 @@ HTML = """\
 <table>
 <tr><th align="left">Step</th><td>{{ item.step }} (cycle {{ item.year }})</td></tr>
 <tr><th align="left">Due by</th><td>{{ item.due }}</td></tr>
+{% if item.due_for_reader %}<tr><th align="left">Your time</th>
+<td>{{ item.due_for_reader }}</td></tr>{% endif %}
 {% if item.outstanding %}<tr><th align="left">Still owed by</th>
 <td>{{ item.outstanding }}</td></tr>{% endif %}
 <tr><th align="left">If missed</th><td>{{ item.if_missed }}</td></tr>
@@ -157,11 +164,25 @@ class Item:
 
     @property
     def due(self) -> str:
+        """The deadline as the cycle's calendar sets it (keeping its offset): the end of a
+        day there, unless an extension gave another instant."""
         if self.deadline is None:
             return "see the cycle status"
-        # A deadline keeps the offset of the calendar that set it: say it in those terms.
-        offset = self.deadline.strftime("%z")
-        return f"{self.deadline:%A %d %B %Y, %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+        end = ", end of day" if self.deadline.time() >= time(23, 59) else ""
+        return f"{_when(self.deadline)}{end}"
+
+    @property
+    def due_for_reader(self) -> str:
+        """The same instant on the reader's clock, where it reads otherwise: in the zone of
+        the member state whose 09:00 the mail goes out at (``domain.civil_time``). Empty
+        when that zone's offset is the calendar's, or the reader has no member state."""
+        zone = _reader_zone(self.recipient, self.year)
+        if self.deadline is None or zone is None:
+            return ""
+        there = self.deadline.astimezone(zone)
+        if there.utcoffset() == self.deadline.utcoffset():
+            return ""
+        return _when(there, zone.key)
 
     @property
     def if_missed(self) -> str:
@@ -278,6 +299,26 @@ class Item:
         return ", ".join(self.outstanding)
 
 
+def _when(moment: datetime, zone: str = "") -> str:
+    offset = moment.strftime("%z")
+    named = f", {zone}" if zone else ""
+    return f"{moment:%A %d %B %Y, %H:%M} (UTC{offset[:3]}:{offset[3:]}{named})"
+
+
+def _reader_zone(recipient: str, year: int) -> ZoneInfo | None:
+    """The zone the reader's reminders go out at 09:00 in: their member state's (ASEC's is
+    Jakarta, the JCM report's the Chair's), as ``activities.working_days`` plans it."""
+    reference = ReferenceData.load()
+    party = party_of(recipient)
+    try:
+        chair = reference.chair_for(year).code if party == "jcm_report" else ""
+        state = state_of(party, chair)
+        zone = reference.member_state(state).zone if state is not None else None
+    except ReferenceDataError:
+        return None
+    return ZoneInfo(zone) if zone else None
+
+
 def _team(chair: str) -> str:
     return f"chair_team:{chair}" if len(chair) == 2 else "chair_team"
 
@@ -342,6 +383,7 @@ def render(
                 "step": i.step,
                 "headline": i.headline,
                 "due": i.due,
+                "due_for_reader": i.due_for_reader,
                 "if_missed": i.if_missed,
                 "actions": i.actions,
                 "outstanding": i.outstanding_text,

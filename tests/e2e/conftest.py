@@ -6,18 +6,12 @@ every wait polls with a deadline.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine
@@ -34,6 +28,7 @@ from eventstore import migrate
 from eventstore.engine import create_store_engine
 from eventstore.records import RecordedEvent
 from eventstore.store import EventStore
+from tests.processes import Process, ascn_env, eventually, killed_afterwards
 from tests.sealing import SealingInterceptor
 from tests.workflows.plans import CHAIR_TEAM, REFERENCE
 from workflows.cycle import CycleWorkflow
@@ -147,20 +142,6 @@ def cycle_input(plan: CyclePlan) -> CycleInput:
 # -- waiting -------------------------------------------------------------------
 
 
-async def eventually(
-    check: Callable[[], Awaitable[T | None]], *, what: str, within: float = 30.0
-) -> T:
-    """Poll ``check`` until it returns something other than None (or False)."""
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result is not None and result is not False:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 async def wait_for_step(
     handle: CycleHandle, step: str, states: tuple[StepState, ...] = ("open", "overdue")
 ) -> CycleStatus:
@@ -235,64 +216,18 @@ def assert_each_fact_once(facts: list[RecordedEvent]) -> None:
 # -- a worker in a process of its own -------------------------------------------
 
 
-class WorkerProcess:
-    """``python -m ascn worker`` with its settings in the environment, logs to a file."""
-
-    def __init__(
-        self, *, name: str, db_path: Path, address: str, task_queue: str, log_level: str = "INFO"
-    ) -> None:
-        self.log_path = db_path.parent / f"{name}.log"
-        self._env = {
-            **os.environ,
-            "ASCN_DB_URL": f"sqlite:///{db_path}",
-            "ASCN_TEMPORAL_ADDRESS": address,
-            "ASCN_TASK_QUEUE": task_queue,
-            "ASCN_LOG_FORMAT": "json",
-            "ASCN_LOG_LEVEL": log_level,
-            "ASCN_PAYLOAD_KEYS": DEV_PAYLOAD_KEYS,
-        }
-        self._cwd = db_path.parent
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-
-    def start(self) -> None:
-        self._log = self.log_path.open("wb")
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "ascn", "worker"],
-            cwd=self._cwd,
-            env=self._env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    async def started(self, within: float = 30.0) -> None:
-        async def polling() -> bool:
-            assert self._process is not None
-            if self._process.poll() is not None:
-                raise AssertionError(f"the worker exited early:\n{self.log()}")
-            return '"worker started"' in self.log()
-
-        await eventually(polling, what="the worker to start polling", within=within)
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def kill(self) -> None:
-        """SIGKILL: no drain, no goodbye to the server, the way a machine dies."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGKILL)
-            self._process.wait(timeout=10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+def worker_process(
+    *, name: str, db_path: Path, address: str, task_queue: str, log_level: str = "INFO"
+) -> Process:
+    """``python -m ascn worker`` on the store at ``db_path``, logs beside it (not started)."""
+    env = ascn_env(
+        f"sqlite:///{db_path}", ASCN_TEMPORAL_ADDRESS=address, ASCN_TASK_QUEUE=task_queue,
+        ASCN_LOG_LEVEL=log_level,
+    )  # fmt: skip
+    return Process(name, ("worker",), env, db_path.parent)
 
 
 @pytest.fixture
-def worker_processes() -> Iterator[list[WorkerProcess]]:
+def worker_processes() -> Iterator[list[Process]]:
     """Every worker process a test starts goes in here and is killed afterwards."""
-    started: list[WorkerProcess] = []
-    try:
-        yield started
-    finally:
-        for process in started:
-            process.kill()
+    yield from killed_afterwards()

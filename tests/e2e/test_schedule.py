@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from ascn.cycles import SCHEDULE_ID, create_yearly_schedule
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
-from tests.e2e.conftest import eventually
+from tests.processes import eventually
 from tests.sealing import SEAL_KEYS
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id

@@ -23,7 +23,8 @@ from domain.actors import Actor
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
 from services import users
-from tests.e2e.conftest import YEAR, cycle_input, eventually, seconds_plan, wait_for_step
+from tests.e2e.conftest import YEAR, cycle_input, seconds_plan, wait_for_step
+from tests.processes import eventually
 from tests.sealing import SEAL_KEYS
 from workers.worker import create_worker
 from workflows import search

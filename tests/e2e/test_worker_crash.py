@@ -31,18 +31,18 @@ from tests.e2e.conftest import (
     NOMINATION_STEP,
     YEAR,
     CycleHandle,
-    WorkerProcess,
     approve_each_step,
     assert_each_fact_once,
     cycle_facts,
     cycle_input,
     escalations,
-    eventually,
     nomination_types,
     seconds_plan,
     wait_for_facts,
     wait_for_step,
+    worker_process,
 )
+from tests.processes import Process, eventually
 from tests.sealing import SEAL_KEYS
 from tests.workflows.plans import nominate
 from workflows.cycle import CycleWorkflow
@@ -68,9 +68,9 @@ async def start_cycle(
 
 
 def new_worker(
-    processes: list[WorkerProcess], name: str, db_path: Path, address: str, task_queue: str
-) -> WorkerProcess:
-    process = WorkerProcess(
+    processes: list[Process], name: str, db_path: Path, address: str, task_queue: str
+) -> Process:
+    process = worker_process(
         name=name, db_path=db_path, address=address, task_queue=task_queue, log_level="DEBUG"
     )
     processes.append(process)
@@ -130,7 +130,7 @@ def assert_recorded_exactly_once(store: EventStore) -> None:
     assert report.ok, report.broken
 
 
-def recorded_logs(worker: WorkerProcess) -> list[dict[str, Any]]:
+def recorded_logs(worker: Process) -> list[dict[str, Any]]:
     """The activity's "recorded" lines (DEBUG) in the worker's JSON log."""
     lines = []
     for line in worker.log().splitlines():
@@ -146,7 +146,7 @@ async def test_a_killed_worker_loses_no_fact_and_repeats_none(
     store: EventStore,
     db_path: Path,
     unique: str,
-    worker_processes: list[WorkerProcess],
+    worker_processes: list[Process],
 ) -> None:
     task_queue, address = f"e2e-crash-{unique}", address_of(dev_server)
     first = new_worker(worker_processes, "worker-1", db_path, address, task_queue)
@@ -266,7 +266,7 @@ async def test_a_fact_committed_by_a_worker_killed_before_it_reported_is_recorde
     store: EventStore,
     db_path: Path,
     unique: str,
-    worker_processes: list[WorkerProcess],
+    worker_processes: list[Process],
 ) -> None:
     task_queue, address = f"e2e-crash-{unique}", address_of(dev_server)
     relay = FreezableRelay(address)

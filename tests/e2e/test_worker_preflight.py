@@ -21,11 +21,12 @@ from eventstore import migrate
 from eventstore.engine import create_store_engine
 from eventstore.store import EventStore
 from tests.e2e.conftest import (
-    WorkerProcess,
     cycle_input,
     seconds_plan,
     wait_for_facts,
+    worker_process,
 )
+from tests.processes import Process
 from tests.sealing import SEAL_KEYS
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id
@@ -77,7 +78,7 @@ async def test_a_worker_refuses_an_empty_store_while_a_cycle_runs(
     db_path: Path,
     tmp_path: Path,
     unique: str,
-    worker_processes: list[WorkerProcess],
+    worker_processes: list[Process],
 ) -> None:
     client = dev_server.client
     address = client.service_client.config.target_host
@@ -98,7 +99,7 @@ async def test_a_worker_refuses_an_empty_store_while_a_cycle_runs(
     assert f"running cycle {workflow_id(YEAR)} (cycle-{YEAR})" in refused
     assert str(elsewhere) in refused
     # The store the cycle ran against is fine: a worker on it starts.
-    right = WorkerProcess(name="right", db_path=db_path, address=address, task_queue=unique)
+    right = worker_process(name="right", db_path=db_path, address=address, task_queue=unique)
     worker_processes.append(right)
     right.start()
     await right.started()

@@ -8,21 +8,14 @@ minutes from now lies within the year's window whatever today's date is).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -44,12 +37,12 @@ from services.cycles import CycleDeps
 from services.gateway import TemporalCycleGateway
 from services.sealing import Sealer
 from tests.api.conftest import user_with_token
+from tests.processes import Process, eventually, killed_afterwards
 from tests.sealing import SEAL_KEYS
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import CycleInput, CycleStatus
 
-T = TypeVar("T")
 REFERENCE = ReferenceData.load()
 SECOND = timedelta(seconds=1)
 CONVERTER = encrypted_converter(parse_keyring(DEV_PAYLOAD_KEYS))
@@ -135,19 +128,6 @@ async def end_cycle(handle: CycleHandle) -> None:
 
 
 # -- waiting ------------------------------------------------------------------------
-
-
-async def eventually(
-    check: Callable[[], Awaitable[T | None]], *, what: str, within: float = 30.0
-) -> T:
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result is not None and result is not False:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def wait_until_open(handle: CycleHandle, *steps: str, within: float = 30.0) -> None:
@@ -266,73 +246,7 @@ def task_queue() -> str:
 # -- processes the tests kill ---------------------------------------------------------
 
 
-@dataclass
-class Process:
-    """``python -m ascn ARGS`` with settings in its environment, its output in a file."""
-
-    name: str
-    args: tuple[str, ...]
-    env: Mapping[str, str]
-    folder: Path
-    popen: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-    _log: IO[bytes] | None = field(default=None, repr=False)
-
-    @property
-    def log_path(self) -> Path:
-        return self.folder / f"{self.name}.log"
-
-    def start(self) -> None:
-        self.starts += 1
-        self._log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "ascn", *self.args],
-            cwd=self.folder, env={**os.environ, **self.env},
-            stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def running(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no drain, no goodbye, the way a machine dies."""
-        self._end(signal.SIGKILL)
-
-    def terminate(self, within: float = 30) -> int:
-        """SIGTERM, and the exit code once it has stopped."""
-        self._end(signal.SIGTERM, within)
-        assert self.popen is not None
-        return int(self.popen.returncode)
-
-    def _end(self, signum: int, within: float = 10) -> None:
-        if self.running():
-            assert self.popen is not None
-            self.popen.send_signal(signum)
-            self.popen.wait(timeout=within)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-
 @pytest.fixture
 def processes() -> Iterator[list[Process]]:
     """Every process a test starts goes in here and is killed afterwards."""
-    started: list[Process] = []
-    try:
-        yield started
-    finally:
-        for process in started:
-            process.kill()
-
-
-def ascn_env(db_url: str, **more: str) -> dict[str, str]:
-    return {
-        "ASCN_DB_URL": db_url,
-        "ASCN_PAYLOAD_KEYS": DEV_PAYLOAD_KEYS,
-        "ASCN_LOG_FORMAT": "json",
-        "ASCN_LOG_LEVEL": "INFO",
-        **more,
-    }
+    yield from killed_afterwards()

@@ -39,7 +39,6 @@ from tests.faults.conftest import (
     add_people,
     api_over,
     end_cycle,
-    eventually,
     idle,
     quiesce,
     read_model_state,
@@ -51,6 +50,7 @@ from tests.faults.conftest import (
     workflow_state,
 )
 from tests.faults.store_checks import assert_store_sound
+from tests.processes import eventually
 from workflows.cycle import CycleWorkflow
 
 pytestmark = [pytest.mark.faults, pytest.mark.asyncio(loop_scope="module")]

@@ -35,7 +35,6 @@ from tests.faults.conftest import (
     CycleHandle,
     add_people,
     api_over,
-    eventually,
     seconds_plan,
     start_cycle,
     this_year,
@@ -43,6 +42,7 @@ from tests.faults.conftest import (
     worker_in_process,
 )
 from tests.faults.store_checks import assert_store_sound
+from tests.processes import eventually
 
 pytestmark = [pytest.mark.faults, pytest.mark.asyncio(loop_scope="module")]
 

@@ -42,9 +42,9 @@ from eventstore.readmodels.schema import outbox
 from eventstore.schema import events, projection_checkpoints
 from eventstore.store import EventStore
 from mail.dispatch import event_id_for
-from tests.faults.conftest import Process, ascn_env, eventually
 from tests.faults.store_checks import assert_store_sound
 from tests.mail.conftest import Collector, SmtpServer
+from tests.processes import Process, ascn_env, eventually
 
 pytestmark = [pytest.mark.faults, pytest.mark.asyncio]
 

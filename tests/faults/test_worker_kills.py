@@ -27,18 +27,16 @@ from eventstore.engine import create_store_engine
 from tests.faults.conftest import (
     Api,
     CycleHandle,
-    Process,
     add_people,
     address_of,
     api_over,
-    ascn_env,
-    eventually,
     seconds_plan,
     start_cycle,
     this_year,
     wait_until_open,
 )
 from tests.faults.store_checks import assert_store_sound
+from tests.processes import Process, ascn_env
 
 pytestmark = [pytest.mark.faults, pytest.mark.asyncio(loop_scope="module")]
 
@@ -59,19 +57,9 @@ def nominations(member_state: str) -> dict[str, object]:
     }
 
 
-class Worker:
-    def __init__(self, process: Process) -> None:
-        self.process = process
-
-    async def start(self) -> None:
-        self.process.start()
-
-        async def polling() -> bool:
-            if not self.process.running():
-                raise AssertionError(f"the worker exited early:\n{self.process.log()}")
-            return self.process.log().count('"worker started"') >= self.process.starts
-
-        await eventually(polling, what="the worker to start polling", within=60)
+async def start_worker(worker: Process) -> None:
+    worker.start()
+    await worker.started(within=60)
 
 
 async def fail_attempts_of_the_dead(env: WorkflowEnvironment, handle: CycleHandle) -> int:
@@ -108,8 +96,8 @@ async def test_five_kills_of_the_worker_lose_nothing_and_repeat_nothing(
     migrate.upgrade(engine)
     year = this_year()
     env = ascn_env(url, ASCN_TEMPORAL_ADDRESS=address_of(dev_server), ASCN_TASK_QUEUE=task_queue)
-    worker = Worker(Process("worker", ("worker",), env, tmp_path))
-    processes.append(worker.process)
+    worker = Process("worker", ("worker",), env, tmp_path)
+    processes.append(worker)
     rng = random.Random(SEED)
     commands = [
         *(("/nominations", f"nr:{ms}", nominations(ms), ms) for ms in CAPITALS),
@@ -119,7 +107,7 @@ async def test_five_kills_of_the_worker_lose_nothing_and_repeat_nothing(
     answers: list[httpx.Response] = []
     failed_attempts = 0
     try:
-        await worker.start()
+        await start_worker(worker)
         plan = seconds_plan(year, datetime.now(UTC), member_states=tuple(CAPITALS))
         handle = await start_cycle(dev_server.client, plan, task_queue)
         async with api_over(
@@ -130,17 +118,17 @@ async def test_five_kills_of_the_worker_lose_nothing_and_repeat_nothing(
                 sent = asyncio.create_task(answered(api, path, who, body, f"faults-{name}"))
                 if index in killed_during:
                     await asyncio.sleep(rng.uniform(0.0, 0.3))
-                    worker.process.kill()
+                    worker.kill()
                     failed_attempts += await fail_attempts_of_the_dead(dev_server, handle)
-                    await worker.start()
+                    await start_worker(worker)
                 answers.append(await sent)
             await asyncio.wait_for(handle.result(), timeout=60)
-        worker.process.kill()
+        worker.kill()
     finally:
         engine.dispose()
 
     assert [r.status_code for r in answers] == [200] * len(commands), [r.text for r in answers]
-    assert worker.process.starts == KILLS + 1
+    assert worker.starts == KILLS + 1
     status_of_cycle = (await handle.describe()).status
     assert status_of_cycle is not None
     assert status_of_cycle.name == "COMPLETED"

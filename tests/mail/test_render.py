@@ -346,3 +346,43 @@ def test_without_a_base_url_a_mail_names_no_page() -> None:
         to_address="you@ascn.example", items=[item], now=DEADLINE,
     )  # fmt: skip
     assert "Online:" not in str(mail)
+
+
+def told(recipient: str, deadline: datetime = DEADLINE) -> dict[str, list[str]]:
+    """The lines of each part that say when the step is due."""
+    item = Item(
+        year=2027, step="nomination_deadline", rung="T-7", kind="reminder",
+        recipient=recipient, deadline=deadline,
+    )  # fmt: skip
+    return {which: part(item, which).split(" Your time: ") for which in PARTS}
+
+
+@pytest.mark.parametrize(
+    ("recipient", "theirs"),
+    [
+        ("nr:TH", None),  # Bangkok keeps the calendar's offset: nothing to add
+        ("asec", None),  # Jakarta, the calendar's own zone
+        ("nr:MY", "Monday 01 March 2027, 00:59 (UTC+08:00, Asia/Kuala_Lumpur)"),
+        ("chair_of_ascn:nr:MM", "Sunday 28 February 2027, 23:29 (UTC+06:30, Asia/Yangon)"),
+        ("jcm_report", "Monday 01 March 2027, 00:59 (UTC+08:00, Asia/Singapore)"),  # the Chair's
+        ("someone-else", None),  # no member state: no zone of its own
+    ],
+)
+def test_the_deadline_is_the_end_of_its_day_in_the_calendar_and_in_the_readers_zone(
+    recipient: str, theirs: str | None
+) -> None:
+    for which, halves in told(recipient).items():
+        assert "Sunday 28 February 2027, 23:59 (UTC+07:00), end of day" in halves[0], which
+        if theirs is None:
+            assert len(halves) == 1, which
+        else:
+            assert halves[1].startswith(theirs), which
+
+
+def test_a_deadline_an_extension_set_within_a_day_is_not_called_its_end() -> None:
+    noon = datetime(2027, 3, 5, 12, 0, tzinfo=timezone(timedelta(hours=7)))
+
+    for halves in told("nr:MY", noon).values():
+        assert "Friday 05 March 2027, 12:00 (UTC+07:00)" in halves[0]
+        assert "end of day" not in " ".join(halves)
+        assert halves[1].startswith("Friday 05 March 2027, 13:00 (UTC+08:00, Asia/Kuala_Lumpur)")

@@ -15,7 +15,7 @@ from domain.actors import Actor
 from domain.calendar import CyclePlan, PlannedStep
 from domain.streams import cycle_stream
 from eventstore.store import EventStore
-from tests.workflows.plans import CHAIR_TEAM, DAY, cycle_input
+from tests.workflows.plans import CHAIR_TEAM, DAY, cycle_input, start_cycle
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import (
     ApproveStepUpdate,
@@ -46,16 +46,6 @@ def chain_plan(now: datetime) -> CyclePlan:
     )  # fmt: skip
 
 
-async def start(env: WorkflowEnvironment, worker: Worker) -> tuple[Handle, datetime]:
-    now = await env.get_current_time()
-    handle = await env.client.start_workflow(
-        CycleWorkflow.run, cycle_input(chain_plan(now)), id=workflow_id(2018),
-        task_queue=worker.task_queue,
-    )  # fmt: skip
-    await env.sleep(2 * DAY)
-    return handle, now
-
-
 def decision(body: str, decided: str, **more: object) -> RecordDecisionUpdate:
     fields: dict[str, object] = {
         "actor": CHAIR_TEAM, "step": "acc", "body": body, "decision": decided,
@@ -78,7 +68,7 @@ async def refusal(handle: Handle, update: RecordDecisionUpdate) -> str:
 async def test_the_jcm_submission_waits_for_its_second_submitter(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker, chain_plan)
 
     await handle.execute_update(
         CycleWorkflow.submit_report, SubmitReportUpdate(actor=CHAIR_OF_ASCN)
@@ -118,7 +108,7 @@ async def test_the_jcm_submission_waits_for_its_second_submitter(
 async def test_an_nr_who_is_not_the_chair_of_the_ascn_cannot_submit(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker, chain_plan)
     with pytest.raises(WorkflowUpdateFailedError) as raised:
         await handle.execute_update(
             CycleWorkflow.submit_report, SubmitReportUpdate(actor=Actor.nr("MY", "nr-my"))
@@ -130,7 +120,7 @@ async def test_an_nr_who_is_not_the_chair_of_the_ascn_cannot_submit(
 async def test_a_deferral_reopens_the_step_and_re_arms_its_escalations(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker, chain_plan)
     for submitter in (CHAIR_OF_ASCN, SHEPHERD):
         await handle.execute_update(
             CycleWorkflow.submit_report, SubmitReportUpdate(actor=submitter)
@@ -166,7 +156,7 @@ async def test_a_deferral_reopens_the_step_and_re_arms_its_escalations(
 async def test_another_bodys_decision_is_recorded_without_settling_the_step(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker, chain_plan)
     sectoral = "ASEAN Working Group on Environmentally Sustainable Cities"
     await handle.execute_update(
         CycleWorkflow.record_decision,
@@ -181,7 +171,7 @@ async def test_another_bodys_decision_is_recorded_without_settling_the_step(
 async def test_refused_decisions_name_the_field_and_record_nothing(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker, chain_plan)
     await env.sleep(30 * DAY)  # the ACC step is still pending behind the JCM submission
 
     on_jcm = {"step": "jcm_submission"}

@@ -26,8 +26,8 @@ from temporalio.worker import Worker
 from domain.actors import Actor
 from domain.streams import cycle_stream, nominations_stream
 from eventstore.store import EventStore
-from tests.workflows.plans import DAY, cycle_input, nominate, two_step_plan
-from workflows.cycle import CycleWorkflow, workflow_id
+from tests.workflows.plans import DAY, nominate, start_cycle
+from workflows.cycle import CycleWorkflow
 from workflows.messages import (
     ApproveStepUpdate,
     CycleStatus,
@@ -72,14 +72,9 @@ async def all_at_once(calls: list[Callable[[], Awaitable[Any]]]) -> list[Answer]
     return list(await asyncio.gather(*(timed(call, started) for call in calls)))
 
 
-async def start(env: WorkflowEnvironment, worker: Worker) -> tuple[Handle, datetime]:
-    now = await env.get_current_time()
-    handle = await env.client.start_workflow(
-        CycleWorkflow.run, cycle_input(two_step_plan(now)), id=workflow_id(2018),
-        task_queue=worker.task_queue,
-    )  # fmt: skip
-    await env.sleep(2 * DAY)  # nominations open on day 1
-    return handle, now
+async def sent_at_once(handle: Handle, update: Any, messages: list[Any]) -> list[Answer]:
+    """Each of ``messages`` sent as ``update`` to the cycle, all at the same moment."""
+    return await all_at_once([partial(handle.execute_update, update, m) for m in messages])
 
 
 def facts(store: EventStore, stream: str = cycle_stream(2018)) -> Counter[str]:
@@ -113,12 +108,10 @@ async def status_when(handle: Handle, settled: Callable[[CycleStatus], bool]) ->
 async def test_approvals_at_once_approve_the_step_once(
     env: WorkflowEnvironment, worker: Worker, store: EventStore, size: int
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.approve_step,
-                ApproveStepUpdate(actor=member(i), step="nomination_deadline"))
-        for i in range(size)
+    answers = await sent_at_once(handle, CycleWorkflow.approve_step, [
+        ApproveStepUpdate(actor=member(i), step="nomination_deadline") for i in range(size)
     ])  # fmt: skip
 
     one_accepted(answers, "nomination_deadline is already approved by chair_team:SG/", " at ")
@@ -131,7 +124,7 @@ async def test_approvals_at_once_approve_the_step_once(
 async def test_a_double_click_approves_once_and_the_cycle_completes(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
     approval = ApproveStepUpdate(actor=TEAM[0], step="nomination_deadline")
     first = asyncio.create_task(handle.execute_update(CycleWorkflow.approve_step, approval))
     await asyncio.sleep(0.01)  # the second click comes a moment later, in another task
@@ -156,11 +149,10 @@ async def test_a_double_click_approves_once_and_the_cycle_completes(
 async def test_waivers_at_once_waive_the_step_once(
     env: WorkflowEnvironment, worker: Worker, store: EventStore, size: int
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.waive_step,
-                WaiveStepUpdate(actor=member(i), step="annual_meeting", reason="held online"))
+    answers = await sent_at_once(handle, CycleWorkflow.waive_step, [
+        WaiveStepUpdate(actor=member(i), step="annual_meeting", reason="held online")
         for i in range(size)
     ])  # fmt: skip
 
@@ -174,13 +166,12 @@ async def test_waivers_at_once_waive_the_step_once(
 async def test_the_same_extension_at_once_is_recorded_once(
     env: WorkflowEnvironment, worker: Worker, store: EventStore, size: int
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     new_deadline = t0 + 25 * DAY
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.extend_deadline,
-                ExtendDeadlineUpdate(actor=member(i), step="nomination_deadline",
-                                     new_deadline=new_deadline, reason="the SOM moved"))
+    answers = await sent_at_once(handle, CycleWorkflow.extend_deadline, [
+        ExtendDeadlineUpdate(actor=member(i), step="nomination_deadline",
+                             new_deadline=new_deadline, reason="the SOM moved")
         for i in range(size)
     ])  # fmt: skip
 
@@ -195,12 +186,11 @@ async def test_the_same_extension_at_once_is_recorded_once(
 async def test_the_same_exception_granted_at_once_is_granted_once(
     env: WorkflowEnvironment, worker: Worker, store: EventStore, size: int
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.grant_exception,
-                GrantExceptionUpdate(actor=member(i), member_state="MY", exception_id="MY-4",
-                                     rule="max_cities", max_cities=4, reason="pilot year"))
+    answers = await sent_at_once(handle, CycleWorkflow.grant_exception, [
+        GrantExceptionUpdate(actor=member(i), member_state="MY", exception_id="MY-4",
+                             rule="max_cities", max_cities=4, reason="pilot year")
         for i in range(size)
     ])  # fmt: skip
 
@@ -215,13 +205,11 @@ async def test_the_same_exception_granted_at_once_is_granted_once(
 async def test_the_same_nominations_sent_at_once_are_recorded_once(
     env: WorkflowEnvironment, worker: Worker, store: EventStore, size: int
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.submit_nominations,
-                nominate("SG", "Singapore"))
-        for _ in range(size)
-    ])  # fmt: skip
+    answers = await sent_at_once(
+        handle, CycleWorkflow.submit_nominations, [nominate("SG", "Singapore") for _ in range(size)]
+    )
 
     one_accepted(answers, "SG already submitted these nominations for 2018")
     assert facts(store, nominations_stream("SG")) == {"NominationsSubmitted": 1}
@@ -234,7 +222,7 @@ async def test_the_same_nominations_sent_at_once_are_recorded_once(
 async def test_approve_and_waive_at_once_settle_the_step_one_way(
     env: WorkflowEnvironment, worker: Worker, store: EventStore, size: int
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
     step = "nomination_deadline"
 
     answers = await all_at_once([
@@ -258,14 +246,13 @@ async def test_approve_and_waive_at_once_settle_the_step_one_way(
 async def test_different_extensions_at_once_end_where_the_workflow_says(
     env: WorkflowEnvironment, worker: Worker, store: EventStore, size: int
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     # Sent together, later dates first: 3 May, then 2 May, as in the report.
     deadlines = [t0 + (21 + size - i) * DAY for i in range(size)]
 
-    answers = await all_at_once([
-        partial(handle.execute_update, CycleWorkflow.extend_deadline,
-                ExtendDeadlineUpdate(actor=TEAM[0], step="nomination_deadline", new_deadline=to,
-                                     reason="the SOM moved"))
+    answers = await sent_at_once(handle, CycleWorkflow.extend_deadline, [
+        ExtendDeadlineUpdate(actor=TEAM[0], step="nomination_deadline", new_deadline=to,
+                             reason="the SOM moved")
         for to in deadlines
     ])  # fmt: skip
 
@@ -289,7 +276,7 @@ async def test_returns_racing_the_approval_of_nominations_are_counted_as_recorde
 ) -> None:
     """Returns taken before the approval are recorded before the step completes; those
     after it are refused. The step's outstanding list matches the store either way."""
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
     approval = partial(
         handle.execute_update, CycleWorkflow.approve_step,
         ApproveStepUpdate(actor=TEAM[0], step="nomination_deadline"),

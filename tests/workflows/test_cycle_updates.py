@@ -15,7 +15,7 @@ from domain.streams import cycle_stream, nominations_stream
 from eventstore.store import EventStore
 from services.sealing import Sealer
 from tests.sealing import SEAL_KEYS
-from tests.workflows.plans import CHAIR_TEAM, DAY, cycle_input, nominate, two_step_plan
+from tests.workflows.plans import CHAIR_TEAM, DAY, nominate, start_cycle
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import (
     ApproveStepUpdate,
@@ -27,16 +27,6 @@ from workflows.messages import (
 
 Handle = WorkflowHandle[CycleWorkflow, CycleStatus]
 MALAYSIA = ("Johor Bahru", "Kota Kinabalu", "Kuala Lumpur", "Kuching")
-
-
-async def start(env: WorkflowEnvironment, worker: Worker) -> tuple[Handle, datetime]:
-    now = await env.get_current_time()
-    handle = await env.client.start_workflow(
-        CycleWorkflow.run, cycle_input(two_step_plan(now)), id=workflow_id(2018),
-        task_queue=worker.task_queue,
-    )  # fmt: skip
-    await env.sleep(2 * DAY)  # nominations open on day 1
-    return handle, now
 
 
 def cycle_facts(store: EventStore) -> list[tuple[str, dict[str, object]]]:
@@ -61,7 +51,7 @@ async def accepted_updates(handle: Handle) -> int:
 async def test_an_extension_moves_the_timers_and_records_who_and_why(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     await env.sleep(13 * DAY)  # day 15: T-14 and T-7 of the old deadline (day 20) went out
     new_deadline = t0 + 30 * DAY
 
@@ -92,7 +82,7 @@ async def test_an_extension_moves_the_timers_and_records_who_and_why(
 async def test_an_unknown_city_is_refused_and_leaves_no_trace(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
     before = await accepted_updates(handle)
 
     message = await refused(handle, CycleWorkflow.submit_nominations, nominate("SG", "Atlantis"))
@@ -105,7 +95,7 @@ async def test_an_unknown_city_is_refused_and_leaves_no_trace(
 async def test_too_many_cities_need_the_chairs_exception(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
 
     message = await refused(handle, CycleWorkflow.submit_nominations, nominate("MY", *MALAYSIA))
     assert "MY nominated 4 cities" in message
@@ -161,7 +151,7 @@ async def test_the_wrong_role_is_refused(
     update: object,
     expected: str,
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
     before = await accepted_updates(handle)
 
     assert expected in await refused(handle, call, update)
@@ -187,7 +177,7 @@ async def test_the_wrong_role_is_refused(
 async def test_a_bad_extension_is_refused(
     env: WorkflowEnvironment, worker: Worker, update: ExtendDeadlineUpdate, expected: str
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
 
     assert expected in await refused(handle, CycleWorkflow.extend_deadline, update)
 
@@ -195,7 +185,7 @@ async def test_a_bad_extension_is_refused(
 async def test_a_step_cannot_be_approved_before_it_opens(
     env: WorkflowEnvironment, worker: Worker
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
 
     message = await refused(
         handle,
@@ -209,7 +199,7 @@ async def test_a_step_cannot_be_approved_before_it_opens(
 async def test_nominations_close_when_the_step_is_approved(
     env: WorkflowEnvironment, worker: Worker
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
     await handle.execute_update(
         CycleWorkflow.approve_step, ApproveStepUpdate(actor=CHAIR_TEAM, step="nomination_deadline")
     )
@@ -222,7 +212,7 @@ async def test_nominations_close_when_the_step_is_approved(
 async def test_a_waived_step_completes_without_approval(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
     await handle.execute_update(
         CycleWorkflow.waive_step,
         WaiveStepUpdate(actor=CHAIR_TEAM, step="annual_meeting", reason="held online with the SOM"),
@@ -244,7 +234,7 @@ async def test_a_waived_step_completes_without_approval(
 async def test_a_seal_stamped_long_ago_or_in_the_future_is_refused(
     env: WorkflowEnvironment, worker: Worker
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     sealer = Sealer(SEAL_KEYS, lambda: t0)
 
     for received, expected in ((t0 - 30 * DAY, "more than 2 days ago"), (t0 + 90 * DAY, "after")):
@@ -262,7 +252,7 @@ def unsealed_client(env: WorkflowEnvironment) -> Client:
 async def test_an_update_sent_straight_to_temporal_naming_the_chairs_team_is_refused(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, _ = await start(env, worker)
+    handle, _ = await start_cycle(env, worker)
     direct = unsealed_client(env).get_workflow_handle_for(CycleWorkflow.run, workflow_id(2018))
     before = await accepted_updates(handle)
     facts = cycle_facts(store)
@@ -282,7 +272,7 @@ async def test_an_update_sent_straight_to_temporal_naming_the_chairs_team_is_ref
 async def test_a_sealed_update_replayed_or_moved_is_refused_and_records_nothing(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     direct = unsealed_client(env).get_workflow_handle_for(CycleWorkflow.run, workflow_id(2018))
     sealed = Sealer(SEAL_KEYS, lambda: t0 + 2 * DAY).seal(
         2018, "submit_nominations", nominate("SG", "Singapore")

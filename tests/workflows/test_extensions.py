@@ -12,24 +12,13 @@ from temporalio.worker import Worker
 
 from domain.streams import cycle_stream
 from eventstore.store import EventStore
-from tests.workflows.plans import CHAIR_TEAM, DAY, cycle_input, two_step_plan
-from workflows.cycle import CycleWorkflow, workflow_id
+from tests.workflows.plans import CHAIR_TEAM, DAY, start_cycle
+from workflows.cycle import CycleWorkflow
 from workflows.messages import CycleStatus, ExtendDeadlineUpdate
 
 Handle = WorkflowHandle[CycleWorkflow, CycleStatus]
 NOMINATIONS, MEETING = "nomination_deadline", "annual_meeting"
 SINGAPORE = ZoneInfo("Asia/Singapore")  # the test plan's zone
-
-
-async def start(env: WorkflowEnvironment, worker: Worker) -> tuple[Handle, datetime]:
-    """Nominations open on day 1 and are due on day 20; the meeting is due on day 40."""
-    now = await env.get_current_time()
-    handle = await env.client.start_workflow(
-        CycleWorkflow.run, cycle_input(two_step_plan(now)), id=workflow_id(2018),
-        task_queue=worker.task_queue,
-    )  # fmt: skip
-    await env.sleep(2 * DAY)
-    return handle, now
 
 
 def extension(to: datetime | date, *, move_later_steps: bool = False) -> ExtendDeadlineUpdate:
@@ -57,7 +46,7 @@ def extended(store: EventStore) -> list[tuple[str, str, str]]:
 async def test_a_deadline_already_past_is_refused(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     await env.sleep(25 * DAY)  # day 27: the deadline (day 20) has passed
 
     message = await refusal(handle, extension(t0 + 23 * DAY))  # after day 20, before now
@@ -69,7 +58,7 @@ async def test_a_deadline_already_past_is_refused(
 async def test_a_deadline_past_a_later_steps_needs_that_step_moved_too(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     beyond_the_meeting = t0 + 45 * DAY
 
     message = await refusal(handle, extension(beyond_the_meeting))
@@ -89,7 +78,7 @@ async def test_a_deadline_past_a_later_steps_needs_that_step_moved_too(
 async def test_a_rung_already_escalated_is_not_sent_again_after_an_extension(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     await env.sleep(20 * DAY)  # day 22: escalated to the shepherd at the deadline (day 20)
 
     await handle.execute_update(CycleWorkflow.extend_deadline, extension(t0 + 25 * DAY))
@@ -109,7 +98,7 @@ async def test_a_rung_already_escalated_is_not_sent_again_after_an_extension(
 async def test_a_plain_date_is_the_end_of_that_day_in_the_calendars_zone(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     day = (t0 + 25 * DAY).astimezone(SINGAPORE).date()
 
     await handle.execute_update(CycleWorkflow.extend_deadline, extension(day))
@@ -124,7 +113,7 @@ async def test_a_plain_date_is_the_end_of_that_day_in_the_calendars_zone(
 async def test_a_deadline_given_in_another_offset_is_kept_in_the_calendars_zone(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
-    handle, t0 = await start(env, worker)
+    handle, t0 = await start_cycle(env, worker)
     in_new_york = (t0 + 25 * DAY).astimezone(ZoneInfo("America/New_York"))
 
     await handle.execute_update(CycleWorkflow.extend_deadline, extension(in_new_york))
