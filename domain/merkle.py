@@ -16,7 +16,7 @@ the proof, the sizes and the roots. This module imports only ``hashlib``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 Subtree = Callable[[int, int], bytes]
 """``subtree(level, index)``: the hash of a perfect, aligned subtree."""
@@ -36,6 +36,12 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 def event_leaf(event_hash_hex: str) -> bytes:
     """The leaf hash of an event, from the hex SHA-256 its chain stores."""
     return leaf_hash(bytes.fromhex(event_hash_hex))
+
+
+def event_leaves(event_hashes_hex: Iterable[str]) -> list[bytes]:
+    """``event_leaf`` of each, in one loop (the extender hashes every event of the log)."""
+    sha256, fromhex = hashlib.sha256, bytes.fromhex
+    return [sha256(b"\x00" + fromhex(digest)).digest() for digest in event_hashes_hex]
 
 
 def _split(n: int) -> int:
@@ -59,6 +65,18 @@ def root(leaves: Sequence[bytes]) -> bytes:
         return leaves[0]
     k = _split(len(leaves))
     return node_hash(root(leaves[:k]), root(leaves[k:]))
+
+
+def perfect_root(hashes: Sequence[bytes]) -> bytes:
+    """MTH of a power of two of hashes (leaves, or subtrees of one height), level by level."""
+    if not _is_power_of_two(len(hashes)):
+        raise ValueError(f"{len(hashes)} hashes are not a power of two")
+    sha256, level = hashlib.sha256, list(hashes)
+    while len(level) > 1:  # node_hash, spelled out: the extender calls it for every event
+        level = [
+            sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)
+        ]
+    return level[0]
 
 
 def subtrees_of(leaves: Sequence[bytes]) -> Subtree:

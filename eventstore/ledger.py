@@ -1,14 +1,25 @@
-"""The Merkle tree over the global log (``ledger_nodes``, see schema.py): extending it,
+"""The Merkle tree over the global log (``ledger_tiles``, see schema.py): extending it,
 reading roots and proofs from it, and signing checkpoints of it.
 
 Appends never touch the tree. ``extend`` catches it up from the log, the way the
 projector catches up the read models: it reads the events after the tree's last
-leaf in position order, adds the complete subtrees they make (about two rows an
-event), and commits a batch at a time; it never rebuilds what is stored. Two
-extenders queue on a lock (an advisory lock of its own on PostgreSQL, which appends
-never take; the write lock on SQLite), and the primary key on (level, idx) refuses
-a node written twice, so the tree cannot fork. It runs in the projector's loop, as
-``ascn ledger extend``, and before every checkpoint.
+leaf in position order, adds what they complete, and commits a batch at a time, up
+to the head it found (what is appended meanwhile waits for the next call); it never
+rebuilds what is stored. Two extenders queue on a lock (an advisory lock of
+its own on PostgreSQL, which appends never take; the write lock on SQLite), and
+each tile it grows is compared and set, so the tree cannot fork.
+It runs in the projector's loop, as ``ascn ledger extend``, and before every
+checkpoint.
+
+What is stored are tiles, as transparency logs store theirs (golang.org/x/mod/sumdb/tlog;
+C2SP tlog-tiles has 256 hashes a tile, these have 16): a tile of level ``t`` holds the
+hashes of 16 consecutive complete subtrees of 2**(4t) leaves (level 0: 16 leaf hashes,
+with the events' positions), and the last tile of each level holds fewer until it
+fills. A subtree of any other height is rehashed from the 2, 4 or 8 hashes of one tile
+below it. So the extender writes about one row for 16 events (a leaf tile, and a
+sixteenth of a tile above it, and so on), plus one update of each last tile a batch
+grows; and a proof at size ``n`` reads at most two tiles of each of the log16(n)
+levels, in one query.
 
 Why the tree may follow the log a batch at a time without missing an event: the
 store gives every event its position under its append lock, held until commit (see
@@ -16,14 +27,13 @@ store.py), so when one position is visible every position below it is visible to
 or was never used. That is the rule the projector relies on (projections.py). The
 tree's leaves are therefore the events in position order, positions may skip
 numbers but no leaf is ever inserted before another.
-
-A root or a proof at size ``n`` needs O(log n) complete subtrees: each is found by a
-dry run of the proof over placeholder hashes, then read in one query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import bisect
+import struct
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -34,20 +44,20 @@ from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from domain import merkle
-from eventstore.engine import WRITE_OPTION, is_postgresql
-from eventstore.schema import events, ledger_checkpoints, ledger_keys, ledger_nodes
+from eventstore.engine import WRITE_OPTION, is_postgresql, reading
+from eventstore.schema import events, ledger_checkpoints, ledger_keys, ledger_tiles
 from ledgercheck import consistency, proof
 from ledgercheck.checkpoint import Checkpoint, document, key_id, raw_public_key, sign
 
 # Extenders queue on this (PostgreSQL); appends take another key and never wait for it.
 EXTEND_LOCK_KEY = 0x4C454447  # "LEDG"
-DEFAULT_EXTEND_BATCH = 5000
-# Subtrees of 2, 4 and 8 leaves are not kept: a proof that needs one rehashes it from its
-# leaves (at most 14 more rows a proof), and the extender writes about 17 rows for every
-# 16 leaves instead of 31 (the leaves, and the subtrees of 16 leaves and more).
-DERIVED_LEVELS = range(1, 4)
+DEFAULT_EXTEND_BATCH = 20_000
+TILE_HEIGHT = 4
+TILE_WIDTH = 1 << TILE_HEIGHT
+_POSITION = struct.Struct(">q")
 _PLACEHOLDER = bytes(merkle.HASH_SIZE)
 T = TypeVar("T")
+TileKey = tuple[int, int]
 
 
 class LedgerGap(LookupError):
@@ -61,22 +71,117 @@ class Leaf:
     hash: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """Tile ``idx`` of ``level``: the hashes of the complete subtrees of 2**(4 * level)
+    leaves number ``16 * idx`` on, one after the other; for leaves (level 0), the
+    positions of their events too."""
+
+    level: int
+    idx: int
+    hashes: bytes
+    positions: tuple[int, ...] = ()
+
+    @property
+    def width(self) -> int:
+        return len(self.hashes) // merkle.HASH_SIZE
+
+    def hash(self, slot: int) -> bytes:
+        return self.hashes[slot * merkle.HASH_SIZE : (slot + 1) * merkle.HASH_SIZE]
+
+    def row(self) -> dict[str, Any]:
+        leaves = self.level == 0
+        return {
+            "level": self.level,
+            "idx": self.idx,
+            "hashes": self.hashes,
+            "positions": pack_positions(self.positions) if leaves else None,
+            "first_position": self.positions[0] if leaves else None,
+        }
+
+
+def pack_positions(positions: Sequence[int]) -> bytes:
+    """8 bytes each, big-endian (as ``_POSITION``)."""
+    return struct.pack(f">{len(positions)}q", *positions)
+
+
+def unpack_positions(packed: bytes | None) -> tuple[int, ...]:
+    if not packed:
+        return ()
+    return tuple(value for (value,) in _POSITION.iter_unpack(packed))
+
+
+def tile_of(level: int, idx: int) -> tuple[TileKey, int, int]:
+    """Where subtree ``(level, idx)`` is kept: its tile, and the first and number of
+    that tile's slots it is the root of (one, or 2, 4 or 8 to rehash)."""
+    tile_level, height = divmod(level, TILE_HEIGHT)
+    first = idx << height
+    return (tile_level, first >> TILE_HEIGHT), first & (TILE_WIDTH - 1), 1 << height
+
+
+def last_tiles(size: int) -> list[TileKey]:
+    """The tiles a tree of ``size`` leaves ends with that are not full yet (none, or
+    one a level): what growing it rewrites, and all that extending it reads."""
+    keys = []
+    level = 0
+    while count := size >> (TILE_HEIGHT * level):
+        if count % TILE_WIDTH:
+            keys.append((level, count // TILE_WIDTH))
+        level += 1
+    return keys
+
+
+def grow(
+    size: int, last: Mapping[TileKey, Tile], leaves: Sequence[bytes], positions: Sequence[int]
+) -> list[tuple[Tile, Tile | None]]:
+    """The tiles that appending ``leaves`` (the leaf hashes of the events at
+    ``positions``) to a tree of ``size`` begins or fills further, each with the tile
+    it replaces (one of ``last``, the tiles the tree ends with) or None.
+
+    Every 16 hashes that fill a tile make one hash of the level above (the root of
+    the subtree they span), which goes on into that level's last tile the same way.
+    """
+    changed: list[tuple[Tile, Tile | None]] = []
+    level, added = 0, list(leaves)
+    while added:
+        idx, slot = divmod(size >> (TILE_HEIGHT * level), TILE_WIDTH)
+        old = last.get((level, idx)) if slot else None
+        if slot and (old is None or old.width != slot):
+            raise LedgerGap(f"the ledger's tile {idx} of level {level} is not where the tree ends")
+        hashes = added if old is None else [old.hash(i) for i in range(slot)] + added
+        held = ((() if old is None else old.positions) + tuple(positions)) if level == 0 else ()
+        filled: list[bytes] = []
+        for first in range(0, len(hashes), TILE_WIDTH):
+            chunk = hashes[first : first + TILE_WIDTH]
+            tile = Tile(level, idx, b"".join(chunk), held[first : first + TILE_WIDTH])
+            changed.append((tile, old if first == 0 else None))
+            if len(chunk) == TILE_WIDTH:
+                filled.append(merkle.perfect_root(chunk))
+            idx += 1
+        level, added = level + 1, filled
+    return changed
+
+
+def _last_leaf_tile(conn: Connection) -> Any:
+    return conn.execute(
+        select(ledger_tiles.c.idx, ledger_tiles.c.hashes, ledger_tiles.c.positions)
+        .where(ledger_tiles.c.level == 0)
+        .order_by(ledger_tiles.c.idx.desc())
+        .limit(1)
+    ).first()
+
+
 def tree_size(conn: Connection) -> int:
-    last = conn.execute(
-        select(func.max(ledger_nodes.c.idx)).where(ledger_nodes.c.level == 0)
-    ).scalar()
-    return 0 if last is None else int(last) + 1
+    return tree_edge(conn)[0]
 
 
 def tree_edge(conn: Connection) -> tuple[int, int]:
     """The tree's size and the position of its last leaf (0 for an empty tree)."""
-    row = conn.execute(
-        select(ledger_nodes.c.idx, ledger_nodes.c.position)
-        .where(ledger_nodes.c.level == 0)
-        .order_by(ledger_nodes.c.idx.desc())
-        .limit(1)
-    ).first()
-    return (0, 0) if row is None else (int(row.idx) + 1, int(row.position))
+    row = _last_leaf_tile(conn)
+    if row is None:
+        return 0, 0
+    last = unpack_positions(row.positions)
+    return int(row.idx) * TILE_WIDTH + len(last), last[-1]
 
 
 def _lock_tree(conn: Connection) -> None:
@@ -85,90 +190,133 @@ def _lock_tree(conn: Connection) -> None:
     # SQLite: the transaction began with BEGIN IMMEDIATE (WRITE_OPTION), the write lock.
 
 
-# The extender's two statements on the driver, like the append path's: SQLAlchemy's
-# per-row parameter handling would cost more than the hashing and the insert together.
-_NEXT_EVENTS = (
-    "SELECT position, hash FROM events WHERE position > {mark} ORDER BY position LIMIT {mark}"
+# The extender reads the log and writes its tiles on the driver, as the append path writes
+# events: SQLAlchemy's per-row handling would cost more than the hashing, and on PostgreSQL
+# its executemany sends a statement a tile, where one array parameter a column sends them all.
+_NEXT_EVENTS_SQLITE = (
+    "SELECT position, hash FROM events WHERE position > ? ORDER BY position LIMIT ?"
 )
-_INSERT_SQLITE = "INSERT INTO ledger_nodes (level, idx, hash, position) VALUES (?, ?, ?, ?)"
+_NEXT_EVENTS_POSTGRES = "SELECT position, hash FROM events WHERE position > %s ORDER BY position"
+_TILE_COLUMNS = ("level", "idx", "hashes", "positions", "first_position")
+_INSERT_SQLITE = (
+    "INSERT INTO ledger_tiles (level, idx, hashes, positions, first_position) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
 _INSERT_POSTGRES = """
-INSERT INTO ledger_nodes (level, idx, hash, position)
-SELECT * FROM unnest(%b::int[], %b::bigint[], %b::text[], %b::bigint[])
+INSERT INTO ledger_tiles (level, idx, hashes, positions, first_position)
+SELECT * FROM unnest(%b::int[], %b::bigint[], %b::bytea[], %b::bytea[], %b::bigint[])
 """
-NodeRow = tuple[int, int, str, int | None]
 
 
-def _next_nodes(conn: Connection, batch_size: int) -> tuple[int, int, list[NodeRow]]:
-    """The tree's edge as it stands, and the rows the next events would add to it."""
+def _next_tiles(
+    conn: Connection, batch_size: int
+) -> tuple[int, int, int, list[tuple[Tile, Tile | None]]]:
+    """The tree's edge as it stands, how many events follow it (at most
+    ``batch_size``), and the tiles they would write."""
     size, after = tree_edge(conn)
-    postgres = is_postgresql(conn)
     driver: Any = conn.connection.driver_connection
-    cursor = driver.cursor()
+    parameters: tuple[int, ...]
+    if is_postgresql(conn):
+        # A server-side cursor, planned for its first rows: the primary key's index. With
+        # LIMIT, a log grown since its last ANALYZE looks shorter than the batch to the
+        # planner, which then reads and sorts the whole table, on disk, for every batch.
+        cursor = driver.cursor(name="ledger_next_events")
+        query, parameters = _NEXT_EVENTS_POSTGRES, (after,)
+    else:
+        cursor = driver.cursor()
+        query, parameters = _NEXT_EVENTS_SQLITE, (after, batch_size)
     try:
-        cursor.execute(_NEXT_EVENTS.format(mark="%s" if postgres else "?"), (after, batch_size))
-        rows = cursor.fetchall()
+        cursor.execute(query, parameters)
+        rows = cursor.fetchmany(batch_size)
     finally:
         cursor.close()
     if not rows:
-        return size, after, []
-    edge = _nodes(conn, merkle.frontier(size))
-    new = merkle.extend(size, edge, [merkle.event_leaf(digest) for _, digest in rows])
-    position = [int(row[0]) for row in rows]
-    return (
-        size,
-        after,
-        [
-            (level, idx, digest.hex(), position[idx - size] if level == 0 else None)
-            for level, idx, digest in new
-            if stored(level)
-        ],
-    )
+        return size, after, 0, []
+    leaves = merkle.event_leaves(digest for _, digest in rows)
+    changed = grow(size, _tiles(conn, last_tiles(size)), leaves, [int(row[0]) for row in rows])
+    return size, after, len(rows), changed
 
 
 def extend_batch(engine: Engine, *, batch_size: int = DEFAULT_EXTEND_BATCH) -> int:
     """Add the next events of the log (at most ``batch_size``) to the tree; returns how
-    many leaves it added (0: the tree is at the log's head).
+    many leaves it added (0: the tree is at the log's head)."""
+    return _extend_batch(engine, batch_size)[0]
+
+
+def _extend_batch(engine: Engine, batch_size: int) -> tuple[int, int]:
+    """``extend_batch``, and the position of the tree's last leaf after it.
 
     The events are read and hashed outside any lock; the write transaction then only
-    checks that the tree still ends where it did (compare and set) and inserts the
-    nodes, so appends on SQLite wait for the write lock as briefly as possible. If
+    checks that the tree still ends where it did (compare and set) and writes the
+    tiles, so appends on SQLite wait for the write lock as briefly as possible. If
     another extender moved the tree meanwhile, the batch is read again from there.
     """
     while True:
+        with reading(engine) as snapshot:  # the edge and its tiles as of one moment
+            size, after, added, changed = _next_tiles(snapshot, batch_size)
+        if not added:
+            return 0, after
         with engine.connect() as conn:
-            size, after, nodes = _next_nodes(conn, batch_size)
-            conn.rollback()
-            if not nodes:
-                return 0
             conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
                 _lock_tree(conn)
                 if tree_edge(conn) != (size, after):
                     continue  # another extender got there first
-                driver: Any = conn.connection.driver_connection
-                cursor = driver.cursor()
-                try:
-                    if is_postgresql(conn):
-                        cursor.execute(
-                            _INSERT_POSTGRES, [list(c) for c in zip(*nodes, strict=True)]
-                        )
-                    else:
-                        cursor.executemany(_INSERT_SQLITE, nodes)
-                finally:
-                    cursor.close()
-            return sum(1 for node in nodes if node[0] == 0)
+                _write(conn, changed)
+        leaf_tiles = [tile for tile, _ in changed if tile.level == 0]
+        return added, leaf_tiles[-1].positions[-1]
+
+
+def _write(conn: Connection, changed: list[tuple[Tile, Tile | None]]) -> None:
+    """Insert the tiles begun; fill the ones grown, each only if it is still the tile
+    that was read (a tile is only ever replaced by a longer one that begins with it)."""
+    for tile, old in changed:
+        if old is None:
+            continue
+        row = tile.row()
+        grown = conn.execute(
+            update(ledger_tiles)
+            .where(
+                ledger_tiles.c.level == tile.level,
+                ledger_tiles.c.idx == tile.idx,
+                ledger_tiles.c.hashes == old.hashes,
+            )
+            .values(hashes=row["hashes"], positions=row["positions"])
+        )
+        if grown.rowcount != 1:
+            raise LedgerGap(f"the ledger's tile {tile.idx} of level {tile.level} changed")
+    rows = [tile.row() for tile, old in changed if old is None]
+    begun = [tuple(row[column] for column in _TILE_COLUMNS) for row in rows]
+    if not begun:
+        return
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        if is_postgresql(conn):
+            cursor.execute(_INSERT_POSTGRES, [list(column) for column in zip(*begun, strict=True)])
+        else:
+            cursor.executemany(_INSERT_SQLITE, begun)
+    finally:
+        cursor.close()
 
 
 def extend(engine: Engine, *, batch_size: int = DEFAULT_EXTEND_BATCH) -> int:
-    """Catch the tree up with the log, batch by batch; returns the leaves added. A tree
-    already at the head costs one read, and no lock."""
+    """Catch the tree up with the log as it stands, batch by batch; returns the leaves
+    added. A tree already at the head costs one read, and no lock.
+
+    It stops at the head it found: events appended meanwhile wait for the next call, in
+    one batch, rather than have it chase the head a few events a transaction (each a
+    commit that appends would wait on, on a busy log of single events)."""
     with engine.connect() as conn:
         _, last = tree_edge(conn)
         head = conn.execute(select(func.max(events.c.position))).scalar()
     if head is None or int(head) <= last:
         return 0
     total = 0
-    while added := extend_batch(engine, batch_size=batch_size):
+    while last < int(head):
+        added, last = _extend_batch(engine, batch_size)
+        if not added:
+            break
         total += added
     return total
 
@@ -186,49 +334,73 @@ class Extender:
         return extend(self._engine, batch_size=self._batch_size)
 
 
-def stored(level: int) -> bool:
-    """Whether the tree keeps subtrees of this level as rows (see ``DERIVED_LEVELS``)."""
-    return level not in DERIVED_LEVELS
+def _tiles(conn: Connection, keys: Iterable[TileKey]) -> dict[TileKey, Tile]:
+    """The tiles ``keys`` that are stored, in one query (one index probe a tile)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    tiles = ledger_tiles.c
+    rows = conn.execute(
+        # SQLite scans the table for a row-value IN list, so the pairs are spelled out.
+        select(tiles.level, tiles.idx, tiles.hashes, tiles.positions).where(
+            or_(*(and_(ledger_tiles.c.level == lv, ledger_tiles.c.idx == ix) for lv, ix in wanted))
+        )
+    )
+    return {
+        (int(r.level), int(r.idx)): Tile(
+            int(r.level), int(r.idx), bytes(r.hashes), unpack_positions(r.positions)
+        )
+        for r in rows
+    }
+
+
+def _subtree(tiles: Mapping[TileKey, Tile], level: int, idx: int) -> bytes:
+    key, first, count = tile_of(level, idx)
+    tile = tiles.get(key)
+    if tile is None or tile.width < first + count:
+        raise LedgerGap(f"the ledger has no subtree at level {level}, index {idx}")
+    return merkle.perfect_root([tile.hash(slot) for slot in range(first, first + count)])
 
 
 def _nodes(conn: Connection, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The subtrees ``wanted``: read, or rehashed from their leaves (``DERIVED_LEVELS``)."""
-    if not wanted:
-        return {}
-    keys: set[tuple[int, int]] = set()
-    for level, idx in wanted:
-        if stored(level):
-            keys.add((level, idx))
-        else:
-            keys.update((0, leaf) for leaf in range(idx << level, (idx + 1) << level))
-    rows = conn.execute(
-        # One index probe a node, on both backends (SQLite scans the table for a row-value
-        # IN list, so the pairs are spelled out).
-        select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash).where(
-            or_(*(and_(ledger_nodes.c.level == lv, ledger_nodes.c.idx == ix) for lv, ix in keys))
-        )
-    )
-    found = {(int(r.level), int(r.idx)): bytes.fromhex(r.hash) for r in rows}
-    missing = keys - found.keys()
-    if missing:
-        level, index = min(missing)
-        raise LedgerGap(f"the ledger has no subtree at level {level}, index {index}")
-    for level, idx in wanted:
-        if not stored(level):
-            leaves = [found[(0, leaf)] for leaf in range(idx << level, (idx + 1) << level)]
-            found[(level, idx)] = merkle.root(leaves)
-    return found
+    """The subtrees ``wanted``, from the tiles that hold them (read in one query)."""
+    tiles = _tiles(conn, (tile_of(level, idx)[0] for level, idx in wanted))
+    return {(level, idx): _subtree(tiles, level, idx) for level, idx in wanted}
 
 
 def leaf_at_position(conn: Connection, position: int) -> Leaf | None:
     row = conn.execute(
-        select(ledger_nodes.c.idx, ledger_nodes.c.hash).where(
-            ledger_nodes.c.level == 0, ledger_nodes.c.position == position
-        )
+        select(ledger_tiles.c.idx, ledger_tiles.c.hashes, ledger_tiles.c.positions)
+        .where(ledger_tiles.c.level == 0, ledger_tiles.c.first_position <= position)
+        .order_by(ledger_tiles.c.first_position.desc())
+        .limit(1)
     ).first()
     if row is None:
         return None
-    return Leaf(int(row.idx), position, bytes.fromhex(row.hash))
+    tile = Tile(0, int(row.idx), bytes(row.hashes), unpack_positions(row.positions))
+    slot = bisect.bisect_left(tile.positions, position)
+    if slot == len(tile.positions) or tile.positions[slot] != position:
+        return None
+    return Leaf(tile.idx * TILE_WIDTH + slot, position, tile.hash(slot))
+
+
+def leaves(conn: Connection, size: int) -> list[Leaf]:
+    """The tree's first ``size`` leaves, as stored (fewer if the tree is smaller)."""
+    rows = conn.execute(
+        select(ledger_tiles.c.idx, ledger_tiles.c.hashes, ledger_tiles.c.positions)
+        .where(ledger_tiles.c.level == 0, ledger_tiles.c.idx * TILE_WIDTH < size)
+        .order_by(ledger_tiles.c.idx)
+    )
+    found: list[Leaf] = []
+    for row in rows:
+        tile = Tile(0, int(row.idx), bytes(row.hashes), unpack_positions(row.positions))
+        if tile.idx * TILE_WIDTH != len(found):
+            break  # a tile is missing: what follows it is not where it says
+        found += [
+            Leaf(len(found) + slot, position, tile.hash(slot))
+            for slot, position in enumerate(tile.positions)
+        ]
+    return found[:size]
 
 
 def _read(conn: Connection, compute: Callable[[merkle.Subtree], T]) -> T:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -96,22 +97,25 @@ projection_checkpoints = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
-# The Merkle tree over the global log (domain/merkle.py): the hash of every complete
-# subtree, the one over leaves [idx * 2**level, (idx + 1) * 2**level), except levels 1 to 3
-# (ledger.DERIVED_LEVELS), rehashed from their leaves when needed. Leaf idx is
-# the idx-th event in position order; level 0 rows name its position. Appends never
-# write here: the extender (eventstore/ledger.py) follows the log, as the projector does.
-ledger_nodes = Table(
-    "ledger_nodes",
+# The Merkle tree over the global log (domain/merkle.py), in tiles (eventstore/ledger.py):
+# tile idx of level t holds the hashes of the complete subtrees of 2**(4t) leaves number
+# 16 * idx to 16 * idx + 15, 32 bytes each, as many as are complete (the last tile of a
+# level fills as the log grows). Leaf i is the i-th event in position order; a leaf tile
+# also holds its events' positions (8 bytes each, big-endian) and the first of them, by
+# which an event's leaf is found. Appends never write here: the extender follows the
+# log, as the projector does.
+ledger_tiles = Table(
+    "ledger_tiles",
     metadata,
     Column("level", Integer(), primary_key=True, autoincrement=False),
     Column("idx", BigInteger(), primary_key=True, autoincrement=False),
-    Column("hash", String(64), nullable=False),
-    Column("position", BigInteger(), nullable=True),
-    # Leaves only: the index an event's proof starts from, kept off the inner nodes.
+    Column("hashes", LargeBinary(), nullable=False),
+    Column("positions", LargeBinary(), nullable=True),
+    Column("first_position", BigInteger(), nullable=True),
+    # Leaf tiles only: where an event's proof starts from, kept off the tiles above.
     Index(
-        "uq_ledger_nodes_position",
-        "position",
+        "uq_ledger_tiles_first_position",
+        "first_position",
         unique=True,
         postgresql_where=text("level = 0"),
         sqlite_where=text("level = 0"),

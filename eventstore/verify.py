@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import Engine, Text, cast, select
 
 from domain import merkle
+from eventstore import ledger
 from eventstore.hashing import GENESIS_HASH, canonical_json, event_hash
 from eventstore.schema import events as events_table
-from eventstore.schema import ledger_nodes
 from eventstore.store import EventStore
 
 
@@ -140,7 +140,7 @@ def verify_checkpoint(
     """Rebuild the tree from the events' content (each hash recomputed, as stored rows
     may have been rewritten along with their hash) and compare it with the signed root.
 
-    When it differs, the store's own leaves (``ledger_nodes``, level 0) say where, as
+    When it differs, the store's own leaves (``ledger_tiles``, level 0) say where, as
     long as they still give the signed root: then they are the leaves the checkpoint
     signed, and the first one the log no longer holds is named with its position.
     """
@@ -152,12 +152,8 @@ def verify_checkpoint(
     if len(current) == tree_size and merkle.root(current) == root:
         return CheckpointReport(tree_size, len(now), None, "")
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(ledger_nodes.c.hash, ledger_nodes.c.position)
-            .where(ledger_nodes.c.level == 0, ledger_nodes.c.idx < tree_size)
-            .order_by(ledger_nodes.c.idx)
-        ).all()
-    signed = [bytes.fromhex(row.hash) for row in rows]
+        rows = ledger.leaves(conn, tree_size)
+    signed = [leaf.hash for leaf in rows]
     if len(signed) != tree_size or merkle.root(signed) != root:
         return CheckpointReport(
             tree_size,

@@ -25,7 +25,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PAGE = 5_000
-# As eventstore/ledger.py keeps them: no subtrees of 2, 4 or 8 leaves (rehashed when needed).
+# As eventstore/ledger.py kept them until 0015 (tiles): no subtrees of 2, 4 or 8 leaves.
 DERIVED_LEVELS = range(1, 4)
 
 

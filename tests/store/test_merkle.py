@@ -96,6 +96,15 @@ def test_the_empty_tree_and_a_single_leaf() -> None:
 leaf_lists = st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=70)
 
 
+@given(leaves=leaf_lists)
+def test_the_root_of_a_power_of_two_level_by_level_is_the_trees_root(leaves: list[bytes]) -> None:
+    if len(leaves) & (len(leaves) - 1):
+        with pytest.raises(ValueError, match="not a power of two"):
+            merkle.perfect_root(leaves)
+    else:
+        assert merkle.perfect_root(leaves) == merkle.root(leaves)
+
+
 def flip(value: bytes, bit: int) -> bytes:
     changed = bytearray(value)
     changed[(bit // 8) % len(changed)] ^= 1 << (bit % 8)

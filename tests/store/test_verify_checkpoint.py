@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, delete, select, update
 from eventstore import ledger, migrate
 from eventstore.hashing import canonical_json, event_hash
 from eventstore.schema import events as events_table
-from eventstore.schema import ledger_nodes
+from eventstore.schema import ledger_tiles
 from eventstore.store import EventStore
 from eventstore.verify import verify_checkpoint
 from tests.store.factories import events
@@ -129,11 +129,10 @@ def test_a_rewritten_tree_still_fails_but_cannot_name_the_leaf(engine: Engine) -
     signed, positions = seeded(engine)
     with engine.begin() as conn:
         edit(conn, positions)
-        conn.execute(
-            update(ledger_nodes)
-            .where(ledger_nodes.c.level == 0, ledger_nodes.c.idx == 3)
-            .values(hash="00" * 32)
-        )
+        first_tile = (ledger_tiles.c.level == 0) & (ledger_tiles.c.idx == 0)
+        hashes = conn.execute(select(ledger_tiles.c.hashes).where(first_tile)).scalar_one()
+        leaf_3_zeroed = hashes[: 3 * 32] + bytes(32) + hashes[4 * 32 :]
+        conn.execute(update(ledger_tiles).where(first_tile).values(hashes=leaf_3_zeroed))
 
     index, message = check(engine, signed)
 
