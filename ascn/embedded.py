@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import shutil
 import sys
+from datetime import timedelta
 from pathlib import Path
+
+STARTUP_TIMEOUT = timedelta(seconds=60)
+"""How long an embedded server may take to start listening. The SDK's default, 5 s, is
+too short on a loaded 2-core machine: a CI run once lost a fault test to it."""
 
 
 class MissingServerBinary(Exception):

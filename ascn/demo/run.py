@@ -24,7 +24,7 @@ from ascn.bootstrap import Services, cycle_deps, mail_transport
 from ascn.calendar_files import packaged_calendar
 from ascn.demo import records_2018
 from ascn.demo import scenario_2018 as scenario
-from ascn.embedded import test_server_path
+from ascn.embedded import STARTUP_TIMEOUT, test_server_path
 from ascn.errors import UsageError
 from ascn.ledger_keys import configured_key, key_or_new
 from ascn.projections import catch_up_all
@@ -82,6 +82,7 @@ async def run_demo(
     else:
         async with await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=test_server_path(),
+            test_server_startup_timeout=STARTUP_TIMEOUT,
             data_converter=pydantic_data_converter,
             runtime=runtime or quiet_runtime(),
         ) as env:

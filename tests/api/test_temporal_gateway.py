@@ -62,6 +62,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     async with await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=embedded.test_server_path(),
+        test_server_startup_timeout=embedded.STARTUP_TIMEOUT,
         data_converter=pydantic_data_converter,
     ) as environment:
         yield environment

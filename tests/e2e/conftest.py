@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from ascn.embedded import dev_server_path
+from ascn.embedded import STARTUP_TIMEOUT, dev_server_path
 from ascn.payload_codec import encrypted_converter
 from ascn.settings import DEV_PAYLOAD_KEYS, parse_keyring
 from domain.actors import Actor
@@ -74,6 +74,7 @@ FactKey = tuple[str, object, object, object]
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=dev_server_path(),
+        dev_server_startup_timeout=STARTUP_TIMEOUT,
         data_converter=CONVERTER,
         interceptors=[SealingInterceptor(year=YEAR)],
         ip="127.0.0.1",

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from ascn.bootstrap import connect_client, cycle_deps, services
 from ascn.cycles import SCHEDULE_ID, create_yearly_schedule
-from ascn.embedded import dev_server_path
+from ascn.embedded import STARTUP_TIMEOUT, dev_server_path
 from ascn.settings import Settings, load_settings
 from domain.actors import Actor
 from domain.reference import ReferenceData
@@ -34,7 +34,8 @@ from workflows.cycle import CycleWorkflow, workflow_id
 @pytest.fixture
 async def registered() -> AsyncIterator[WorkflowEnvironment]:
     async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=dev_server_path(), data_converter=pydantic_data_converter,
+        dev_server_existing_path=dev_server_path(),
+        dev_server_startup_timeout=STARTUP_TIMEOUT, data_converter=pydantic_data_converter,
         ip="127.0.0.1", dev_server_log_level="error", search_attributes=search.ALL,
     ) as environment:  # fmt: skip
         yield environment

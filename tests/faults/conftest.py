@@ -26,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
-from ascn.embedded import dev_server_path
+from ascn.embedded import STARTUP_TIMEOUT, dev_server_path
 from ascn.payload_codec import encrypted_converter
 from ascn.settings import DEV_PAYLOAD_KEYS, parse_keyring
 from domain.calendar import CyclePlan, EscalationRung, Owed, PlannedStep, Reminder
@@ -59,6 +59,7 @@ def this_year() -> int:
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     async with await WorkflowEnvironment.start_local(
         dev_server_existing_path=dev_server_path(),
+        dev_server_startup_timeout=STARTUP_TIMEOUT,
         data_converter=CONVERTER,
         ip="127.0.0.1",
         dev_server_log_level="error",

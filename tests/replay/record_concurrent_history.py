@@ -22,7 +22,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from ascn.embedded import test_server_path
+from ascn.embedded import STARTUP_TIMEOUT, test_server_path
 from domain.actors import Actor
 from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
@@ -45,6 +45,7 @@ async def record() -> int:
         metadata.create_all(engine)
         async with await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=test_server_path(),
+            test_server_startup_timeout=STARTUP_TIMEOUT,
             data_converter=pydantic_data_converter, interceptors=[sealing],
         ) as env:  # fmt: skip
             sealing.clock = env.get_current_time

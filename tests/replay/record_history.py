@@ -21,7 +21,7 @@ from activities.working_days import with_civil_hours
 from ascn.bootstrap import services
 from ascn.calendar_files import packaged_calendar
 from ascn.demo.run import quiet_runtime, run_cycle
-from ascn.embedded import test_server_path
+from ascn.embedded import STARTUP_TIMEOUT, test_server_path
 from ascn.settings import load_settings
 from domain.reference import ReferenceData
 from eventstore import migrate
@@ -40,6 +40,7 @@ async def record(target: Path) -> int:
             migrate.upgrade(built.engine)
             async with await WorkflowEnvironment.start_time_skipping(
                 test_server_existing_path=test_server_path(),
+                test_server_startup_timeout=STARTUP_TIMEOUT,
                 data_converter=pydantic_data_converter,
                 runtime=quiet_runtime(),
             ) as env:

@@ -15,7 +15,7 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from ascn.embedded import test_server_path
+from ascn.embedded import STARTUP_TIMEOUT, test_server_path
 from domain.actors import Actor
 from domain.reference import ReferenceData
 from eventstore.engine import create_store_engine
@@ -41,7 +41,8 @@ async def record() -> int:
         engine = create_store_engine(f"sqlite:///{folder}/record.db")
         metadata.create_all(engine)
         async with await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=test_server_path(), data_converter=pydantic_data_converter,
+            test_server_existing_path=test_server_path(),
+            test_server_startup_timeout=STARTUP_TIMEOUT, data_converter=pydantic_data_converter,
         ) as env:  # fmt: skip
             task_queue = f"record-{uuid.uuid4().hex[:8]}"
             worker = create_worker(

@@ -12,7 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from ascn.embedded import test_server_path
+from ascn.embedded import STARTUP_TIMEOUT, test_server_path
 from domain.reference import ReferenceData
 from eventstore.store import EventStore
 from tests.sealing import SEAL_KEYS, SealingInterceptor
@@ -25,6 +25,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     sealing = SealingInterceptor()
     async with await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=test_server_path(),
+        test_server_startup_timeout=STARTUP_TIMEOUT,
         data_converter=pydantic_data_converter,
         interceptors=[sealing],
     ) as environment:
