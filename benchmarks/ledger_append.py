@@ -367,6 +367,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=DEPLOYED_INTERVAL_S)
     parser.add_argument("--skip-proof", action="store_true", help="no 1,000,000-event proof")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     cases: list[Case] = []
     with tempfile.TemporaryDirectory() as folder:
         cases += measure_appends(
@@ -374,6 +375,11 @@ def main() -> None:
         )
     cases += measure_appends(
         "postgresql", postgres_store(args.postgres), args.seconds, args.rounds, args.interval
+    )
+    print(
+        f"load average {load_before:.1f} as the rounds began, {os.getloadavg()[0]:.1f} as they "
+        f"ended, on {os.cpu_count()} CPUs: with every CPU busy, each process the extender adds "
+        "takes its share, and the ratio tends to what the CPU figures below say appends keep"
     )
     print(
         f"appends with the tree maintained (the extender in its own process, a pass every "
