@@ -7,6 +7,7 @@ and the web pages' audit trail (``api.pages``) tell the same story.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.events import (
@@ -43,6 +44,11 @@ def _who(people: Iterable[str]) -> str:
     return ", ".join(people) or "no one"
 
 
+def _day(moment: datetime, zone: ZoneInfo) -> str:
+    """The day ``moment`` falls on in ``zone``, as ``DATE`` writes it."""
+    return moment.astimezone(zone).strftime(DATE)
+
+
 def narrate(fact: DomainEvent, zone: ZoneInfo) -> str:
     if isinstance(fact, CycleOpened):
         return (
@@ -50,10 +56,10 @@ def narrate(fact: DomainEvent, zone: ZoneInfo) -> str:
             f"Chair {fact.chair}, shepherd {fact.shepherd}"
         )
     if isinstance(fact, CyclePlanned):
-        last = max(step.deadline for step in fact.steps).astimezone(zone).strftime(DATE)
+        last = _day(max(step.deadline for step in fact.steps), zone)
         return f"cycle {fact.year} planned: {len(fact.steps)} steps, the last due {last}"
     if isinstance(fact, StepOpened):
-        return f"{fact.step} opens, due {fact.deadline.astimezone(zone).strftime(DATE)}"
+        return f"{fact.step} opens, due {_day(fact.deadline, zone)}"
     if isinstance(fact, ReminderSent):
         return f"{fact.step}: reminder {fact.rung} to {_who(fact.recipients)}"
     if isinstance(fact, StepEscalated):
@@ -62,10 +68,7 @@ def narrate(fact: DomainEvent, zone: ZoneInfo) -> str:
             f"outstanding: {_who(fact.outstanding)}"
         )
     if isinstance(fact, DeadlineExtended):
-        return (
-            f"{fact.step}: deadline extended to "
-            f"{fact.new_deadline.astimezone(zone).strftime(DATE)} ({fact.reason})"
-        )
+        return f"{fact.step}: deadline extended to {_day(fact.new_deadline, zone)} ({fact.reason})"
     if isinstance(fact, StepApproved):
         return f"{fact.step}: approved by the Chair's team"
     if isinstance(fact, StepWaived):
@@ -91,7 +94,7 @@ def _chain(fact: DomainEvent, zone: ZoneInfo) -> str | None:
     if isinstance(fact, StepReopened):
         return (
             f"{fact.step} reopened: {fact.body} {fact.decision.replace('_', ' ')}; due "
-            f"{fact.new_deadline.astimezone(zone).strftime(DATE)}"
+            f"{_day(fact.new_deadline, zone)}"
         )
     if isinstance(fact, ReportSubmitted):
         who = "the Chair of the ASCN" if fact.submitter == "chair_of_ascn" else "the shepherd"

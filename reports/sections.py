@@ -4,6 +4,7 @@ strings (``reports.view``): the drafter's text first, then the record's figures.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from domain.events.chain import NarrativeSection
 from domain.report import PROGRESS_COUNTS, ProgressRow, Report, document_sha256
@@ -82,7 +83,7 @@ def draw_charts(report: Report, say: Formats) -> list[draw.Chart]:
         ),
         draw.progress_by_focus_area(
             [(row.label, counts(row, statuses)) for row in report.progress.by_focus_area],
-            [status.replace("_", " ") for status in statuses],
+            [words(status) for status in statuses],
         ),
     ]
 
@@ -94,7 +95,7 @@ def statuses_shown(rows: tuple[ProgressRow, ...]) -> tuple[str, ...]:
 
 
 def counts(row: ProgressRow, statuses: tuple[str, ...]) -> dict[str, int]:
-    return {status.replace("_", " "): int(getattr(row, status)) for status in statuses}
+    return {words(status): int(getattr(row, status)) for status in statuses}
 
 
 def chart_block(chart: draw.Chart, empty: str, *, shown: bool = True) -> Block:
@@ -130,6 +131,21 @@ def yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+def words(code: str) -> str:
+    """A code as a reader says it: ``not_opened`` is ``not opened``."""
+    return code.replace("_", " ")
+
+
+def number(value: int | None, none: str = "") -> str:
+    """A whole number, or ``none`` where there is no number."""
+    return none if value is None else str(value)
+
+
+def parties(say: Formats, labels: Iterable[str]) -> str:
+    """Parties (``nr:MY``, ``asec``) as the report names them, in a list."""
+    return ", ".join(say.party(label) for label in labels)
+
+
 def cycle(report: Report, say: Formats, charts: dict[str, draw.Chart]) -> Section:
     c = report.cycle
     if not c.exists:
@@ -161,7 +177,7 @@ def cycle(report: Report, say: Formats, charts: dict[str, draw.Chart]) -> Sectio
                     say.day(s.opens),
                     say.day(s.original_deadline),
                     say.day(s.final_deadline),
-                    s.state.replace("_", " "),
+                    words(s.state),
                     "" if s.on_time is None else yes(s.on_time),
                 )
                 for s in c.steps
@@ -194,7 +210,7 @@ def cycle(report: Report, say: Formats, charts: dict[str, draw.Chart]) -> Sectio
                     say.step(e.step),
                     e.rung,
                     say.party(e.escalated_to),
-                    ", ".join(say.party(p) for p in e.outstanding),
+                    parties(say, e.outstanding),
                     say.day(e.at),
                 )
                 for e in c.escalations
@@ -216,7 +232,7 @@ def cycle(report: Report, say: Formats, charts: dict[str, draw.Chart]) -> Sectio
                 (
                     say.step(r.step),
                     r.body,
-                    r.decision.replace("_", " "),
+                    words(r.decision),
                     say.day(r.from_deadline),
                     say.day(r.to_deadline),
                 )
@@ -282,7 +298,7 @@ def nominations(report: Report, say: Formats) -> Section:
                 (
                     say.state(e.member_state),
                     e.rule,
-                    "" if e.max_cities is None else str(e.max_cities),
+                    number(e.max_cities),
                     e.reason,
                 )
                 for e in n.exceptions
@@ -328,7 +344,7 @@ def membership(report: Report, say: Formats) -> Section:
 def progress(report: Report, say: Formats, charts: dict[str, draw.Chart]) -> Section:
     p = report.progress
     statuses = statuses_shown(p.by_member_state)
-    headers = ("Member state", *(s.replace("_", " ").capitalize() for s in statuses), "Projects")
+    headers = ("Member state", *(words(s).capitalize() for s in statuses), "Projects")
     blocks = (
         Block(
             "facts",
@@ -377,7 +393,7 @@ def partners(report: Report, say: Formats) -> Section:
             rows=tuple(
                 (
                     a.name,
-                    a.kind.replace("_", " "),
+                    words(a.kind),
                     say.party(a.source.replace("annual_meeting", "the annual meeting")),
                 )
                 for a in p.partners_added
@@ -404,7 +420,7 @@ def partners(report: Report, say: Formats) -> Section:
 
 def outstanding(report: Report, say: Formats) -> Section:
     rows = tuple(
-        (o.title, o.state, say.day(o.deadline), ", ".join(say.party(p) for p in o.owed_by))
+        (o.title, o.state, say.day(o.deadline), parties(say, o.owed_by))
         for o in report.outstanding.items
     )
     table = Block(
@@ -426,7 +442,7 @@ def decisions(report: Report, say: Formats) -> Section:
             rows=tuple(
                 (
                     x.body,
-                    x.decision.replace("_", " "),
+                    words(x.decision),
                     say.day(x.decided_on),
                     x.meeting or "",
                     x.concerning or "",
@@ -443,7 +459,7 @@ def decisions(report: Report, say: Formats) -> Section:
             rows=tuple(
                 (
                     say.party(s.submitter),
-                    "" if s.version is None else str(s.version),
+                    number(s.version),
                     s.document_sha256 or "",
                     say.day(s.at),
                 )
@@ -465,12 +481,11 @@ def comparison(report: Report) -> Section:
         Block(
             "table",
             headers=("Measure", str(report.meta.year), str(c.previous_year)),
-            rows=tuple((m.label, _count(m.this_year), _count(m.previous_year)) for m in c.measures),
+            rows=tuple(
+                (m.label, number(m.this_year, "-"), number(m.previous_year, "-"))
+                for m in c.measures
+            ),
             empty="No measure to compare.",
         )
     )
     return Section("comparison", f"Compared with {c.previous_year}", tuple(blocks))
-
-
-def _count(value: int | None) -> str:
-    return "-" if value is None else str(value)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.pages.forms import Values, attempt, leading_field, text, values_of
 from api.pages.nav import add_cycle_page
-from api.pages.routes import Key, Who, Year, forbidden, not_found
+from api.pages.routes import Key, Who, Year, cycle_page, forbidden, not_found
 from api.pages.web import Viewer, check_csrf, context_of, page
 from domain.access import Action, permits, refusal
 from domain.chain import CHAIN_BODIES, JOINT_SUBMISSION_STEP, REOPENING
@@ -56,13 +56,7 @@ def _values(request: Request, who: Viewer, year: int) -> dict[str, Any] | None:
 
 @router.get("/app/cycles/{year}/decisions", response_class=HTMLResponse)
 def decisions(request: Request, year: Year, who: Who) -> HTMLResponse:
-    why = refusal(who.actor, Action.READ_CYCLE)
-    if why is not None:
-        return forbidden(request, who, why)
-    values = _values(request, who, year)
-    if values is None:
-        return not_found(request, who, f"no cycle is known for {year}")
-    return page(request, "decisions.html", values, who=who)
+    return cycle_page(request, who, year, "decisions.html", _values)
 
 
 def _command(year: int, values: Values, key: str) -> RecordDecision:

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.pages.forms import Attempt, attempt, values_of
 from api.pages.narrative_form import NarrativeForm, place, slots_of, values_of_narrative
 from api.pages.nav import add_cycle_page
-from api.pages.routes import Key, Who, Year, forbidden, not_found
+from api.pages.routes import Key, Who, Year, cycle_page, forbidden, not_found
 from api.pages.web import Viewer, check_csrf, context_of, page
 from api.routes.report import report_response
 from domain.access import Action, permits, refusal
@@ -90,13 +90,7 @@ def _values(request: Request, who: Viewer, year: int) -> dict[str, Any] | None:
 
 @router.get("/app/cycles/{year}/report", response_class=HTMLResponse)
 def report_page(request: Request, year: Year, who: Who) -> HTMLResponse:
-    why = refusal(who.actor, Action.READ_CYCLE)
-    if why is not None:
-        return forbidden(request, who, why)
-    values = _values(request, who, year)
-    if values is None:
-        return not_found(request, who, f"no cycle is known for {year}")
-    return page(request, "report.html", values, who=who)
+    return cycle_page(request, who, year, "report.html", _values)
 
 
 @router.get("/app/cycles/{year}/report/document")

@@ -30,7 +30,7 @@ from api.pages.web import (
     viewer,
     web_config,
 )
-from domain.access import Action, permits
+from domain.access import Action, permits, refusal
 from domain.commands import NominatedCity
 from domain.errors import DomainError
 from domain.events import Person
@@ -71,6 +71,24 @@ def not_found(request: Request, who: Viewer, what: str) -> HTMLResponse:
     return page(
         request, "message.html", {"title": "Not found", "message": what}, status_code=404, who=who
     )
+
+
+def cycle_page(
+    request: Request,
+    who: Viewer,
+    year: int,
+    template: str,
+    values: Callable[[Request, Viewer, int], dict[str, Any] | None],
+) -> HTMLResponse:
+    """A page about the cycle of ``year`` (its report, its decisions): refused to whoever
+    does not read cycles, not found where ``values`` finds no cycle for the year."""
+    why = refusal(who.actor, Action.READ_CYCLE)
+    if why is not None:
+        return forbidden(request, who, why)
+    shown = values(request, who, year)
+    if shown is None:
+        return not_found(request, who, f"no cycle is known for {year}")
+    return page(request, template, shown, who=who)
 
 
 async def act(run: Callable[[], Awaitable[Outcome]]) -> tuple[Outcome | None, str | None, int]:

@@ -17,7 +17,7 @@ No e-mail address appears anywhere in a report: people are named, not reached.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -35,6 +35,9 @@ ReportLine = Annotated[str, StringConstraints(max_length=MAX_LINE)]
 ReportText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 """A reason: several lines at most 5,000 characters long."""
 Count = Annotated[int, Field(ge=0)]
+_Item = TypeVar("_Item")
+Rows = Annotated[tuple[_Item, ...], Field(max_length=MAX_ROWS)]
+"""A list of the report, in a fixed order, holding at most ``MAX_ROWS`` rows."""
 
 StepState = Literal["completed", "waived", "open", "not_opened"]
 """Where a planned step stands in the report: settled by completion or waiver, open, or
@@ -114,7 +117,7 @@ class Escalation(_Row):
     step: ReportLine
     rung: ReportLine
     escalated_to: ReportLine
-    outstanding: tuple[ReportLine, ...] = Field(default=(), max_length=MAX_ROWS)
+    outstanding: Rows[ReportLine] = ()
     at: datetime
 
 
@@ -145,11 +148,11 @@ class CycleSection(_Row):
     the store holds no cycle for the year (every list is then empty)."""
 
     exists: bool = False
-    steps: tuple[StepLine, ...] = Field(default=(), max_length=MAX_ROWS)
-    extensions: tuple[Extension, ...] = Field(default=(), max_length=MAX_ROWS)
-    escalations: tuple[Escalation, ...] = Field(default=(), max_length=MAX_ROWS)
-    waivers: tuple[Waiver, ...] = Field(default=(), max_length=MAX_ROWS)
-    reopenings: tuple[Reopening, ...] = Field(default=(), max_length=MAX_ROWS)
+    steps: Rows[StepLine] = ()
+    extensions: Rows[Extension] = ()
+    escalations: Rows[Escalation] = ()
+    waivers: Rows[Waiver] = ()
+    reopenings: Rows[Reopening] = ()
     deadlines_met: Count = 0
     deadlines_missed: Count = 0
     completed: bool = False
@@ -180,11 +183,11 @@ class MemberStateNominations(_Row):
     name: ReportLine
     status: Literal["submitted", "nil_return", "none"]
     national_representative: ReportLine | None = None
-    cities: tuple[NominatedCity, ...] = Field(default=(), max_length=MAX_ROWS)
+    cities: Rows[NominatedCity] = ()
     submitted_on: datetime | None = None
     late: bool = False
     carried_forward_from: int | None = None
-    exceptions_applied: tuple[ReportLine, ...] = Field(default=(), max_length=MAX_ROWS)
+    exceptions_applied: Rows[ReportLine] = ()
 
 
 class GrantedException(_Row):
@@ -214,9 +217,9 @@ class NominationTotals(_Row):
 class NominationsSection(_Row):
     """Each member state's return, the totals and the exceptions granted for the year."""
 
-    member_states: tuple[MemberStateNominations, ...] = Field(default=(), max_length=MAX_ROWS)
+    member_states: Rows[MemberStateNominations] = ()
     totals: NominationTotals = NominationTotals()
-    exceptions: tuple[GrantedException, ...] = Field(default=(), max_length=MAX_ROWS)
+    exceptions: Rows[GrantedException] = ()
 
 
 # --- membership -------------------------------------------------------------------------
@@ -239,7 +242,7 @@ class MembershipSection(_Row):
     """Candidature cities proposed or decided in the year, in the order proposed, with
     how many were accepted, declined or are pending."""
 
-    candidatures: tuple[Candidature, ...] = Field(default=(), max_length=MAX_ROWS)
+    candidatures: Rows[Candidature] = ()
     accepted: Count = 0
     declined: Count = 0
     pending: Count = 0
@@ -299,10 +302,10 @@ class ProgressSection(_Row):
 
     plans: Count = 0
     """How many cities' plans cover the year."""
-    by_focus_area: tuple[ProgressRow, ...] = Field(default=(), max_length=MAX_ROWS)
-    by_member_state: tuple[ProgressRow, ...] = Field(default=(), max_length=MAX_ROWS)
+    by_focus_area: Rows[ProgressRow] = ()
+    by_member_state: Rows[ProgressRow] = ()
     totals: ProgressRow = ProgressRow(key="all", label="All projects")
-    not_assessed: tuple[NotAssessed, ...] = Field(default=(), max_length=MAX_ROWS)
+    not_assessed: Rows[NotAssessed] = ()
 
 
 # --- partners and twinning --------------------------------------------------------------
@@ -344,9 +347,9 @@ class PartnersSection(_Row):
     """Partners added in the year, twinning pairs active in it, and the projects launched
     with partners at its annual meeting."""
 
-    partners_added: tuple[PartnerLine, ...] = Field(default=(), max_length=MAX_ROWS)
-    twinning: tuple[TwinningLine, ...] = Field(default=(), max_length=MAX_ROWS)
-    launches: tuple[LaunchLine, ...] = Field(default=(), max_length=MAX_ROWS)
+    partners_added: Rows[PartnerLine] = ()
+    twinning: Rows[TwinningLine] = ()
+    launches: Rows[LaunchLine] = ()
 
 
 # --- outstanding ------------------------------------------------------------------------
@@ -361,13 +364,13 @@ class OutstandingLine(_Row):
     title: ReportLine
     state: Literal["open", "escalated", "completed"]
     deadline: datetime
-    owed_by: tuple[ReportLine, ...] = Field(default=(), max_length=MAX_ROWS)
+    owed_by: Rows[ReportLine] = ()
 
 
 class OutstandingSection(_Row):
     """What is outstanding as of the report's position, in plan order."""
 
-    items: tuple[OutstandingLine, ...] = Field(default=(), max_length=MAX_ROWS)
+    items: Rows[OutstandingLine] = ()
 
 
 # --- decisions --------------------------------------------------------------------------
@@ -399,8 +402,8 @@ class SubmissionLine(_Row):
 class DecisionsSection(_Row):
     """Each body's decision so far, and the submissions to the JCM, in the order recorded."""
 
-    decisions: tuple[DecisionLine, ...] = Field(default=(), max_length=MAX_ROWS)
-    submissions: tuple[SubmissionLine, ...] = Field(default=(), max_length=MAX_ROWS)
+    decisions: Rows[DecisionLine] = ()
+    submissions: Rows[SubmissionLine] = ()
 
 
 # --- on-time rate -----------------------------------------------------------------------
@@ -422,7 +425,7 @@ class OnTimeRow(_Row):
 class OnTimeSection(_Row):
     """The on-time rate by member state, by code."""
 
-    member_states: tuple[OnTimeRow, ...] = Field(default=(), max_length=MAX_ROWS)
+    member_states: Rows[OnTimeRow] = ()
 
 
 # --- comparison -------------------------------------------------------------------------
