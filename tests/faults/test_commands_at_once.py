@@ -56,21 +56,17 @@ from workflows.cycle import CycleWorkflow
 pytestmark = [pytest.mark.faults, pytest.mark.asyncio(loop_scope="module")]
 
 
-PER_EXTRA_CALLER = 0.02
-"""Past ten callers, each one more adds 20 ms to the bound: the callers, the API, the
-worker and the server all share this machine's two cores, and the cycle answers the
-refused ones one workflow task after another (50 at once took 2.11 s in one quiet CI run)."""
-
-
-def answer_within(callers: int) -> float:
-    """Two seconds, as issue 13 asks, for up to ten callers on a machine with a core free
-    per runnable job; on one shared with more (a CI runner, this 2-core machine with other
-    suites), stretched by the load as it stands when the callers have had their answers
-    (the load of a moment before the batch, read when the module was imported,
-    undercounted a burst): the bound is on the cycle's handling, not on how busy the
-    machine is."""
+def answer_within() -> float:
+    """Two seconds, as issue 13 asks, on a machine with a core free per runnable job; on
+    one shared with more (a CI runner, this 2-core machine with other suites), stretched
+    by the load as it stands when the callers have had their answers (the load of a
+    moment before the batch, read when the module was imported, undercounted a burst):
+    the bound is on the cycle's handling, not on how busy the machine is. It holds for
+    50 callers as for 10 because the gateway keeps a cycle's updates in flight below
+    Temporal's limit (``services.gateway.IN_FLIGHT_PER_CYCLE``): past it each burst cost
+    aborted updates, lost workflow tasks and full replays, and 50 approvals 1.4 to 2.1 s."""
     load = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
-    return (2.0 + PER_EXTRA_CALLER * max(0, callers - 10)) * load
+    return 2.0 * load
 
 
 STEP = "nomination_deadline"
@@ -143,7 +139,7 @@ def one_ok(responses: list[httpx.Response], slowest: float, *detail_says: str) -
             problem = response.json()
             assert problem["type"] == "urn:ascn:problem:refused"
             assert any(part in problem["detail"] for part in detail_says), problem["detail"]
-    bound = answer_within(len(responses))
+    bound = answer_within()
     assert slowest < bound, f"the slowest caller waited {slowest:.2f} s (bound {bound:.2f} s)"
     return next(i for i, r in enumerate(responses) if r.status_code == 200)
 
@@ -219,7 +215,7 @@ async def test_extensions_at_once_end_where_the_workflow_says(stack: Stack) -> N
         assert response.status_code in (200, 409), response.text
         if response.status_code == 409:
             assert "must be after the current one" in response.json()["detail"]
-    bound = answer_within(len(responses))
+    bound = answer_within()
     assert slowest < bound, f"the slowest caller waited {slowest:.2f} s (bound {bound:.2f} s)"
     extended = [
         datetime.fromisoformat(e.data["new_deadline"])
