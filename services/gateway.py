@@ -16,6 +16,7 @@ be found by year.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol, TypeVar
@@ -173,8 +174,11 @@ class TemporalCycleGateway:
         self._client = client
         self._task_queue = task_queue
         self._search_attributes = search_attributes
-        # Per event loop (a semaphore belongs to the loop it first waited in) and cycle.
-        self._slots: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
+        # Per event loop (a semaphore belongs to the loop it first waited in) and cycle;
+        # a loop that ends takes its slots with it.
+        self._slots: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]
+        ] = weakref.WeakKeyDictionary()
 
     async def start_cycle(self, cycle: CycleInput, actor: Actor) -> str:
         year = cycle.plan.year
@@ -303,8 +307,8 @@ class TemporalCycleGateway:
     async def _slot(self, cycle: str) -> AsyncIterator[None]:
         """One of the cycle's ``IN_FLIGHT_PER_CYCLE`` slots while the update is in flight,
         or none after ``SLOT_WITHIN``."""
-        key = (asyncio.get_running_loop(), cycle)
-        slots = self._slots.setdefault(key, asyncio.Semaphore(IN_FLIGHT_PER_CYCLE))
+        cycles = self._slots.setdefault(asyncio.get_running_loop(), {})
+        slots = cycles.setdefault(cycle, asyncio.Semaphore(IN_FLIGHT_PER_CYCLE))
         try:
             async with asyncio.timeout(SLOT_WITHIN):
                 await slots.acquire()
