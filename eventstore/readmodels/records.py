@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, and_, delete, func, insert, select
+from sqlalchemy import Engine, Row, Select, and_, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from domain.events import (
@@ -42,6 +42,7 @@ from eventstore.records import RecordedEvent
 
 NAME = "records"
 _FROZEN = ConfigDict(frozen=True)
+M = TypeVar("M", bound=BaseModel)
 
 
 def _plan(conn: Connection, fact: ActionPlanSubmitted, event: RecordedEvent) -> None:
@@ -258,6 +259,11 @@ class MeetingOutcome(BaseModel):
     recorded_by: str
 
 
+def _as(model: type[M], row: Row[Any], **more: Any) -> M:
+    """A read model's row as the model people read (its ``position`` left out)."""
+    return model(**{k: v for k, v in row._asdict().items() if k != "position"}, **more)
+
+
 def _projects(conn: Connection, city_id: str, version: int) -> list[PlanProject]:
     rows = conn.execute(
         select(plan_projects)
@@ -283,11 +289,7 @@ def plan_versions_of(engine: Engine, city_id: str) -> tuple[list[PlanVersion], R
             .order_by(plan_versions.c.version)
         ).all()
         versions = [
-            PlanVersion(
-                **{k: v for k, v in r._asdict().items() if k != "position"},
-                projects=_projects(conn, r.city_id, r.version),
-            )
-            for r in rows
+            _as(PlanVersion, r, projects=_projects(conn, r.city_id, r.version)) for r in rows
         ]
         return versions, read_lag(conn, [NAME])
 
@@ -409,29 +411,25 @@ class ReadModelMonitoring:
         return unassessed_projects(year, plans, assessed, explained)
 
 
-def partner_list(engine: Engine) -> tuple[list[PartnerRow], ReadLag]:
+def _listed(engine: Engine, model: type[M], query: Select[Any]) -> tuple[list[M], ReadLag]:
+    """The query's rows as ``model``, and the read model's lag."""
     with reading(engine) as conn:
-        rows = conn.execute(select(partners).order_by(partners.c.position))
-        found = [PartnerRow(**{k: v for k, v in r._asdict().items() if k != "position"})
-                 for r in rows]  # fmt: skip
-        return found, read_lag(conn, [NAME])
+        return [_as(model, r) for r in conn.execute(query)], read_lag(conn, [NAME])
+
+
+def partner_list(engine: Engine) -> tuple[list[PartnerRow], ReadLag]:
+    return _listed(engine, PartnerRow, select(partners).order_by(partners.c.position))
 
 
 def twinning_pairs(engine: Engine) -> tuple[list[TwinningPair], ReadLag]:
-    with reading(engine) as conn:
-        rows = conn.execute(select(twinning).order_by(twinning.c.city_id, twinning.c.starts))
-        found = [TwinningPair(**{k: v for k, v in r._asdict().items() if k != "position"})
-                 for r in rows]  # fmt: skip
-        return found, read_lag(conn, [NAME])
+    query = select(twinning).order_by(twinning.c.city_id, twinning.c.starts)
+    return _listed(engine, TwinningPair, query)
 
 
 def outcomes_of(engine: Engine, year: int) -> tuple[list[MeetingOutcome], ReadLag]:
-    with reading(engine) as conn:
-        rows = conn.execute(
-            select(meeting_outcomes)
-            .where(meeting_outcomes.c.year == year)
-            .order_by(meeting_outcomes.c.position)
-        )
-        found = [MeetingOutcome(**{k: v for k, v in r._asdict().items() if k != "position"})
-                 for r in rows]  # fmt: skip
-        return found, read_lag(conn, [NAME])
+    query = (
+        select(meeting_outcomes)
+        .where(meeting_outcomes.c.year == year)
+        .order_by(meeting_outcomes.c.position)
+    )
+    return _listed(engine, MeetingOutcome, query)
