@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, Row, Select, and_, delete, func, insert, select
+from sqlalchemy import Engine, Row, Select, Table, and_, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from domain.events import (
@@ -67,6 +67,11 @@ def _plan(conn: Connection, fact: ActionPlanSubmitted, event: RecordedEvent) -> 
         conn.execute(insert(plan_projects), rows)
 
 
+def _insert(conn: Connection, table: Table, event: RecordedEvent, **values: Any) -> None:
+    """A row for the event's fact: its ``values``, ``recorded_by`` and ``position``."""
+    conn.execute(insert(table).values(**values, recorded_by=event.actor, position=event.position))
+
+
 def _project_key(fact: ProjectAssessed | ProjectNotAssessed, table: Any) -> Any:
     return and_(
         table.c.year == fact.year, table.c.city_id == fact.city_id,
@@ -89,12 +94,8 @@ def _assessed(conn: Connection, fact: ProjectAssessed, event: RecordedEvent) -> 
 
 def _not_assessed(conn: Connection, fact: ProjectNotAssessed, event: RecordedEvent) -> None:
     conn.execute(delete(not_assessed).where(_project_key(fact, not_assessed)))
-    conn.execute(
-        insert(not_assessed).values(
-            year=fact.year, city_id=fact.city_id, project_id=fact.project_id,
-            reason=fact.reason, recorded_by=event.actor, position=event.position,
-        )
-    )  # fmt: skip
+    _insert(conn, not_assessed, event, year=fact.year, city_id=fact.city_id,
+            project_id=fact.project_id, reason=fact.reason)  # fmt: skip
 
 
 def _partner(conn: Connection, fact: PartnerAdded, event: RecordedEvent) -> None:
@@ -107,32 +108,18 @@ def _partner(conn: Connection, fact: PartnerAdded, event: RecordedEvent) -> None
 
 
 def _paired(conn: Connection, fact: TwinningPaired, event: RecordedEvent) -> None:
-    conn.execute(
-        insert(twinning).values(
-            city_id=fact.city_id, partner_id=fact.partner_id, starts=fact.starts,
-            ends=fact.ends, exception_id=fact.exception_id, recorded_by=event.actor,
-            position=event.position,
-        )
-    )  # fmt: skip
+    _insert(conn, twinning, event, city_id=fact.city_id, partner_id=fact.partner_id,
+            starts=fact.starts, ends=fact.ends, exception_id=fact.exception_id)  # fmt: skip
 
 
 def _exception(conn: Connection, fact: TwinningExceptionRecorded, event: RecordedEvent) -> None:
-    conn.execute(
-        insert(twinning_exceptions).values(
-            city_id=fact.city_id, exception_id=fact.exception_id, reason=fact.reason,
-            recorded_by=event.actor, position=event.position,
-        )
-    )  # fmt: skip
+    _insert(conn, twinning_exceptions, event, city_id=fact.city_id,
+            exception_id=fact.exception_id, reason=fact.reason)  # fmt: skip
 
 
 def _launched(conn: Connection, fact: ProjectLaunchedAtMeeting, event: RecordedEvent) -> None:
-    conn.execute(
-        insert(meeting_outcomes).values(
-            year=fact.year, city_id=fact.city_id, project_id=fact.project_id,
-            title=fact.title, partner_id=fact.partner_id, recorded_by=event.actor,
-            position=event.position,
-        )
-    )  # fmt: skip
+    _insert(conn, meeting_outcomes, event, year=fact.year, city_id=fact.city_id,
+            project_id=fact.project_id, title=fact.title, partner_id=fact.partner_id)  # fmt: skip
 
 
 HANDLERS: dict[str, Handler[Connection]] = dict(
