@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from temporalio.client import (
@@ -44,6 +44,8 @@ from workflows.records import (
     RecordUpdate,
     records_workflow_id,
 )
+
+C = TypeVar("C", bound=Command)
 
 
 class RecordsGateway(Protocol):
@@ -137,46 +139,24 @@ async def _record(
     return RecordOutcome(stream=stream, recorded=result.recorded)
 
 
-async def submit_plan(
-    plan: ActionPlan, actor: Actor, deps: RecordsDeps, request_id: str | None = None
-) -> RecordOutcome:
-    """A city's action plan: its first version, or a revision (each kept)."""
-    return await _record("submit_plan", plan, actor, deps, request_id)
+class UseCase(Generic[C]):
+    """One use case, ``await use_case(command, actor, deps, request_id)``: the command
+    of its kind, checked, sealed and sent to its stream's workflow (``_record``)."""
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind: Kind = kind
+
+    async def __call__(
+        self, command: C, actor: Actor, deps: RecordsDeps, request_id: str | None = None
+    ) -> RecordOutcome:
+        return await _record(self.kind, command, actor, deps, request_id)
 
 
-async def assess_project(
-    command: AssessProject, actor: Actor, deps: RecordsDeps, request_id: str | None = None
-) -> RecordOutcome:
-    return await _record("assess_project", command, actor, deps, request_id)
-
-
-async def explain_not_assessed(
-    command: ExplainNotAssessed, actor: Actor, deps: RecordsDeps, request_id: str | None = None
-) -> RecordOutcome:
-    return await _record("explain_not_assessed", command, actor, deps, request_id)
-
-
-async def add_partner(
-    command: AddPartner, actor: Actor, deps: RecordsDeps, request_id: str | None = None
-) -> RecordOutcome:
-    return await _record("add_partner", command, actor, deps, request_id)
-
-
-async def record_meeting_outcome(
-    command: RecordMeetingOutcome, actor: Actor, deps: RecordsDeps,
-    request_id: str | None = None,
-) -> RecordOutcome:  # fmt: skip
-    return await _record("record_meeting_outcome", command, actor, deps, request_id)
-
-
-async def pair_city(
-    command: PairCity, actor: Actor, deps: RecordsDeps, request_id: str | None = None
-) -> RecordOutcome:
-    return await _record("pair_city", command, actor, deps, request_id)
-
-
-async def record_twinning_exception(
-    command: RecordTwinningException, actor: Actor, deps: RecordsDeps,
-    request_id: str | None = None,
-) -> RecordOutcome:  # fmt: skip
-    return await _record("record_twinning_exception", command, actor, deps, request_id)
+submit_plan: UseCase[ActionPlan] = UseCase("submit_plan")
+"""A city's action plan: its first version, or a revision (each kept)."""
+assess_project: UseCase[AssessProject] = UseCase("assess_project")
+explain_not_assessed: UseCase[ExplainNotAssessed] = UseCase("explain_not_assessed")
+add_partner: UseCase[AddPartner] = UseCase("add_partner")
+record_meeting_outcome: UseCase[RecordMeetingOutcome] = UseCase("record_meeting_outcome")
+pair_city: UseCase[PairCity] = UseCase("pair_city")
+record_twinning_exception: UseCase[RecordTwinningException] = UseCase("record_twinning_exception")

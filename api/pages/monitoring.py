@@ -117,6 +117,18 @@ def _found(
     return row
 
 
+async def _posted(
+    request: Request, who: Viewer, year: int, city: str, project: str
+) -> Values | HTMLResponse:
+    """A form posted about a project: its values, once its CSRF token checks and the
+    user may assess the project; else the page that says why not."""
+    await check_csrf(request)
+    row = _found(request, who, year, city, project)
+    if isinstance(row, HTMLResponse):
+        return row
+    return form_values_of(await request.form())
+
+
 @router.get("/app/assessments/{year}/{city_id}/{project_id}", response_class=HTMLResponse)
 async def assessment(
     request: Request, year: PlanYearPath, city_id: CityPath, project_id: ProjectPath, who: Who
@@ -130,11 +142,9 @@ async def assess(
     request: Request, year: PlanYearPath, city_id: CityPath, project_id: ProjectPath, who: Who,
     idempotency_key: Key,
 ) -> HTMLResponse:  # fmt: skip
-    await check_csrf(request)
-    row = _found(request, who, year, city_id, project_id)
-    if isinstance(row, HTMLResponse):
-        return row
-    values = form_values_of(await request.form())
+    values = await _posted(request, who, year, city_id, project_id)
+    if isinstance(values, HTMLResponse):
+        return values
     links = lines(text(values, "links"))
     deps = context_of(request).records_deps
 
@@ -158,11 +168,9 @@ async def not_assessed(
     request: Request, year: PlanYearPath, city_id: CityPath, project_id: ProjectPath, who: Who,
     idempotency_key: Key,
 ) -> HTMLResponse:  # fmt: skip
-    await check_csrf(request)
-    row = _found(request, who, year, city_id, project_id)
-    if isinstance(row, HTMLResponse):
-        return row
-    values = form_values_of(await request.form())
+    values = await _posted(request, who, year, city_id, project_id)
+    if isinstance(values, HTMLResponse):
+        return values
     deps = context_of(request).records_deps
 
     async def run() -> RecordOutcome:

@@ -4,15 +4,15 @@ the read models (``Ascn-Behind`` counts the stored events they do not reflect ye
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel
 
 from api.auth import may
-from api.context import Context
-from api.idempotency import Idempotent
+from api.context import ApiContext, Context
+from api.idempotency import Idempotent, Once
 from api.problems import problem_responses
 from api.status import lag_headers
 from domain.access import Action
@@ -21,6 +21,7 @@ from domain.events.records import FIRST_YEAR, LAST_YEAR
 from domain.monitoring import AssessProject, ExplainNotAssessed
 from domain.partners import AddPartner, PairCity, RecordMeetingOutcome, RecordTwinningException
 from domain.plans import ActionPlan
+from eventstore.lag import ReadLag
 from eventstore.readmodels.records import (
     MeetingOutcome,
     PartnerRow,
@@ -37,9 +38,11 @@ from eventstore.readmodels.records import (
     twinning_pairs,
 )
 from services import records
-from services.records import RecordOutcome
+from services.records import RecordOutcome, RecordsDeps
 
 router = APIRouter(prefix="/v1", tags=["plans and partners"])
+C = TypeVar("C", bound=BaseModel)
+R = TypeVar("R", bound=BaseModel)
 
 Submitter = Annotated[Actor, Depends(may(Action.SUBMIT_PLAN))]
 Assessor = Annotated[Actor, Depends(may(Action.ASSESS_PROJECT))]
@@ -62,9 +65,26 @@ class RecordedIn(BaseModel):
     """The types of the events recorded, in order."""
 
 
-async def _recorded(outcome: Awaitable[RecordOutcome]) -> RecordedIn:
-    done = await outcome
-    return RecordedIn(stream=done.stream, recorded=list(done.recorded))
+async def _record(
+    use_case: Callable[[C, Actor, RecordsDeps, str | None], Awaitable[RecordOutcome]],
+    body: C, actor: Actor, context: ApiContext, once: Once,
+) -> RecordedIn | Response:  # fmt: skip
+    """Every write route: the use case, once per Idempotency-Key, answering where it
+    recorded what."""
+
+    async def run() -> RecordedIn:
+        done = await use_case(body, actor, context.records_deps, once.key)
+        return RecordedIn(stream=done.stream, recorded=list(done.recorded))
+
+    return await once(actor, body, run)
+
+
+def _with_lag(response: Response, read: tuple[list[R], ReadLag]) -> list[R]:
+    """Every read route: the rows read, and in ``Ascn-*`` headers how far behind the
+    store the read models were."""
+    rows, lag = read
+    response.headers.update(lag_headers(lag))
+    return rows
 
 
 @router.post("/plans", response_model=RecordedIn, responses=WRITE_PROBLEMS)
@@ -73,18 +93,13 @@ async def submit_plan(
 ) -> RecordedIn | Response:
     """A city's action plan, by its CSCO or the NR of its member state: the first
     version, or a revision (a new version; the earlier ones are kept)."""
-    return await once(
-        actor, body,
-        lambda: _recorded(records.submit_plan(body, actor, context.records_deps, once.key)),
-    )  # fmt: skip
+    return await _record(records.submit_plan, body, actor, context, once)
 
 
 @router.get("/plans", response_model=list[PlanSummary], responses=READ_PROBLEMS)
 def list_plans(_: Reader, context: Context, response: Response) -> list[PlanSummary]:
     """Each city's latest plan: its version, period and number of projects."""
-    rows, lag = latest_plans(context.engine)
-    response.headers.update(lag_headers(lag))
-    return rows
+    return _with_lag(response, latest_plans(context.engine))
 
 
 @router.get("/plans/{city_id}", response_model=list[PlanVersion], responses=READ_PROBLEMS)
@@ -92,9 +107,7 @@ def plan_of(
     city_id: CityPath, _: Reader, context: Context, response: Response
 ) -> list[PlanVersion]:
     """Every version of the city's plan, the first first (none yet: an empty list)."""
-    rows, lag = plan_versions_of(context.engine, city_id)
-    response.headers.update(lag_headers(lag))
-    return rows
+    return _with_lag(response, plan_versions_of(context.engine, city_id))
 
 
 @router.post("/assessments", response_model=RecordedIn, responses=WRITE_PROBLEMS)
@@ -103,10 +116,7 @@ async def assess_project(
 ) -> RecordedIn | Response:
     """IMD's assessment of a project for a year (ASEC). A second one for the same project
     and year is a revision: both are kept, the latest counts."""
-    return await once(
-        actor, body,
-        lambda: _recorded(records.assess_project(body, actor, context.records_deps, once.key)),
-    )  # fmt: skip
+    return await _record(records.assess_project, body, actor, context, once)
 
 
 @router.post("/not-assessed", response_model=RecordedIn, responses=WRITE_PROBLEMS)
@@ -114,12 +124,7 @@ async def explain_not_assessed(
     body: ExplainNotAssessed, actor: Assessor, context: Context, once: Idempotent
 ) -> RecordedIn | Response:
     """Why a project is not assessed for a year (ASEC)."""
-    return await once(
-        actor, body,
-        lambda: _recorded(
-            records.explain_not_assessed(body, actor, context.records_deps, once.key)
-        ),
-    )  # fmt: skip
+    return await _record(records.explain_not_assessed, body, actor, context, once)
 
 
 @router.get("/projects/{year}", response_model=list[ProjectProgress], responses=READ_PROBLEMS)
@@ -128,9 +133,7 @@ def projects_of(
 ) -> list[ProjectProgress]:
     """The projects of each city's latest plan whose period covers the year, each with
     IMD's latest assessment for that year or the reason it is not assessed."""
-    rows, lag = project_progress(context.engine, year)
-    response.headers.update(lag_headers(lag))
-    return rows
+    return _with_lag(response, project_progress(context.engine, year))
 
 
 @router.get("/projects/{year}/unassessed", response_model=list[str], responses=READ_PROBLEMS)
@@ -145,18 +148,13 @@ async def add_partner(
     body: AddPartner, actor: ChairTeam, context: Context, once: Idempotent
 ) -> RecordedIn | Response:
     """An external partner joins the list (the Chair's team of the year's Chair)."""
-    return await once(
-        actor, body,
-        lambda: _recorded(records.add_partner(body, actor, context.records_deps, once.key)),
-    )  # fmt: skip
+    return await _record(records.add_partner, body, actor, context, once)
 
 
 @router.get("/partners", response_model=list[PartnerRow], responses=READ_PROBLEMS)
 def list_partners(_: Reader, context: Context, response: Response) -> list[PartnerRow]:
     """The external partners, in the order they joined the list."""
-    rows, lag = partner_list(context.engine)
-    response.headers.update(lag_headers(lag))
-    return rows
+    return _with_lag(response, partner_list(context.engine))
 
 
 @router.post("/twinning", response_model=RecordedIn, responses=WRITE_PROBLEMS)
@@ -165,10 +163,7 @@ async def pair_city(
 ) -> RecordedIn | Response:
     """A city pairs with an external partner from a start to an end: one partner at a
     time, unless the pair names an exception recorded for the city."""
-    return await once(
-        actor, body,
-        lambda: _recorded(records.pair_city(body, actor, context.records_deps, once.key)),
-    )  # fmt: skip
+    return await _record(records.pair_city, body, actor, context, once)
 
 
 @router.post("/twinning/exceptions", response_model=RecordedIn, responses=WRITE_PROBLEMS)
@@ -176,20 +171,13 @@ async def record_twinning_exception(
     body: RecordTwinningException, actor: ChairTeam, context: Context, once: Idempotent
 ) -> RecordedIn | Response:
     """The Chair's team lets a city pair with one more partner at a time."""
-    return await once(
-        actor, body,
-        lambda: _recorded(
-            records.record_twinning_exception(body, actor, context.records_deps, once.key)
-        ),
-    )  # fmt: skip
+    return await _record(records.record_twinning_exception, body, actor, context, once)
 
 
 @router.get("/twinning", response_model=list[TwinningPair], responses=READ_PROBLEMS)
 def list_twinning(_: Reader, context: Context, response: Response) -> list[TwinningPair]:
     """Every twinning pair, by city and start."""
-    rows, lag = twinning_pairs(context.engine)
-    response.headers.update(lag_headers(lag))
-    return rows
+    return _with_lag(response, twinning_pairs(context.engine))
 
 
 @router.post("/meeting-outcomes", response_model=RecordedIn, responses=WRITE_PROBLEMS)
@@ -198,12 +186,7 @@ async def record_meeting_outcome(
 ) -> RecordedIn | Response:
     """The annual meeting's outcome: the partners it brought in, and the projects
     launched with partners."""
-    return await once(
-        actor, body,
-        lambda: _recorded(
-            records.record_meeting_outcome(body, actor, context.records_deps, once.key)
-        ),
-    )  # fmt: skip
+    return await _record(records.record_meeting_outcome, body, actor, context, once)
 
 
 @router.get(
@@ -213,6 +196,4 @@ def meeting_outcomes(
     year: YearPath, _: Reader, context: Context, response: Response
 ) -> list[MeetingOutcome]:
     """The projects launched with partners at the year's annual meeting."""
-    rows, lag = outcomes_of(context.engine, year)
-    response.headers.update(lag_headers(lag))
-    return rows
+    return _with_lag(response, outcomes_of(context.engine, year))

@@ -42,19 +42,22 @@ for commands in (
     report.app,
 ):
     app.add_typer(commands)
-app.add_typer(store.events_app, name="events")
-app.add_typer(cycles.cycle_app, name="cycle")
-app.add_typer(calendars.calendar_app, name="calendar")
-app.add_typer(users.users_app, name="users")
-app.add_typer(mail.mail_app, name="mail")
-app.add_typer(acting.exceptions_app, name="exceptions")
-app.add_typer(keys.keys_app, name="keys")
-app.add_typer(chain.cities_app, name="cities")
-app.add_typer(records.plans_app, name="plans")
-app.add_typer(records.partners_app, name="partners")
-app.add_typer(records.twinning_app, name="twinning")
-app.add_typer(records.outcomes_app, name="outcomes")
-app.add_typer(ledger.ledger_app, name="ledger")
+for name, group in {
+    "events": store.events_app,
+    "cycle": cycles.cycle_app,
+    "calendar": calendars.calendar_app,
+    "users": users.users_app,
+    "mail": mail.mail_app,
+    "exceptions": acting.exceptions_app,
+    "keys": keys.keys_app,
+    "cities": chain.cities_app,
+    "plans": records.plans_app,
+    "partners": records.partners_app,
+    "twinning": records.twinning_app,
+    "outcomes": records.outcomes_app,
+    "ledger": ledger.ledger_app,
+}.items():
+    app.add_typer(group, name=name)
 
 
 def main() -> None:

@@ -100,17 +100,9 @@ def schedule(
     out.print(f"schedule {SCHEDULE_ID} {verb} each year on {day:02d}/{month:02d} 00:00 {zone}")
 
 
-def calendar(
-    year: Year,
-    member_state: Annotated[
-        str | None, typer.Option(help="Only the steps this member state owes, e.g. MY.")
-    ] = None,
-    out_file: Annotated[
-        Path | None, typer.Option("--out", help="Write here (default: standard output).")
-    ] = None,
-    db: DbOption = None,
-) -> None:
-    """The cycle's deadlines as an iCalendar feed (one event per step, with alarms)."""
+def calendar(year: int, member_state: str | None, out_file: Path | None, db: str | None) -> None:
+    """The cycle's deadlines as an iCalendar feed (one event per step, with alarms): what
+    ``ascn calendar --year`` runs (``ascn.cli.calendars``, where its options are)."""
     view, lag = read_status(db, year)
     if view is None:
         raise no_cycle(year, lag)

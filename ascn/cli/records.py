@@ -76,6 +76,19 @@ def _done(answer: Any) -> None:
     out.print(f"recorded in {stream}: {', '.join(recorded) or 'nothing new'}")
 
 
+def _send(path: str, body: dict[str, Any]) -> None:
+    """Post the checked body as the signed-in user and say where it was recorded."""
+    with signed_in() as api:
+        _done(api.post(path, body))
+
+
+def _list(path: str, title: str, columns: list[str]) -> None:
+    """Get the rows as the signed-in user and show them as a table."""
+    with signed_in() as api:
+        rows = api.get(path)
+    _table(title, rows, columns)
+
+
 def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
     table = Table(title=title)
     for column in columns:
@@ -103,10 +116,8 @@ def submit_plan(
 @plans_app.command("list")
 def list_plans() -> None:
     """Each city's latest plan."""
-    with signed_in() as api:
-        rows = api.get("/v1/plans")
-    _table("action plans", rows, ["city_id", "city", "version", "period_start", "period_end",
-                                  "projects"])  # fmt: skip
+    _list("/v1/plans", "action plans",
+          ["city_id", "city", "version", "period_start", "period_end", "projects"])  # fmt: skip
 
 
 @plans_app.command("show")
@@ -142,8 +153,7 @@ def assess(
     body = _checked(AssessProject, {"year": year, "city_id": city, "project_id": project,
                                     "status": status, "evidence": evidence,
                                     "links": link or []}, "assessment")  # fmt: skip
-    with signed_in() as api:
-        _done(api.post("/v1/assessments", body))
+    _send("/v1/assessments", body)
 
 
 @app.command("not-assessed")
@@ -154,8 +164,7 @@ def not_assessed(
     """Record why a project is not assessed for a year (ASEC)."""
     body = _checked(ExplainNotAssessed, {"year": year, "city_id": city, "project_id": project,
                                          "reason": reason}, "reason")  # fmt: skip
-    with signed_in() as api:
-        _done(api.post("/v1/not-assessed", body))
+    _send("/v1/not-assessed", body)
 
 
 @app.command("projects")
@@ -191,15 +200,12 @@ def add_partner(
     """Add an external partner to the list (the Chair's team of the year's Chair)."""
     body = _checked(AddPartner, {"partner_id": partner_id, "name": name, "kind": kind,
                                  "year": year}, "partner")  # fmt: skip
-    with signed_in() as api:
-        _done(api.post("/v1/partners", body))
+    _send("/v1/partners", body)
 
 
 @partners_app.command("list")
 def list_partners() -> None:
-    with signed_in() as api:
-        rows = api.get("/v1/partners")
-    _table("external partners", rows, ["partner_id", "name", "kind", "year", "source"])
+    _list("/v1/partners", "external partners", ["partner_id", "name", "kind", "year", "source"])
 
 
 @twinning_app.command("add")
@@ -214,8 +220,7 @@ def add_pair(
     """Pair a city with an external partner (the Chair's team of the starting year)."""
     body = _checked(PairCity, {"city_id": city, "partner_id": partner, "starts": starts,
                                "ends": ends, "exception_id": exception}, "pair")  # fmt: skip
-    with signed_in() as api:
-        _done(api.post("/v1/twinning", body))
+    _send("/v1/twinning", body)
 
 
 @twinning_app.command("exception")
@@ -228,15 +233,13 @@ def twinning_exception(
     body = _checked(RecordTwinningException, {"year": year, "city_id": city,
                                               "exception_id": exception_id, "reason": reason},
                     "exception")  # fmt: skip
-    with signed_in() as api:
-        _done(api.post("/v1/twinning/exceptions", body))
+    _send("/v1/twinning/exceptions", body)
 
 
 @twinning_app.command("list")
 def list_pairs() -> None:
-    with signed_in() as api:
-        rows = api.get("/v1/twinning")
-    _table("twinning pairs", rows, ["city_id", "partner_id", "starts", "ends", "exception_id"])
+    _list("/v1/twinning", "twinning pairs",
+          ["city_id", "partner_id", "starts", "ends", "exception_id"])  # fmt: skip
 
 
 @outcomes_app.command("record")
@@ -246,13 +249,10 @@ def record_outcome(
     """Record an annual meeting's outcome: the partners it brought in, the projects it
     launched with partners (the Chair's team of that year)."""
     body = read_document(file, RecordMeetingOutcome)
-    with signed_in() as api:
-        _done(api.post("/v1/meeting-outcomes", body))
+    _send("/v1/meeting-outcomes", body)
 
 
 @outcomes_app.command("list")
 def list_outcomes(year: Year) -> None:
-    with signed_in() as api:
-        rows = api.get(f"/v1/meeting-outcomes/{year}")
-    _table(f"launched at the {year} annual meeting", rows,
-           ["city_id", "project_id", "title", "partner_id"])  # fmt: skip
+    _list(f"/v1/meeting-outcomes/{year}", f"launched at the {year} annual meeting",
+          ["city_id", "project_id", "title", "partner_id"])  # fmt: skip

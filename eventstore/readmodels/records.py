@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, and_, delete, func, insert, select
+from sqlalchemy import Engine, Row, Select, Table, and_, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from domain.events import (
@@ -42,6 +42,7 @@ from eventstore.records import RecordedEvent
 
 NAME = "records"
 _FROZEN = ConfigDict(frozen=True)
+M = TypeVar("M", bound=BaseModel)
 
 
 def _plan(conn: Connection, fact: ActionPlanSubmitted, event: RecordedEvent) -> None:
@@ -66,6 +67,11 @@ def _plan(conn: Connection, fact: ActionPlanSubmitted, event: RecordedEvent) -> 
         conn.execute(insert(plan_projects), rows)
 
 
+def _insert(conn: Connection, table: Table, event: RecordedEvent, **values: Any) -> None:
+    """A row for the event's fact: its ``values``, ``recorded_by`` and ``position``."""
+    conn.execute(insert(table).values(**values, recorded_by=event.actor, position=event.position))
+
+
 def _project_key(fact: ProjectAssessed | ProjectNotAssessed, table: Any) -> Any:
     return and_(
         table.c.year == fact.year, table.c.city_id == fact.city_id,
@@ -88,12 +94,8 @@ def _assessed(conn: Connection, fact: ProjectAssessed, event: RecordedEvent) -> 
 
 def _not_assessed(conn: Connection, fact: ProjectNotAssessed, event: RecordedEvent) -> None:
     conn.execute(delete(not_assessed).where(_project_key(fact, not_assessed)))
-    conn.execute(
-        insert(not_assessed).values(
-            year=fact.year, city_id=fact.city_id, project_id=fact.project_id,
-            reason=fact.reason, recorded_by=event.actor, position=event.position,
-        )
-    )  # fmt: skip
+    _insert(conn, not_assessed, event, year=fact.year, city_id=fact.city_id,
+            project_id=fact.project_id, reason=fact.reason)  # fmt: skip
 
 
 def _partner(conn: Connection, fact: PartnerAdded, event: RecordedEvent) -> None:
@@ -106,32 +108,18 @@ def _partner(conn: Connection, fact: PartnerAdded, event: RecordedEvent) -> None
 
 
 def _paired(conn: Connection, fact: TwinningPaired, event: RecordedEvent) -> None:
-    conn.execute(
-        insert(twinning).values(
-            city_id=fact.city_id, partner_id=fact.partner_id, starts=fact.starts,
-            ends=fact.ends, exception_id=fact.exception_id, recorded_by=event.actor,
-            position=event.position,
-        )
-    )  # fmt: skip
+    _insert(conn, twinning, event, city_id=fact.city_id, partner_id=fact.partner_id,
+            starts=fact.starts, ends=fact.ends, exception_id=fact.exception_id)  # fmt: skip
 
 
 def _exception(conn: Connection, fact: TwinningExceptionRecorded, event: RecordedEvent) -> None:
-    conn.execute(
-        insert(twinning_exceptions).values(
-            city_id=fact.city_id, exception_id=fact.exception_id, reason=fact.reason,
-            recorded_by=event.actor, position=event.position,
-        )
-    )  # fmt: skip
+    _insert(conn, twinning_exceptions, event, city_id=fact.city_id,
+            exception_id=fact.exception_id, reason=fact.reason)  # fmt: skip
 
 
 def _launched(conn: Connection, fact: ProjectLaunchedAtMeeting, event: RecordedEvent) -> None:
-    conn.execute(
-        insert(meeting_outcomes).values(
-            year=fact.year, city_id=fact.city_id, project_id=fact.project_id,
-            title=fact.title, partner_id=fact.partner_id, recorded_by=event.actor,
-            position=event.position,
-        )
-    )  # fmt: skip
+    _insert(conn, meeting_outcomes, event, year=fact.year, city_id=fact.city_id,
+            project_id=fact.project_id, title=fact.title, partner_id=fact.partner_id)  # fmt: skip
 
 
 HANDLERS: dict[str, Handler[Connection]] = dict(
@@ -258,6 +246,11 @@ class MeetingOutcome(BaseModel):
     recorded_by: str
 
 
+def _as(model: type[M], row: Row[Any], **more: Any) -> M:
+    """A read model's row as the model people read (its ``position`` left out)."""
+    return model(**{k: v for k, v in row._asdict().items() if k != "position"}, **more)
+
+
 def _projects(conn: Connection, city_id: str, version: int) -> list[PlanProject]:
     rows = conn.execute(
         select(plan_projects)
@@ -283,11 +276,7 @@ def plan_versions_of(engine: Engine, city_id: str) -> tuple[list[PlanVersion], R
             .order_by(plan_versions.c.version)
         ).all()
         versions = [
-            PlanVersion(
-                **{k: v for k, v in r._asdict().items() if k != "position"},
-                projects=_projects(conn, r.city_id, r.version),
-            )
-            for r in rows
+            _as(PlanVersion, r, projects=_projects(conn, r.city_id, r.version)) for r in rows
         ]
         return versions, read_lag(conn, [NAME])
 
@@ -409,29 +398,25 @@ class ReadModelMonitoring:
         return unassessed_projects(year, plans, assessed, explained)
 
 
-def partner_list(engine: Engine) -> tuple[list[PartnerRow], ReadLag]:
+def _listed(engine: Engine, model: type[M], query: Select[Any]) -> tuple[list[M], ReadLag]:
+    """The query's rows as ``model``, and the read model's lag."""
     with reading(engine) as conn:
-        rows = conn.execute(select(partners).order_by(partners.c.position))
-        found = [PartnerRow(**{k: v for k, v in r._asdict().items() if k != "position"})
-                 for r in rows]  # fmt: skip
-        return found, read_lag(conn, [NAME])
+        return [_as(model, r) for r in conn.execute(query)], read_lag(conn, [NAME])
+
+
+def partner_list(engine: Engine) -> tuple[list[PartnerRow], ReadLag]:
+    return _listed(engine, PartnerRow, select(partners).order_by(partners.c.position))
 
 
 def twinning_pairs(engine: Engine) -> tuple[list[TwinningPair], ReadLag]:
-    with reading(engine) as conn:
-        rows = conn.execute(select(twinning).order_by(twinning.c.city_id, twinning.c.starts))
-        found = [TwinningPair(**{k: v for k, v in r._asdict().items() if k != "position"})
-                 for r in rows]  # fmt: skip
-        return found, read_lag(conn, [NAME])
+    query = select(twinning).order_by(twinning.c.city_id, twinning.c.starts)
+    return _listed(engine, TwinningPair, query)
 
 
 def outcomes_of(engine: Engine, year: int) -> tuple[list[MeetingOutcome], ReadLag]:
-    with reading(engine) as conn:
-        rows = conn.execute(
-            select(meeting_outcomes)
-            .where(meeting_outcomes.c.year == year)
-            .order_by(meeting_outcomes.c.position)
-        )
-        found = [MeetingOutcome(**{k: v for k, v in r._asdict().items() if k != "position"})
-                 for r in rows]  # fmt: skip
-        return found, read_lag(conn, [NAME])
+    query = (
+        select(meeting_outcomes)
+        .where(meeting_outcomes.c.year == year)
+        .order_by(meeting_outcomes.c.position)
+    )
+    return _listed(engine, MeetingOutcome, query)
