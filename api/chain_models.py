@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.models import NO_NUL, ONE_LINE, Name, Reason, Recorded
 from domain.deadlines import DeadlineInput
 from domain.events import BodyDecision, NarrativeSection
-from domain.events.chain import MAX_NARRATIVE_SECTIONS
+from domain.events.chain import MAX_NARRATIVE_SECTIONS, MAX_REPORT_VERSIONS
 from domain.report_versions import MAX_NARRATIVE_BYTES, narrative_bytes
 from domain.values import MemberStateCode, NonEmptyStr
 
@@ -36,6 +36,16 @@ class DecisionBody(BaseModel):
     new_deadline: DeadlineInput | None = None
     """Required when the decision is ``deferred`` or ``returned_for_revision``: the step
     opens again until then (a date is the end of that day in the cycle's zone)."""
+
+
+class SubmissionBody(BaseModel):
+    """What a submission to the JCM may say: the version its submitter read."""
+
+    model_config = _BODY
+
+    version: int | None = Field(default=None, ge=1, le=MAX_REPORT_VERSIONS, examples=[2])
+    """Refused (409, naming both versions) unless it is still the latest when the cycle
+    records the submission; left out, the latest is submitted, whichever it is then."""
 
 
 class DraftBody(BaseModel):

@@ -89,9 +89,13 @@ def check_narrative(sections: Sequence[tuple[str, str]]) -> None:
         )
 
 
-def to_submit(memory: ReportMemory, step: str) -> ReportVersion:
+def to_submit(memory: ReportMemory, step: str, named: int | None = None) -> ReportVersion:
     """The version the Chair of the ASCN and the shepherd submit to the JCM: the latest,
-    once ASEC has drafted one and unless the JCM returned it for revision."""
+    once ASEC has drafted one and unless the JCM returned it for revision.
+
+    A submission that ``named`` the version its submitter read is refused unless that is
+    still the latest: checked where the submission is recorded, so that a draft landing
+    after the submitter read the report never goes to the JCM unread."""
     latest = memory.latest()
     if latest is None:
         raise ReportRefused(
@@ -101,6 +105,17 @@ def to_submit(memory: ReportMemory, step: str) -> ReportVersion:
         raise ReportRefused(
             f"{step}: the JCM returned version {memory.returned} for revision; ASEC drafts a "
             "new version before the report is submitted again"
+        )
+    if named is not None and named != latest.version:
+        shown = memory.version(named)
+        if shown is None:
+            raise ReportRefused(
+                f"version: the submission names version {named}, which ASEC has not "
+                f"drafted; the latest is {latest.named()}"
+            )
+        raise ReportRefused(
+            f"version: the submission names version {named}, but the latest is now "
+            f"{latest.named()}, drafted since; read version {latest.version}, then submit it"
         )
     return latest
 

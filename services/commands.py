@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from domain.commands import NominatedCity
 from domain.deadlines import DeadlineInput
 from domain.events import BodyDecision, ExceptionRule, NarrativeSection, Person
-from domain.events.chain import MAX_NARRATIVE_SECTIONS
+from domain.events.chain import MAX_NARRATIVE_SECTIONS, MAX_REPORT_VERSIONS
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
 _COMMAND = ConfigDict(frozen=True, extra="forbid")
@@ -86,7 +86,11 @@ class RecordDecision(CycleCommand):
 
 
 class SubmitReport(CycleCommand):
-    """The Chair of the ASCN or the shepherd submits the report to the JCM."""
+    """The Chair of the ASCN or the shepherd submits the report to the JCM: the latest
+    version, refused by the cycle unless it is ``version`` when one is named (the one the
+    submitter read)."""
+
+    version: int | None = Field(default=None, ge=1, le=MAX_REPORT_VERSIONS)
 
 
 class SubmitProgressReview(CycleCommand):

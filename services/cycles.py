@@ -200,7 +200,7 @@ async def record_decision(command: RecordDecision, actor: Actor, deps: CycleDeps
 
 async def submit_report(command: SubmitReport, actor: Actor, deps: CycleDeps) -> Outcome:
     authorize(actor, Action.SUBMIT_REPORT, scope_of(deps, command.year))
-    update = SubmitReportUpdate(actor=actor)
+    update = SubmitReportUpdate(actor=actor, version=command.version)
     return await _send(command, deps, "submit_report", update, deps.gateway.submit_report)
 
 

@@ -238,7 +238,8 @@ class ChainDecisions(CycleCore):
         self, update: SubmitReportUpdate
     ) -> tuple[Submitter, ReportVersion | None]:
         """Who submits, and (a cycle that keeps the report's versions) which version:
-        the latest, the same for both."""
+        the latest, the same for both, and the one the submitter named if it named one
+        (checked again under the lock: a draft may have been recorded since)."""
         self._people_decide()
         step = guards.known_step(self.progress, update.step)
         if step.step != JOINT_SUBMISSION_STEP:
@@ -251,8 +252,15 @@ class ChainDecisions(CycleCore):
         guards.decided_by(lambda: check_submission(
             who, self.state.report_submitted.get(step.step, []), step.step))  # fmt: skip
         if not self.state.report_versions:
+            if update.version is not None:
+                raise ApplicationError(
+                    f"version: the {self.plan.year} cycle keeps no versions of the report; "
+                    f"submit it without naming version {update.version}"
+                )
             return who, None
-        return who, guards.decided_by(lambda: to_submit(self.state.report, step.step))
+        return who, guards.decided_by(
+            lambda: to_submit(self.state.report, step.step, update.version)
+        )
 
     # -- ASEC's progress review -------------------------------------------------------
 

@@ -171,6 +171,17 @@ class SubmitReportUpdate(SealedUpdate):
     """The Chair of the ASCN or the shepherd submits the report (the actor says which)."""
 
     step: str = "jcm_submission"
+    version: int | None = None
+    """The version the submitter read: refused unless it is still the latest, so that a
+    draft recorded meanwhile is never submitted unread (None: the latest, whichever)."""
+
+    def sealed_payload(self) -> dict[str, Any]:
+        """As before ``version`` existed when it names none: a seal made by services of
+        either side of an upgrade still verifies."""
+        payload = super().sealed_payload()
+        if self.version is None:
+            del payload["version"]
+        return payload
 
 
 class SubmitProgressReviewUpdate(SealedUpdate):

@@ -2,8 +2,8 @@
 Pico CSS, every asset served from ``api/static/web`` (no CDN).
 
 ``install_pages(app, config)`` adds the routes, the static files, the pages' CSP and
-the handlers that turn a missing session into the sign-in form and a bad CSRF token
-into a page that says so.
+the handlers that turn a missing session into the sign-in form, and a bad CSRF token or
+a form too large to read into a page that says so.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from api.auth import bearerless
 from api.pages import candidates, decisions, monitoring, partnerships, plans, report
@@ -66,8 +67,27 @@ def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> 
             who=current_viewer(request),
         )
 
+    api_error = app.exception_handlers[HTTPException]
+
+    async def _unreadable_form(request: Request, error: Exception) -> Response:
+        """A page's form the web framework would not read (too many fields, a field too
+        large, a broken multipart body) is a page saying so, not the API's problem."""
+        assert isinstance(error, HTTPException)
+        if error.status_code != 400 or not request.url.path.startswith("/app/"):
+            answer = api_error(request, error)
+            return answer if isinstance(answer, Response) else await answer
+        message = (
+            f"This form could not be read ({str(error.detail).rstrip('.')}); no form of these "
+            "pages sends such a one. Nothing was recorded: go back, reload the page and send "
+            "it again."
+        )
+        shown = {"title": "Form not read", "message": message}
+        return page(request, "message.html", shown, status_code=400,
+                    who=current_viewer(request))  # fmt: skip
+
     app.add_exception_handler(SignInNeeded, _signin_needed)
     app.add_exception_handler(CsrfProtectError, _bad_csrf)
+    app.add_exception_handler(HTTPException, _unreadable_form)
 
 
 __all__ = ["WebConfig", "install_pages"]

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from api.pages.forms import FormProblems, Loc, Place, Problem, Values, leading_field, lines
 from api.pages.forms import problems_of as _problems_of
 from api.pages.forms import text as _text
+from domain.events.records import MAX_FOCUS_AREAS
 from domain.plans import MAX_PROJECTS, ActionPlan
 from eventstore.readmodels.records import PlanVersion
 
@@ -33,6 +34,13 @@ LISTS = ("action_lines", "partners", "milestones")
 MULTI = ("focus_areas",)
 """A project's fields of checkboxes."""
 NEW_STATUS = "planned"
+PLAN_FORM_FIELDS = 6 + (MAX_PROJECTS + 1) * (len(PROJECT_FIELDS) + MAX_FOCUS_AREAS)
+"""The most fields a plan form sends: its CSRF token, Idempotency-Key, ``slots``,
+``more`` and period (6), then each fieldset (the plan's most projects and a spare one):
+its fields but the focus areas, its "leave it out" box, and a box per focus area ticked
+(the domain's most), 1,319 in all. Above the web framework's 1,000, which a plan of
+about 75 projects with every area ticked reached; more is no plan, and is refused with
+a page naming the limit (``api.pages``), before anything is read."""
 
 
 def slot(index: int, name: str) -> str:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from api.pages.forms import Attempt, attempt, values_of
 from api.pages.nav import add_page
-from api.pages.plan_form import MULTI, PlanForm, slots_of, values_of_plan
+from api.pages.plan_form import MULTI, PLAN_FORM_FIELDS, PlanForm, slots_of, values_of_plan
 from api.pages.records_views import plan_rows
 from api.pages.routes import Key, Who, forbidden, not_found
 from api.pages.web import Viewer, check_csrf, context_of, page
@@ -114,7 +114,10 @@ def plan_form(request: Request, city_id: CityPath, who: Who) -> HTMLResponse:
     return _form(request, who, city, dict(values), slots)
 
 
-@router.post("/app/plans/{city_id}/edit", response_class=HTMLResponse)
+@router.post(
+    "/app/plans/{city_id}/edit", response_class=HTMLResponse,
+    form_limits={"max_fields": PLAN_FORM_FIELDS},
+)  # fmt: skip
 async def plan_submit(
     request: Request, city_id: CityPath, who: Who, idempotency_key: Key
 ) -> HTMLResponse:

@@ -8,8 +8,9 @@ forms: ASEC drafts a new version with its narrative and submits the latest
 version to the JCM (``services.cycles.submit_report``). The cycle checks the rest.
 
 A submission names the latest version, whichever it is when the cycle runs it; the
-forms carry the version they showed, and the page refuses one that another draft has
-overtaken since (read from the cycle's stream, which is never behind).
+forms carry the version they showed. The JCM submission sends it in the command, and the
+cycle refuses it once another draft has overtaken it, in the same step that would record
+it; ASEC's submission is checked by the page against the cycle's stream (never behind).
 """
 
 from __future__ import annotations
@@ -195,18 +196,18 @@ async def submit_draft(
 
 @router.post("/app/cycles/{year}/report/jcm-submission", response_class=HTMLResponse)
 async def submit_to_jcm(
-    request: Request, year: Year, who: Who, idempotency_key: Key, version: Shown = "",
-    document_sha256: Shown = "",
-) -> HTMLResponse:  # fmt: skip
+    request: Request, year: Year, who: Who, idempotency_key: Key, version: Shown = ""
+) -> HTMLResponse:
     await check_csrf(request)
     context = context_of(request)
     why = refusal(who.actor, Action.SUBMIT_REPORT, cycles.scope_of(context.cycles, year))
     if why is not None:
         return forbidden(request, who, why)
-    command = SubmitReport(year=year, request_id=idempotency_key)
 
-    async def run() -> Outcome:
-        still_latest(context.store, year, version, document_sha256)
+    async def run() -> Outcome:  # the cycle refuses the version shown once overtaken
+        if not version.isdecimal():
+            raise Refused("version: the form named no version of the report; reload the page")
+        command = SubmitReport(year=year, version=int(version), request_id=idempotency_key)
         return await cycles.submit_report(command, who.actor, context.cycles)
 
     return _answer(request, who, year, await attempt(run), "jcm_submission")

@@ -16,6 +16,7 @@ from api.chain_models import (
     DecisionBody,
     DraftBody,
     Drafted,
+    SubmissionBody,
     Submitted,
 )
 from api.context import Context
@@ -71,17 +72,21 @@ async def record_decision(
     )
 
 
-@router.post("/jcm-submission", response_model=Submitted, responses=WRITE_PROBLEMS)
+@router.post("/jcm-submission", response_model=Submitted, responses=BODY_PROBLEMS)
 async def submit_report(
-    year: YearPath, actor: Submitter, context: Context, once: Idempotent
-) -> Submitted | Response:
+    year: YearPath, actor: Submitter, context: Context, once: Idempotent,
+    body: SubmissionBody | None = None,
+) -> Submitted | Response:  # fmt: skip
     """The Chair of the ASCN (``nr:<Chair>``) or the shepherd submits the report to the
     JCM; the step completes once both have. In a cycle with ``report_draft``, each
     submits the latest version ASEC drafted (named in the answer, with its SHA-256):
-    refused (409) while there is none, and a later version needs both to submit again."""
-    command = SubmitReport(year=year, request_id=once.key)
+    refused (409) while there is none, and a later version needs both to submit again.
+    A body naming the ``version`` the submitter read is refused (409, naming both) unless
+    that is still the latest when the cycle records it; without one, the latest goes."""
+    version = None if body is None else body.version
+    command = SubmitReport(year=year, version=version, request_id=once.key)
     return await once(
-        actor, None, lambda: submitted(cycles.submit_report(command, actor, context.cycles))
+        actor, body, lambda: submitted(cycles.submit_report(command, actor, context.cycles))
     )
 
 

@@ -50,11 +50,22 @@ def decision(
 
 
 @app.command("submit-report")
-def submit_report(year: Year) -> None:
+def submit_report(
+    year: Year,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="The version you read: refused if ASEC has drafted another since. "
+            "Left out, the latest is submitted, whichever it is.",
+        ),
+    ] = None,
+) -> None:
     """Submit the report to the JCM (the Chair of the ASCN, or the shepherd): the latest
     version ASEC drafted; the step completes once both have submitted it."""
+    body = None if version is None else {"version": version}
     with signed_in() as api:
-        answer = api.post(f"/v1/cycles/{year}/jcm-submission")
+        answer = api.post(f"/v1/cycles/{year}/jcm-submission", body)
     _done(answer)
     _version(answer, "submitted to the JCM")
 

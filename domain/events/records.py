@@ -59,6 +59,8 @@ PlanYear = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 _URL = TypeAdapter(AnyHttpUrl)
 MAX_URL = 2000
 MAX_LINKS = 20
+MAX_FOCUS_AREAS = 6
+"""A project's focus areas at most: the framework's six."""
 
 
 def _check_link(value: str) -> str:
@@ -96,7 +98,7 @@ class Project(BaseModel):
     project_id: Slug
     title: Line
     action_lines: tuple[LongLine, ...] = Field(default=(), max_length=30)
-    focus_areas: tuple[Slug, ...] = Field(min_length=1, max_length=6)
+    focus_areas: tuple[Slug, ...] = Field(min_length=1, max_length=MAX_FOCUS_AREAS)
     """Ids of the framework's focus areas (reference data)."""
     partners: tuple[Line, ...] = Field(default=(), max_length=30)
     status: ProjectStatus = "planned"

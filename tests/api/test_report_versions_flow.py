@@ -145,3 +145,34 @@ async def test_the_submitted_version_goes_to_the_jcm_and_the_status_shows_it(
                                 headers=api.headers["nr"])).json()  # fmt: skip
     assert [d["version"] for d in chain["drafts"]] == [1]
     assert chain["still_to_submit"] == ["shepherd:ID"]
+
+
+async def test_a_jcm_submission_naming_an_overtaken_version_is_a_409_naming_both(
+    api: Drafting,
+) -> None:
+    await api.at_report_draft()
+    drafts = f"/v1/cycles/{api.year}/report/drafts"
+    await api.http.post(drafts, json=FOREWORD, headers=api.headers["asec"])
+    given = await api.http.post(
+        f"/v1/cycles/{api.year}/report/draft-submission", headers=api.headers["asec"]
+    )
+    assert given.status_code == 200, given.text
+    jcm = plan_cycle(REFERENCE, api.year, "recurring").step("jcm_submission")
+    await api.env.sleep(jcm.opens_at - await api.env.get_current_time() + timedelta(days=1))
+    api.clock.now = await api.env.get_current_time()
+    second = (await api.http.post(drafts, json=FOREWORD, headers=api.headers["asec"])).json()
+    submission = f"/v1/cycles/{api.year}/jcm-submission"
+
+    stale = await api.http.post(submission, json={"version": 1}, headers=api.headers["nr"])
+    bad = await api.http.post(submission, json={"version": 0}, headers=api.headers["nr"])
+    read = await api.http.post(submission, json={"version": 2}, headers=api.headers["nr"])
+
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["detail"] == (
+        f"version: the submission names version 1, but the latest is now version 2 (sha256 "
+        f"{second['document_sha256']}), drafted since; read version 2, then submit it"
+    )
+    assert bad.status_code == 422, bad.text
+    assert read.status_code == 200, read.text
+    assert read.json()["version"] == 2
+    assert api.facts()["ReportSubmitted"] == 1

@@ -151,3 +151,14 @@ def test_submissions_print_the_version_they_named(api: FakeApi) -> None:
     assert f"version 2 submitted by ASEC (sha256 {SHA})" in " ".join(draft.output.split())
     assert f"version 2 submitted to the JCM (sha256 {SHA})" in " ".join(jcm.output.split())
     assert "waiting for the shepherd to submit version 2" in jcm.output
+
+
+def test_submit_report_names_the_version_read_only_when_asked(api: FakeApi) -> None:
+    named = CliRunner().invoke(app, ["submit-report", "--year", "2018", "--version", "2"])
+    latest = CliRunner().invoke(app, ["submit-report", "--year", "2018"])
+
+    assert named.exit_code == latest.exit_code == 0, named.output + latest.output
+    assert api.posted == [
+        ("/v1/cycles/2018/jcm-submission", {"version": 2}),
+        ("/v1/cycles/2018/jcm-submission", None),
+    ]

@@ -90,7 +90,13 @@ from services.errors import Refused
 from services.records import RecordsDeps
 from services.sealing import Sealer
 from tests.sealing import SEAL_KEYS
-from workflows.messages import CycleInput, DraftReportUpdate, SealedUpdate, UpdateResult
+from workflows.messages import (
+    CycleInput,
+    DraftReportUpdate,
+    SealedUpdate,
+    SubmitReportUpdate,
+    UpdateResult,
+)
 from workflows.records import RecordUpdate
 
 with warnings.catch_warnings():
@@ -334,7 +340,8 @@ class RecordingGateway:
         )  # fmt: skip
         try:
             check_submission(who, submitted, step)
-            latest = to_submit(memory, step)
+            assert isinstance(u, SubmitReportUpdate)
+            latest = to_submit(memory, step, u.version)
         except DomainError as error:
             raise Refused(str(error)) from None
         fact = ReportSubmitted(year=year, step=step, submitter=who, version=latest.version,

@@ -349,3 +349,20 @@ def test_a_sign_in_links_token_stays_out_of_the_access_log() -> None:
         redact(line)
         == '127.0.0.1 - "GET /app/signin/link?token=[redacted]&next=/app/nr HTTP/1.1" 200'
     )
+
+
+def test_a_form_past_the_frameworks_1000_fields_is_a_page_naming_the_limit(
+    browser_client: TestClient, site: Site
+) -> None:
+    """The nominations form reads its body itself (no declared form field): the same page."""
+    signed_in(browser_client, site, "nr-my")
+    form = browser_client.get("/app/cycles/2027/nominations")
+    data = {"csrf_token": csrf_of(form.text), **{f"city-{i}": "x" for i in range(1001)}}
+
+    answer = browser_client.post("/app/cycles/2027/nominations", data=data)
+
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "(Too many fields. Maximum number of fields is 1000)" in answer.text
+    assert "Nothing was recorded" in answer.text
+    assert site.gateway.calls == []

@@ -5,16 +5,22 @@ and a refused form naming each field with nothing recorded."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 
+from api.pages.plan_form import PLAN_FORM_FIELDS
 from domain.events import StepOpened
+from domain.plans import MAX_PROJECTS
+from domain.reference import ReferenceData
 from domain.streams import cycle_stream
 from eventstore.readmodels.records import plan_versions_of
 from tests.web.conftest import KL, SINGAPORE, STEPS, YEAR, Site, csrf_of, field_of, signed_in
 
 EDIT = f"/app/plans/{KL}/edit"
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
 def form_of(client: TestClient, path: str) -> dict[str, str]:
@@ -382,3 +388,55 @@ def test_every_records_form_needs_its_csrf_token(browser_client: TestClient, sit
         assert "Form expired" in answer.text
     assert site.records.calls == []
     assert site.gateway.calls == []
+
+
+def full_plan_form(projects: int) -> list[tuple[str, str]]:
+    """A plan form as a browser sends it: every field of every fieldset (the spare one
+    blank), each project with every focus area ticked."""
+    areas = [a.id for a in ReferenceData.load().focus_areas]
+    fields = [("slots", str(projects + 1)), ("period_start", "2026"), ("period_end", "2030")]
+    for index in range(projects + 1):
+        given = index < projects
+        fields += [
+            (f"projects-{index}-project_id", f"project-{index}" if given else ""),
+            (f"projects-{index}-title", f"Project {index}" if given else ""),
+            (f"projects-{index}-status", "planned"),
+            *((f"projects-{index}-focus_areas", area) for area in (areas if given else [])),
+            (f"projects-{index}-action_lines", "First phase" if given else ""),
+            (f"projects-{index}-partners", ""), (f"projects-{index}-milestones", ""),
+        ]  # fmt: skip
+    return fields
+
+
+def test_a_plan_of_the_most_projects_with_every_focus_area_is_recorded(
+    browser_client: TestClient, site: Site
+) -> None:
+    """Past 1,000 fields (the web framework's default): the form's own bound is taken."""
+    signed_in(browser_client, site, "csco-kl")
+    fields = [*form_of(browser_client, EDIT).items(), *full_plan_form(MAX_PROJECTS)]
+    assert len(fields) > 1000
+
+    done = browser_client.post(EDIT, content=urlencode(fields), headers=FORM)
+
+    assert done.status_code == 200, done.text[:2000]
+    assert "Done: ActionPlanSubmitted" in done.text
+    assert versions(site) == 2
+
+
+def test_a_form_of_100000_fields_is_refused_at_once_with_a_page_naming_the_limit(
+    browser_client: TestClient, site: Site
+) -> None:
+    signed_in(browser_client, site, "csco-kl")
+    fields = [*form_of(browser_client, EDIT).items(), *((f"f{i}", "x") for i in range(100_000))]
+    started = time.monotonic()
+
+    refused = browser_client.post(EDIT, content=urlencode(fields), headers=FORM)
+
+    took = time.monotonic() - started
+    assert refused.status_code == 400, refused.text[:2000]
+    assert refused.headers["content-type"].startswith("text/html")
+    assert f"(Too many fields. Maximum number of fields is {PLAN_FORM_FIELDS})" in refused.text
+    assert "Nothing was recorded" in refused.text
+    assert took < 10, f"{took:.1f} s to refuse it"  # the parser stops at the limit
+    assert versions(site) == 1
+    assert site.records.calls == []

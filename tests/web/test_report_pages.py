@@ -318,11 +318,31 @@ def test_a_submission_form_overtaken_by_a_new_draft_is_refused(
     stale["csrf_token"] = csrf_of(browser_client.get("/app").text)  # a new session's
     refused = browser_client.post(JCM, data=stale)
     assert refused.status_code == 409
-    assert "version: this form showed version 1, but the latest is now version 2" in (
+    assert "version: the submission names version 1, but the latest is now version 2" in (
         summary_of(refused.text)
     )
     assert facts(site, "ReportSubmitted") == 0
-    assert not any(call[0] == "submit_report" for call in site.gateway.calls)
+    # The cycle refused it: the page sent the version it showed in the command itself.
+    assert [call[0] for call in site.gateway.calls].count("submit_report") == 1
+
+
+def test_a_jcm_submission_form_naming_no_version_is_refused_unsent(
+    browser_client: TestClient, site: Site
+) -> None:
+    open_report_draft(site)
+    as_asec_drafted(browser_client, site)
+    browser_client.post(DRAFT_SUBMISSION, data=form_in(browser_client, "draft-submission-form"))
+    browser_client.cookies.clear()
+    signed_in(browser_client, site, "id-shepherd")
+    form = form_in(browser_client, "jcm-submission-form")
+    del form["version"]
+
+    refused = browser_client.post(JCM, data=form)
+
+    assert refused.status_code == 409
+    assert "version: the form named no version of the report" in summary_of(refused.text)
+    assert facts(site, "ReportSubmitted") == 0
+    assert "submit_report" not in [call[0] for call in site.gateway.calls]
 
 
 def test_each_report_form_needs_its_csrf_token(browser_client: TestClient, site: Site) -> None:

@@ -12,8 +12,10 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 
 from domain.reference import ReferenceData
+from domain.streams import cycle_stream
 from eventstore.store import EventStore
 from tests.sealing import SEAL_KEYS
+from tests.workflows.admitted import GIVE_UP_AFTER, admitted
 from tests.workflows.plans import CHAIR_TEAM, cycle_input, nominate, two_step_plan
 from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id
@@ -33,11 +35,14 @@ async def test_an_update_in_the_cycles_first_task_is_answered_by_the_rules(
         actor=CHAIR_TEAM, member_state="MY", exception_id="MY-early", rule="max_cities",
         max_cities=4, reason="asked before the cycle had loaded anything",
     )  # fmt: skip
-    nominating = asyncio.create_task(
-        handle.execute_update(CycleWorkflow.submit_nominations, nominate("SG", "Singapore"))
+    nominating = asyncio.create_task(handle.execute_update(
+        CycleWorkflow.submit_nominations, nominate("SG", "Singapore"), id="nominating",
+    ))  # fmt: skip
+    granting = asyncio.create_task(
+        handle.execute_update(CycleWorkflow.grant_exception, early, id="granting")
     )
-    granting = asyncio.create_task(handle.execute_update(CycleWorkflow.grant_exception, early))
-    await asyncio.sleep(0.5)  # both requests are with the server before a worker polls
+    # Both are with the server before a worker polls: its first task carries both.
+    await admitted(env.client, handle.id, "nominating", "granting")
     worker = create_worker(
         env.client, store, ReferenceData.load(), task_queue=task_queue, executor=executor,
         max_concurrent_activities=8, seal_keys=SEAL_KEYS,
@@ -50,11 +55,26 @@ async def test_an_update_in_the_cycles_first_task_is_answered_by_the_rules(
         with pytest.raises(WorkflowUpdateFailedError) as not_yet:
             await granting  # it needs MY's ledger, which the first task has not loaded
         assert "the 2018 cycle is still loading its records; try again" in str(not_yet.value.cause)
-        # The cycle goes on and answers; the same grant, sent again, is granted.
+        # The cycle goes on and answers; the same grant, sent again once the cycle has
+        # loaded its records (it records its opening right after), is granted.
         status = await handle.query(CycleWorkflow.status)
         assert status.year == 2018
+        await loaded(store)
         again = await handle.start_update(
             CycleWorkflow.grant_exception, early.model_copy(update={"exception_id": "MY-later"}),
             wait_for_stage=WorkflowUpdateStage.COMPLETED,
         )  # fmt: skip
         await again.result()
+
+
+async def loaded(store: EventStore) -> None:
+    """Until the cycle has loaded its ledgers: the workflow task that takes them in
+    schedules its opening, so that fact in the store says the task has completed. (The
+    history's long poll is no help: on the test server it answered nothing for 20 s.)"""
+
+    def opened() -> bool:
+        return any(e.type == "CycleOpened" for e in store.read_stream(cycle_stream(2018)))
+
+    async with asyncio.timeout(GIVE_UP_AFTER):
+        while not opened():  # noqa: ASYNC110 (an activity's write: no Event to await)
+            await asyncio.sleep(0.01)

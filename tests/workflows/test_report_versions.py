@@ -294,3 +294,39 @@ async def test_the_same_draft_sent_at_once_is_recorded_once(
         assert isinstance(failure.cause, ApplicationError)
         assert "computed as version 1, but the report's next version is 2" in failure.cause.message
     assert len(facts(store, "ReportDrafted")) == 1
+
+
+async def test_a_jcm_submission_naming_an_overtaken_version_is_refused_unrecorded(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    """The submitter read version 1; ASEC drafted version 2 before the submission reached
+    the cycle. The cycle refuses it, naming both, and records nothing: the submitter
+    never sends a version it did not read."""
+    handle = await start(env, worker)
+    await send(handle, draft(V1))
+    await send(handle, SubmitReportDraftUpdate(actor=ASEC))
+    await env.sleep(DAY)
+    await send(handle, draft(V2))
+
+    stale = await refusal(handle, SubmitReportUpdate(actor=SHEPHERD, version=1))
+    unknown = await refusal(handle, SubmitReportUpdate(actor=SHEPHERD, version=3))
+    status = await handle.query(CycleWorkflow.status)
+    assert status.report is not None
+    assert (status.report.submitted_by, status.report.still_to_submit) == (
+        (), ("nr:SG", "shepherd:SG"),
+    )  # fmt: skip
+    assert facts(store, "ReportSubmitted") == []
+    read = await send(handle, SubmitReportUpdate(actor=SHEPHERD, version=2))
+
+    assert stale == (
+        f"version: the submission names version 1, but the latest is now version 2 (sha256 "
+        f"{V2}), drafted since; read version 2, then submit it"
+    )
+    assert unknown == (
+        f"version: the submission names version 3, which ASEC has not drafted; the latest "
+        f"is version 2 (sha256 {V2})"
+    )
+    assert (read.version, read.document_sha256) == (2, V2)
+    assert [(d["submitter"], d["version"]) for _, d in facts(store, "ReportSubmitted")] == [
+        ("shepherd", 2)
+    ]
