@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from pathlib import Path
 from typing import Literal
 
 import limits
@@ -12,6 +13,9 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DB_URL = "sqlite:///.ascn/ascn.db"
+# The ledger's signing key when ASCN_LEDGER_KEY_PATH is unset: beside the default store,
+# where `ascn up` (with its default --data-dir) and `ascn demo` write theirs.
+DEFAULT_LEDGER_KEY_PATH = ".ascn/ledger.key"
 
 # Development keys, public by design: they make the embedded defaults work out of the box,
 # and production refuses them. Each is ``key-id=base64url(32 bytes)``.
@@ -63,6 +67,7 @@ class Settings(BaseSettings):
     # The Ed25519 private key (PEM) that signs ledger checkpoints (`ascn ledger keygen`
     # writes one, mode 0600): `ascn ledger checkpoint` and the worker, when a step
     # completes, sign with it. A new key here rotates it (its id is in each checkpoint).
+    # Unset: DEFAULT_LEDGER_KEY_PATH if a key is there (`ledger_key_file`), else none.
     ledger_key_path: str | None = None
     # API tokens live this long unless revoked first (rotate them before they expire).
     token_ttl_days: int = Field(default=90, ge=1, le=3650)
@@ -131,6 +136,11 @@ class Settings(BaseSettings):
     @property
     def payload_keyring(self) -> dict[str, bytes]:
         return parse_keyring(self.payload_keys.get_secret_value())
+
+    @property
+    def ledger_key_file(self) -> Path:
+        """Where the ledger's signing key is: ASCN_LEDGER_KEY_PATH, else the default."""
+        return Path(self.ledger_key_path or DEFAULT_LEDGER_KEY_PATH)
 
     @property
     def codec_cors_origin_list(self) -> tuple[str, ...]:

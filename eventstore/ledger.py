@@ -547,8 +547,25 @@ class CannotProve(LookupError):
     """No proof can be made: no such event or checkpoint, or the event came after it."""
 
 
+class ProofDoesNotHold(CannotProve):
+    """The proof the store made fails its own check: the store no longer agrees with
+    what was signed (an edited event, a rewritten tree). It is never handed out."""
+
+
+def _checked(made: dict[str, Any], verdict: proof.Verdict, what: str) -> dict[str, Any]:
+    if not verdict.ok:
+        raise ProofDoesNotHold(
+            f"the proof of {what} does not hold, so none was made: "
+            + "; ".join(verdict.problems)
+            + ". The store no longer agrees with what was signed (`ascn verify --checkpoint` "
+            "with a checkpoint file names where)"
+        )
+    return made
+
+
 def prove(engine: Engine, event_id: UUID, seq: int | None = None) -> dict[str, Any]:
-    """A proof document (ledgercheck/proof.py) of ``event_id`` under checkpoint ``seq``."""
+    """A proof document (ledgercheck/proof.py) of ``event_id`` under checkpoint ``seq``,
+    checked as anyone would check it (ProofDoesNotHold if it fails)."""
     with engine.connect() as conn:
         row = conn.execute(select(events).where(events.c.event_id == event_id)).first()
         if row is None:
@@ -578,7 +595,7 @@ def prove(engine: Engine, event_id: UUID, seq: int | None = None) -> dict[str, A
             raise LedgerGap(
                 f"checkpoint {signed.seq} names key {made.key_id}, which is not on record"
             )
-    return {
+    made_proof = {
         "format": proof.FORMAT,
         "event": {
             "position": int(row.position),
@@ -608,11 +625,14 @@ def prove(engine: Engine, event_id: UUID, seq: int | None = None) -> dict[str, A
         "key_valid_from": key.valid_from.isoformat(),
         "key_valid_until": None if key.valid_until is None else key.valid_until.isoformat(),
     }
+    verdict = proof.check(made_proof, trusted_keys={key.public_key.hex()})
+    return _checked(made_proof, verdict, f"event {event_id} under checkpoint {signed.seq}")
 
 
 def prove_consistency(engine: Engine, older_seq: int, newer_seq: int) -> dict[str, Any]:
     """A consistency proof document (ledgercheck/consistency.py) from checkpoint
-    ``older_seq`` to checkpoint ``newer_seq``."""
+    ``older_seq`` to checkpoint ``newer_seq``, checked as anyone would check it
+    (ProofDoesNotHold if it fails)."""
     with engine.connect() as conn:
         keys = {key.key_id: key for key in signing_keys(conn)}
         signed: list[dict[str, Any]] = []
@@ -637,4 +657,7 @@ def prove_consistency(engine: Engine, older_seq: int, newer_seq: int) -> dict[st
                 f"{newer_seq} ({new_size}); give the older one first"
             )
         path = consistency_proof(conn, old_size, new_size)
-    return consistency.proof_document(signed[0], signed[1], path)
+    made_proof = consistency.proof_document(signed[0], signed[1], path)
+    on_record = {key.public_key.hex() for key in keys.values()}
+    verdict = consistency.check(made_proof, trusted_keys=on_record)
+    return _checked(made_proof, verdict, f"checkpoint {newer_seq} extending checkpoint {older_seq}")

@@ -8,12 +8,16 @@ The signed text is fixed, line by line, so any Ed25519 implementation can check 
     time <UTC, ISO 8601 with microseconds>
     key <key id>
 
-A key id is the hex SHA-256 of the raw 32-byte public key.
+A key id is the hex SHA-256 of the raw 32-byte public key. Either pins a key: a
+trusted key may be given as the public key or as its key id (64 hex digits each), since
+no one can make a key whose public key, or whose id, equals another key's.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +27,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 FORMAT = "ascn-ledger-checkpoint/v1"
+
+_HEX_32_BYTES = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,29 @@ def raw_public_key(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
 
 def key_id(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()
+
+
+def trusted_key(value: str) -> str:
+    """A trusted key as given (public key or key id, hex), normalised; ValueError if it is
+    neither."""
+    normal = value.strip().lower()
+    if not _HEX_32_BYTES.fullmatch(normal):
+        raise ValueError(
+            f"{value!r} is not a key: give the public key or the key id, 64 hex digits "
+            "each (`ascn ledger keys` prints both)"
+        )
+    return normal
+
+
+def trusted_keys(values: Iterable[str]) -> frozenset[str]:
+    """Every value normalised (``trusted_key``); ValueError naming the first that is not."""
+    return frozenset(trusted_key(value) for value in values)
+
+
+def is_trusted(public_key: bytes, trusted: Collection[str]) -> bool:
+    """Whether ``trusted`` (normalised by ``trusted_key``) names this public key, by
+    itself or by its key id."""
+    return public_key.hex() in trusted or key_id(public_key) in trusted
 
 
 def sign(checkpoint: Checkpoint, private_key: Ed25519PrivateKey) -> bytes:

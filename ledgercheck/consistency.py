@@ -9,11 +9,12 @@ signed was removed, reordered or rewritten since.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from domain import merkle
-from ledgercheck.checkpoint import key_id, read_signed, signature_holds
-from ledgercheck.proof import Verdict
+from ledgercheck.checkpoint import is_trusted, read_signed, signature_holds
+from ledgercheck.proof import Verdict, untrusted
 
 FORMAT = "ascn-ledger-consistency/v1"
 
@@ -30,10 +31,12 @@ def proof_document(
     }
 
 
-def check(proof: dict[str, Any], *, trusted_keys: set[str] | None = None) -> Verdict:
-    """Check a consistency proof; ``trusted_keys`` (hex public keys) pins the signers."""
-    verdict = Verdict()
-    problems, facts = verdict.problems, verdict.facts
+def check(proof: dict[str, Any], *, trusted_keys: Collection[str] | None) -> Verdict:
+    """Check a consistency proof. ``trusted_keys``: the public keys or key ids (hex) that
+    may have signed either checkpoint; None checks the proof's consistency only, and the
+    verdict is then never ``verified``."""
+    problems: list[str] = []
+    facts: list[str] = []
     try:
         if proof.get("format") != FORMAT:
             return Verdict([f"not an {FORMAT} document"])
@@ -47,10 +50,8 @@ def check(proof: dict[str, Any], *, trusted_keys: set[str] | None = None) -> Ver
         ("older", old, old_signature, old_key),
         ("newer", new, new_signature, new_key),
     ):
-        if trusted_keys is not None and public.hex() not in trusted_keys:
-            problems.append(
-                f"the {name} checkpoint is signed by key {key_id(public)}, not a trusted one"
-            )
+        if trusted_keys is not None and not is_trusted(public, trusted_keys):
+            problems.append(untrusted(public, f"the {name} checkpoint"))
         if signature_holds(made, signature, public):
             facts.append(
                 f"{name} checkpoint of {made.tree_size} events signed at "
@@ -68,4 +69,5 @@ def check(proof: dict[str, Any], *, trusted_keys: set[str] | None = None) -> Ver
             f"the consistency path does not lead from the tree of {old.tree_size} events "
             f"to the tree of {new.tree_size}: the log was not only appended to in between"
         )
-    return verdict
+    signers = list(dict.fromkeys((old_key, new_key)))
+    return Verdict(problems, facts, signers, pinned=trusted_keys is not None)

@@ -9,6 +9,7 @@ path, and the signature; every step that fails is named.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,19 +17,31 @@ from uuid import UUID
 
 from domain import merkle
 from domain.hashing import canonical_json, event_hash
-from ledgercheck.checkpoint import Checkpoint, key_id, read_signed, signature_holds
+from ledgercheck.checkpoint import Checkpoint, is_trusted, key_id, read_signed, signature_holds
 
 FORMAT = "ascn-ledger-proof/v1"
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """What a check found. ``ok``: every step holds, so the proof is consistent in itself;
+    anyone can make such a proof with a key of their own. ``verified``: ok, and signed
+    by a key the caller said it trusts; only that says the secretariat signed it."""
+
     problems: list[str] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    # The raw public keys the proof says signed it, once each, in order.
+    signers: list[bytes] = field(default_factory=list)
+    # Whether the check was given the keys to trust (and so checked the signers against them).
+    pinned: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def verified(self) -> bool:
+        return self.ok and self.pinned and bool(self.signers)
 
 
 def recomputed_hash(event: dict[str, Any]) -> str:
@@ -45,10 +58,19 @@ def recomputed_hash(event: dict[str, Any]) -> str:
     )
 
 
-def check(document: dict[str, Any], *, trusted_keys: set[str] | None = None) -> Verdict:
-    """Check a proof; ``trusted_keys`` (hex public keys) pins who may have signed it."""
-    verdict = Verdict()
-    problems, facts = verdict.problems, verdict.facts
+def untrusted(public_key: bytes, what: str = "the checkpoint") -> str:
+    return (
+        f"{what} is signed by key {key_id(public_key)} (public key {public_key.hex()}), "
+        "which is not among the trusted keys"
+    )
+
+
+def check(document: dict[str, Any], *, trusted_keys: Collection[str] | None) -> Verdict:
+    """Check a proof. ``trusted_keys``: the public keys or key ids (hex, as
+    ``checkpoint.trusted_key`` normalises them) that may have signed it; None checks the
+    proof's consistency only, and the verdict is then never ``verified``."""
+    problems: list[str] = []
+    facts: list[str] = []
     try:
         if document.get("format") != FORMAT:
             return Verdict([f"not an {FORMAT} document"])
@@ -58,15 +80,22 @@ def check(document: dict[str, Any], *, trusted_keys: set[str] | None = None) -> 
         path = [bytes.fromhex(step) for step in document["audit_path"]]
         root = bytes.fromhex(checkpoint.root_hash)
         leaf = merkle.event_leaf(digest)
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         return Verdict([f"the proof does not parse: {error!r}"])
 
     event = document.get("event")
-    if event is not None:
+    if event is None:
+        problems.append(
+            "the proof holds no event: it could show only that some hash is in the ledger, "
+            "not which fact it is"
+        )
+    else:
         try:
             stated = recomputed_hash(event)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             problems.append(f"the event's fields do not parse: {error!r}")
+        except RecursionError:
+            problems.append("the event's data is nested too deeply to hash")
         else:
             if stated != digest:
                 problems.append("the event as stated does not hash to the proof's event hash")
@@ -75,8 +104,8 @@ def check(document: dict[str, Any], *, trusted_keys: set[str] | None = None) -> 
                     f"event {event['event_id']} ({event['type']}, {event['stream_id']} "
                     f"v{event['version']}) hashes to {digest}"
                 )
-    if trusted_keys is not None and public_key.hex() not in trusted_keys:
-        problems.append(f"the checkpoint is signed by key {key_id(public_key)}, not a trusted one")
+    if trusted_keys is not None and not is_trusted(public_key, trusted_keys):
+        problems.append(untrusted(public_key))
     if not signature_holds(checkpoint, signature, public_key):
         problems.append("the checkpoint's signature does not hold for the key in the proof")
     else:
@@ -90,7 +119,7 @@ def check(document: dict[str, Any], *, trusted_keys: set[str] | None = None) -> 
         problems.append(f"the audit path does not lead from leaf {index} to the checkpoint's root")
     else:
         facts.append(f"leaf {index} of {checkpoint.tree_size} is under root {checkpoint.root_hash}")
-    return verdict
+    return Verdict(problems, facts, [public_key], pinned=trusted_keys is not None)
 
 
 def _within_validity(document: dict[str, Any], checkpoint: Checkpoint) -> bool:

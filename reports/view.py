@@ -120,7 +120,8 @@ def covered(tree_size: int, as_of: int) -> str:
 COMMANDS = (
     ("Prove that an event is in the log under the checkpoint:",
      "ascn ledger prove --event-id ID --out proof.json"),
-    ("Check the proof anywhere, without the database:", "ascn ledger check proof.json"),
+    ("Check the proof anywhere, without the database, against the key id the secretariat "
+     "published:", "ascn ledger check proof.json --trusted-key KEY_ID"),
     ("The public keys and the periods they signed in:", "ascn ledger keys"),
     ("Or ask the API for the checkpoints:", "GET /v1/ledger/checkpoints"),
 )  # fmt: skip

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
@@ -14,31 +16,66 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ascn.bootstrap import services
 from ascn.cli.common import DbOption, group, load, log
 from ascn.errors import UsageError
-from ascn.ledger_keys import configured_key, write_new_key
-from ascn.settings import Settings
+from ascn.ledger_keys import configured_key, no_key_hint, write_new_key
+from ascn.settings import DEFAULT_LEDGER_KEY_PATH, Settings
 from eventstore import ledger
 from ledgercheck import consistency, proof
-from ledgercheck.checkpoint import document, raw_public_key
+from ledgercheck.checkpoint import document, key_id, raw_public_key, trusted_key
+from ledgercheck.files import NotADocument, read_document
 
 ledger_app = group("The ledger: signed checkpoints and proofs anyone can check.")
 
 
 @ledger_app.command("keygen")
 def keygen(
-    out: Annotated[Path, typer.Option("--out", help="Where to write the private key (PEM).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help=f"Where to write the private key (PEM); its folder must exist, except the "
+            f"default {Path(DEFAULT_LEDGER_KEY_PATH).parent}/.",
+        ),
+    ],
 ) -> None:
-    """Write a new Ed25519 signing key, readable by its owner only (0600); point
-    ASCN_LEDGER_KEY_PATH at it. The key itself is never printed or logged. To rotate,
-    make a new one and point the setting at it: the first checkpoint it signs ends the
-    old key's period (`ascn ledger keys` lists them)."""
+    """Write a new Ed25519 signing key, readable by its owner only (0600). Checkpoints
+    are signed with the key ASCN_LEDGER_KEY_PATH names, or, unset, with the one at
+    .ascn/ledger.key (where `ascn up` and `ascn demo` keep theirs). The key itself is
+    never printed or logged. To rotate, make a new one and point the setting at it: the
+    first checkpoint it signs ends the old key's period (`ascn ledger keys` lists them)."""
     typer.echo(f"wrote {out}; key id {write_new_key(out)}")
 
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:
     key = configured_key(settings)
     if key is None:
-        raise UsageError("no signing key: set ASCN_LEDGER_KEY_PATH (ascn ledger keygen makes one)")
+        raise UsageError(no_key_hint(settings))
     return key
+
+
+def writable(out: Path) -> Path:
+    """``out``, once its folder is known to exist: checked before any work is done."""
+    if not out.parent.is_dir():
+        raise UsageError(f"cannot write {out}: the folder {out.parent} does not exist")
+    if out.is_dir():
+        raise UsageError(f"cannot write {out}: it is a folder")
+    return out
+
+
+def write_json(out: Path, written: dict[str, Any]) -> None:
+    """Write the whole file or nothing: a temporary file beside it, renamed into place."""
+    text = json.dumps(written, indent=2, sort_keys=True) + "\n"
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, out)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
 
 
 @ledger_app.command("keys")
@@ -64,15 +101,17 @@ def checkpoint(
         typer.Option("--out", help="Also write it here (JSON), for `ascn verify --checkpoint`."),
     ] = None,
 ) -> None:
-    """Bring the tree up to the log's head, sign its size and root, keep the checkpoint."""
+    """Bring the tree up to the log's head, sign its size and root, keep the checkpoint.
+    The key: ASCN_LEDGER_KEY_PATH, or unset, .ascn/ledger.key if it is there."""
     settings = load(db)
     key = signing_key(settings)
+    if out is not None:
+        writable(out)
     with services(settings) as built:
         signed = ledger.record_checkpoint(built.engine, key, datetime.now(UTC))
     made = signed.checkpoint
     if out is not None:
-        written = document(made, signed.seq, signed.signature, raw_public_key(key))
-        out.write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
+        write_json(out, document(made, signed.seq, signed.signature, raw_public_key(key)))
     log.info("ledger checkpoint", seq=signed.seq, tree_size=made.tree_size, key_id=made.key_id)
     typer.echo(f"checkpoint {signed.seq}: size {made.tree_size}, root {made.root_hash}")
 
@@ -105,7 +144,11 @@ def prove(
 ) -> None:
     """Write a proof that anyone can check with `ascn ledger check`, without the database:
     that an event is in the ledger under a signed checkpoint (--event-id), or that a
-    later checkpoint's log extends an earlier one's (--from N --to M)."""
+    later checkpoint's log extends an earlier one's (--from N --to M). The proof is
+    checked as its reader will check it before it is written: if the store no longer
+    agrees with what was signed, nothing is written and the failed steps are named.
+
+    Exit status: 0 written; 1 no proof can be made (why is named); 2 a bad command line."""
     consistency = older is not None or newer is not None
     if consistency == (event_id is not None):
         raise UsageError("give either --event-id, or --from and --to (checkpoint numbers)")
@@ -113,6 +156,7 @@ def prove(
         raise UsageError("a consistency proof needs both --from and --to (checkpoint numbers)")
     if consistency and checkpoint_seq is not None:
         raise UsageError("--checkpoint goes with --event-id; a consistency proof names --from/--to")
+    writable(out)
     with services(load(db), read_only=True) as built:
         try:
             if older is not None and newer is not None:
@@ -120,9 +164,9 @@ def prove(
             else:
                 assert event_id is not None
                 written = ledger.prove(built.engine, event_id, checkpoint_seq)
-        except ledger.CannotProve as error:
+        except (ledger.CannotProve, ledger.LedgerGap) as error:
             raise UsageError(str(error)) from None
-    out.write_text(json.dumps(written, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_json(out, written)
     if "older" in written:
         typer.echo(
             f"wrote {out}: checkpoint {older} ({written['older']['checkpoint']['tree_size']} "
@@ -136,39 +180,89 @@ def prove(
     )
 
 
+NOT_TRUSTED = 3
+
+
 @ledger_app.command("check")
 def check(
     file: Annotated[Path, typer.Argument(help="A proof written by `ascn ledger prove`.")],
-    trusted_keys: Annotated[
+    trusted: Annotated[
         list[str] | None,
-        typer.Option("--trusted-key", help="A public key (hex) you trust; repeat for more."),
+        typer.Option(
+            "--trusted-key",
+            help="A key you trust, as the secretariat published it: its public key or its "
+            "key id (64 hex digits each; `ascn ledger keys` prints both). Repeat for more.",
+        ),
+    ] = None,
+    trusted_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--trusted-keys",
+            help="A file of keys you trust: one public key or key id a line; blank lines "
+            "and lines starting with # are skipped.",
+        ),
     ] = None,
 ) -> None:
-    """Check a proof on its own, with no database: an inclusion proof (the event's hash,
-    the audit path to the signed root, the signature) or a consistency proof (both
-    signatures, the path from the older tree to the newer). Exit 1 if any step fails."""
+    """Check a proof on its own, with no database: an inclusion proof (the event, its
+    hash, the audit path to the signed root, the signature) or a consistency proof (both
+    signatures, the path from the older tree to the newer). Only a key you trust makes
+    it verified: anyone can make a proof that holds together with a key of their own.
+
+    Exit status:
+    0 verified: every step holds and a trusted key signed it;
+    1 a step failed (each is named), or the file is not a proof;
+    2 a bad command line;
+    3 every step holds, but no trusted key was given: NOT verified."""
+    keys = trusted_keys_given(trusted or [], trusted_file)
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"cannot read {file}: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise UsageError(f"{file} is not JSON: {error}") from None
-    if not isinstance(document, dict):
-        raise UsageError(f"{file} is not a proof: a JSON object is expected")
-    trusted = None if not trusted_keys else {key.lower() for key in trusted_keys}
+        document = read_document(file)
+    except NotADocument as error:
+        raise UsageError(str(error)) from None
     is_consistency = document.get("format") == consistency.FORMAT
     check_it = consistency.check if is_consistency else proof.check
-    verdict = check_it(document, trusted_keys=trusted)
+    verdict = check_it(document, trusted_keys=keys)
     for fact in verdict.facts:
         typer.echo(f"ok: {fact}")
     for problem in verdict.problems:
         typer.echo(f"FAILED: {problem}", err=True)
     if not verdict.ok:
         raise typer.Exit(1)
-    if trusted is None:
-        signers = [document[n] for n in ("older", "newer")] if is_consistency else [document]
-        for public in dict.fromkeys(signer["public_key"] for signer in signers):
-            typer.echo(
-                f"note: signed by public key {public}; compare it with the key "
-                "the secretariat published (or pass --trusted-key)"
-            )
+    signers = ", ".join(
+        f"key id {key_id(public)} (public key {public.hex()})" for public in verdict.signers
+    )
+    if not verdict.verified:
+        typer.echo(
+            f"NOT VERIFIED: the proof is internally consistent but its key is not trusted: "
+            f"it is signed by {signers}. Anyone can make such a proof with a key of their "
+            "own; pass --trusted-key with the public key or key id the secretariat published",
+            err=True,
+        )
+        raise typer.Exit(NOT_TRUSTED)
+    typer.echo(f"verified: signed by trusted {signers}")
+
+
+def trusted_keys_given(values: list[str], file: Path | None) -> frozenset[str] | None:
+    """The keys given, normalised; None when none was given at all."""
+    given: list[tuple[str, str]] = [(f"--trusted-key {value!r}", value) for value in values]
+    if file is not None:
+        try:
+            lines = file.read_text(encoding="utf-8-sig").splitlines()
+        except OSError as error:
+            raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{file} is not a list of keys: not UTF-8 text") from None
+        for number, line in enumerate(lines, start=1):
+            stripped = line.strip()
+            if stripped and not stripped.startswith("#"):
+                given.append((f"{file} line {number}", stripped))
+        if not given:
+            raise UsageError(f"{file} lists no key")
+    if not given:
+        return None
+    keys: set[str] = set()
+    for where, value in given:
+        try:
+            keys.add(trusted_key(value))
+        except ValueError as error:
+            raise UsageError(f"{where}: {error}") from None
+    return frozenset(keys)

@@ -18,7 +18,9 @@ from eventstore import migrate as migrations
 from eventstore.export import export_events
 from eventstore.readmodels.nominations import accepted_nominations_and_lag
 from eventstore.verify import verify_checkpoint, verify_store
+from ledgercheck import consistency
 from ledgercheck.checkpoint import Checkpoint, read_signed, signature_holds
+from ledgercheck.files import NotADocument, read_document
 
 app = typer.Typer()
 events_app = group("Read the event store.")
@@ -40,49 +42,69 @@ def verify(
         Path | None,
         typer.Option(
             "--checkpoint",
-            help="A signed checkpoint (or proof) file: also check that the log still holds "
-            "exactly the events it signed, and name the first that differs.",
+            help="A signed checkpoint file (`ascn ledger checkpoint --out`), or a proof file "
+            "(`ascn ledger prove`: an event's, or a consistency proof's two checkpoints): "
+            "also check that the log still holds exactly the events each signed, and name "
+            "the first that differs.",
         ),
     ] = None,
 ) -> None:
     """Walk every stream's hash chain; exit 1 at the first broken link."""
-    signed = None if checkpoint is None else read_checkpoint_file(checkpoint)
+    signed = [] if checkpoint is None else read_checkpoint_file(checkpoint)
     with services(load(db), read_only=True) as built:
         report = verify_store(built.store)
-        against = (
-            None
-            if signed is None
-            else verify_checkpoint(built.engine, signed.tree_size, signed.root_hash)
-        )
+        against = [
+            verify_checkpoint(built.engine, made.tree_size, made.root_hash) for made in signed
+        ]
     if report.broken is not None:
         typer.echo(f"TAMPERED: {report.broken}", err=True)
-    if against is not None and not against.ok:
-        typer.echo(f"TAMPERED below the checkpoint: {against.message}", err=True)
-    if report.broken is not None or (against is not None and not against.ok):
+    for made, found in zip(signed, against, strict=True):
+        if not found.ok:
+            typer.echo(
+                f"TAMPERED below the checkpoint of {made.tree_size} events: {found.message}",
+                err=True,
+            )
+    if report.broken is not None or not all(found.ok for found in against):
         raise typer.Exit(1)
     out.print(
         f"[green]ok[/green]: {report.events_checked} events in "
         f"{report.streams_checked} streams, every hash chain intact"
     )
-    if signed is not None:
+    for made in signed:
         out.print(
-            f"[green]ok[/green]: the first {signed.tree_size} events give the root "
-            f"checkpoint signed at {signed.signed_at.isoformat()} by key {signed.key_id}"
+            f"[green]ok[/green]: the first {made.tree_size} events give the root of the "
+            f"checkpoint signed at {made.signed_at.isoformat()} by key {made.key_id}"
         )
 
 
-def read_checkpoint_file(path: Path) -> Checkpoint:
-    """A checkpoint whose signature holds for the key its file names."""
+def read_checkpoint_file(path: Path) -> list[Checkpoint]:
+    """The checkpoints a checkpoint or proof file holds (a consistency proof holds two),
+    each one's signature holding for the key the file names."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        made, signature, public_key = read_signed(document)
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
-    except (KeyError, TypeError, ValueError) as error:
-        raise UsageError(f"{path} is not a signed checkpoint: {error!r}") from None
-    if not signature_holds(made, signature, public_key):
-        raise UsageError(f"the signature in {path} does not hold: the checkpoint is not genuine")
-    return made
+        document = read_document(path, "a signed checkpoint or proof")
+    except NotADocument as error:
+        raise UsageError(str(error)) from None
+    is_consistency = document.get("format") == consistency.FORMAT
+    parts = (
+        [("older", "the older "), ("newer", "the newer ")] if is_consistency else [(None, "the ")]
+    )
+    found: list[Checkpoint] = []
+    for part, which in parts:
+        try:
+            signed = document if part is None else document[part]
+            made, signature, public_key = read_signed(signed)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise UsageError(
+                f"{path} is not a signed checkpoint or proof: {which}checkpoint, its "
+                "signature or its public key is missing or malformed (`ascn ledger "
+                "checkpoint --out` and `ascn ledger prove` write what this reads)"
+            ) from None
+        if not signature_holds(made, signature, public_key):
+            raise UsageError(
+                f"the signature of {which}checkpoint in {path} does not hold: it is not genuine"
+            )
+        found.append(made)
+    return found
 
 
 @events_app.command("export")

@@ -57,7 +57,6 @@ from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import CycleInput, CycleStatus
 
 THREADS = 8
-DEMO_LEDGER_KEY = Path(".ascn/ledger.key")
 REPORTS = Path(".ascn/reports")
 
 
@@ -115,8 +114,9 @@ class DemoError(UsageError):
 
 
 def demo_ledger_key(built: Services) -> Ed25519PrivateKey:
-    """ASCN_LEDGER_KEY_PATH's key, or the demo's own under .ascn/ (written once)."""
-    return configured_key(built.settings) or key_or_new(DEMO_LEDGER_KEY)
+    """ASCN_LEDGER_KEY_PATH's key, or the default one under .ascn/ (written once), where
+    `ascn ledger checkpoint` finds it too."""
+    return configured_key(built.settings) or key_or_new(built.settings.ledger_key_file)
 
 
 def print_last_checkpoint(built: Services, console: Console) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
 from ascn.cli import app as cli
+from ascn.ledger_keys import read_key
 from domain import merkle
 from eventstore import ledger, migrate
 from eventstore.store import EventStore
@@ -77,8 +78,9 @@ def test_a_new_key_takes_over_and_the_old_one_keeps_its_period(engine: Engine) -
 
 
 def test_keygen_writes_a_private_file_and_checkpoint_uses_it(
-    empty_engine: Engine, database_url: str, tmp_path: Path
+    empty_engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # no default key (.ascn/ledger.key) where it runs
     migrate.upgrade(empty_engine)
     EventStore(empty_engine).append("cycle-2018", events(4), expected_version=0)
     key_path = tmp_path / "ledger.pem"
@@ -92,7 +94,7 @@ def test_keygen_writes_a_private_file_and_checkpoint_uses_it(
     assert "never overwritten" in str(again.exception)
 
     unset = ascn("ledger", "checkpoint", "--db", database_url)
-    assert "ASCN_LEDGER_KEY_PATH" in str(unset.exception)
+    assert "ASCN_LEDGER_KEY_PATH is unset and there is no key at" in str(unset.exception)
 
     signed = ascn(
         "ledger", "checkpoint", "--db", database_url, env={"ASCN_LEDGER_KEY_PATH": str(key_path)}
@@ -104,3 +106,69 @@ def test_keygen_writes_a_private_file_and_checkpoint_uses_it(
         newest = ledger.checkpoint(conn)
     assert newest is not None
     assert newest.checkpoint.tree_size == 4
+
+
+def test_checkpoint_finds_the_key_ascn_up_and_the_demo_keep_when_the_setting_is_unset(
+    empty_engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ASCN_LEDGER_KEY_PATH", raising=False)
+    migrate.upgrade(empty_engine)
+    EventStore(empty_engine).append("cycle-2018", events(3), expected_version=0)
+
+    missing = ascn("ledger", "checkpoint", "--db", database_url)
+    assert missing.exit_code == 1
+    assert str(missing.exception).startswith(
+        "no signing key: ASCN_LEDGER_KEY_PATH is unset and there is no key at "
+        f"{tmp_path / '.ascn' / 'ledger.key'}, the default"
+    )
+    assert "ascn ledger keygen --out .ascn/ledger.key" in str(missing.exception)
+
+    # keygen makes the default folder (and only that one) when it is not there yet.
+    made = ascn("ledger", "keygen", "--out", ".ascn/ledger.key")
+    assert made.exit_code == 0, made.output
+    signed = ascn("ledger", "checkpoint", "--db", database_url)
+
+    assert signed.exit_code == 0, signed.output
+    assert "checkpoint 1: size 3" in signed.output
+    key = read_key(tmp_path / ".ascn" / "ledger.key")
+    with empty_engine.connect() as conn:
+        newest = ledger.checkpoint(conn)
+    assert newest is not None
+    assert newest.checkpoint.key_id == key_id(raw_public_key(key))
+    assert made.output.strip().endswith(newest.checkpoint.key_id)
+
+
+def test_keygen_makes_no_folder_a_typo_names(tmp_path: Path) -> None:
+    missing = tmp_path / "nonexistent"
+
+    refused = ascn("ledger", "keygen", "--out", str(missing / "k"))
+
+    assert refused.exit_code == 1
+    assert str(refused.exception).startswith(
+        f"cannot write {missing / 'k'}: the folder {missing} does not exist"
+    )
+    assert not missing.exists()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    not_a_folder = ascn("ledger", "keygen", "--out", str(a_file / "k"))
+    assert f"{a_file} is not a folder" in str(not_a_folder.exception)
+
+
+def test_checkpoint_out_names_a_missing_folder_before_signing(
+    empty_engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    migrate.upgrade(empty_engine)
+    key_path = tmp_path / "ledger.pem"
+    assert ascn("ledger", "keygen", "--out", str(key_path)).exit_code == 0
+    out = tmp_path / "missing" / "checkpoint.json"
+
+    refused = ascn(
+        "ledger", "checkpoint", "--db", database_url, "--out", str(out),
+        env={"ASCN_LEDGER_KEY_PATH": str(key_path)},
+    )  # fmt: skip
+
+    assert refused.exit_code == 1
+    assert str(refused.exception) == (f"cannot write {out}: the folder {out.parent} does not exist")
+    with empty_engine.connect() as conn:
+        assert ledger.checkpoint(conn) is None  # nothing signed, nothing recorded

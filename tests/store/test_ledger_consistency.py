@@ -14,12 +14,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 from temporalio.testing import ActivityEnvironment
 
 from activities.ledger import CheckpointRequest, LedgerActivities
 from domain import merkle
 from eventstore import ledger, migrate
+from eventstore.schema import ledger_tiles
 from eventstore.store import EventStore
 from ledgercheck import consistency
 from ledgercheck.checkpoint import Checkpoint, document, key_id, raw_public_key, sign
@@ -29,6 +30,7 @@ from tests.store.test_merkle import flip
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 KEY = Ed25519PrivateKey.generate()
+PINNED = frozenset({raw_public_key(KEY).hex()})
 
 
 def signed(size: int, root: bytes, at: datetime) -> dict[str, Any]:
@@ -57,7 +59,8 @@ def test_any_two_checkpoints_prove_consistent_and_any_flipped_bit_fails(
         signed(new, merkle.root(leaves[:new]), NOW + timedelta(hours=1)),
         path,
     )
-    assert consistency.check(sound).ok
+    verdict = consistency.check(sound, trusted_keys=PINNED)
+    assert verdict.verified, verdict.problems
 
     bit = data.draw(st.integers(0, 511))
     which = data.draw(st.sampled_from(["older", "newer"]))
@@ -77,7 +80,8 @@ def test_any_two_checkpoints_prove_consistent_and_any_flipped_bit_fails(
             tampered["newer"]["checkpoint"]["root_hash"], bit % 256
         )
 
-    assert not consistency.check(tampered).ok
+    assert not consistency.check(tampered, trusted_keys=PINNED).ok
+    assert not consistency.check(tampered, trusted_keys=None).ok
 
 
 def test_a_rewritten_history_between_checkpoints_fails_the_check() -> None:
@@ -87,7 +91,7 @@ def test_a_rewritten_history_between_checkpoints_fails_the_check() -> None:
     newer = signed(9, merkle.root(rewritten), NOW + timedelta(hours=1))
     path = merkle.consistency_path(5, 9, merkle.subtrees_of(rewritten))
 
-    verdict = consistency.check(consistency.proof_document(older, newer, path))
+    verdict = consistency.check(consistency.proof_document(older, newer, path), trusted_keys=PINNED)
 
     assert not verdict.ok
     assert "not only appended to" in verdict.problems[0]
@@ -108,14 +112,26 @@ def test_the_store_proves_its_checkpoints_consistent(engine: Engine) -> None:
 
     proved = ledger.prove_consistency(engine, older, newer)
 
-    verdict = consistency.check(proved, trusted_keys={raw_public_key(KEY).hex()})
-    assert verdict.ok, verdict.problems
+    verdict = consistency.check(proved, trusted_keys=PINNED)
+    assert verdict.verified, verdict.problems
     assert proved["older"]["checkpoint"]["tree_size"] == 5
     assert proved["newer"]["checkpoint"]["tree_size"] == 15
     with pytest.raises(ledger.CannotProve, match="give the older one first"):
         ledger.prove_consistency(engine, newer, older)
     with pytest.raises(ledger.CannotProve, match="no checkpoint 9"):
         ledger.prove_consistency(engine, older, 9)
+
+
+def test_a_rewritten_tree_yields_no_consistency_proof(engine: Engine) -> None:
+    older, newer = two_checkpoints(engine)
+    with engine.begin() as conn:
+        first_tile = (ledger_tiles.c.level == 0) & (ledger_tiles.c.idx == 0)
+        hashes = conn.execute(select(ledger_tiles.c.hashes).where(first_tile)).scalar_one()
+        conn.execute(update(ledger_tiles).where(first_tile).values(hashes=bytes(32) + hashes[32:]))
+
+    with pytest.raises(ledger.ProofDoesNotHold, match="does not hold, so none was made") as made:
+        ledger.prove_consistency(engine, older, newer)
+    assert "the consistency path does not lead from the tree of 5 events" in str(made.value)
 
 
 def test_prove_and_check_a_consistency_proof_from_the_command_line(
@@ -131,7 +147,7 @@ def test_prove_and_check_a_consistency_proof_from_the_command_line(
     # The check runs in a process of its own that has no database and imports no store.
     checker = (
         "import json, sys; from ledgercheck import consistency; "
-        "v = consistency.check(json.load(open(sys.argv[1]))); "
+        "v = consistency.check(json.load(open(sys.argv[1])), trusted_keys=None); "
         "assert not [m for m in sys.modules if m.split('.')[0] in "
         "('eventstore', 'sqlalchemy', 'psycopg')], 'store imported'; "
         "print(v.ok, v.problems)"
@@ -141,14 +157,18 @@ def test_prove_and_check_a_consistency_proof_from_the_command_line(
         capture_output=True, text=True, check=False, env={"PATH": ""},
     )  # fmt: skip
     assert standalone.stdout.strip() == "True []", standalone.stderr
-    checked = ascn("ledger", "check", str(out))
+    unpinned = ascn("ledger", "check", str(out))
+    assert unpinned.exit_code == 3, unpinned.output
+    assert "the first 5 events" in unpinned.output
+    assert "NOT VERIFIED" in unpinned.output
+    checked = ascn("ledger", "check", str(out), "--trusted-key", key_id(raw_public_key(KEY)))
     assert checked.exit_code == 0, checked.output
-    assert "the first 5 events" in checked.output
+    assert "verified: signed by trusted key id" in checked.output
 
     tampered = json.loads(out.read_text())
     tampered["newer"]["signature"] = flip_hex(tampered["newer"]["signature"], 3)
     out.write_text(json.dumps(tampered))
-    refused = ascn("ledger", "check", str(out))
+    refused = ascn("ledger", "check", str(out), "--trusted-key", raw_public_key(KEY).hex())
     assert refused.exit_code == 1
     assert "newer checkpoint's signature does not hold" in refused.output
     wrong = ascn("ledger", "prove", "--from", str(older), "--out", str(out), "--db", database_url)

@@ -170,3 +170,56 @@ def test_ascn_verify_with_a_checkpoint_file(
     checkpoint_file.write_text(json.dumps(forged))
     refused = ascn("verify", "--db", database_url, "--checkpoint", str(checkpoint_file))
     assert "does not hold" in str(refused.exception)
+
+
+def test_ascn_verify_reads_both_checkpoints_of_a_consistency_proof(
+    empty_engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    migrate.upgrade(empty_engine)
+    store = EventStore(empty_engine)
+    key = Ed25519PrivateKey.generate()
+    store.append("cycle-2018", events(3), expected_version=0)
+    ledger.record_checkpoint(empty_engine, key, NOW)
+    store.append("cycle-2018", events(4), expected_version=3)
+    ledger.record_checkpoint(empty_engine, key, NOW.replace(hour=13))
+    since = tmp_path / "since.json"
+    made = ascn(
+        "ledger", "prove", "--from", "1", "--to", "2", "--out", str(since), "--db", database_url
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+
+    intact = ascn("verify", "--db", database_url, "--checkpoint", str(since))
+
+    assert intact.exit_code == 0, intact.output
+    assert "the first 3 events give the root" in intact.output
+    assert "the first 7 events give the root" in intact.output
+    with empty_engine.begin() as conn:
+        conn.execute(delete(events_table).where(events_table.c.version == 7))
+    cut = ascn("verify", "--db", database_url, "--checkpoint", str(since))
+    assert cut.exit_code == 1
+    assert "TAMPERED below the checkpoint of 7 events" in cut.output
+    assert "of 3 events" not in cut.output
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        (b"\xff\xfe\x00binary", "is not a signed checkpoint or proof: not UTF-8 JSON"),
+        (b'{"a": ' * 50_000, "is not a signed checkpoint or proof: its JSON is nested too deeply"),
+        (b'{"older": {}, "format": "ascn-ledger-consistency/v1"}', "the older checkpoint"),
+        (b'{"format": "ascn-ledger-checkpoint/v1"}', "the checkpoint, its signature"),
+    ],
+)
+def test_ascn_verify_names_what_is_wrong_with_a_checkpoint_file(
+    tmp_path: Path, content: bytes, complaint: str
+) -> None:
+    path = tmp_path / "checkpoint.json"
+    path.write_bytes(content)
+    unopened = f"sqlite:///{tmp_path / 'unopened.db'}"  # the file is refused first
+
+    refused = ascn("verify", "--db", unopened, "--checkpoint", str(path))
+
+    assert refused.exit_code == 1
+    assert str(refused.exception).startswith(f"{path} "), refused.exception
+    assert complaint in str(refused.exception)
+    assert not (tmp_path / "unopened.db").exists()
