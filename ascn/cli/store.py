@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ascn.bootstrap import services
 from ascn.cli.common import DbOption, err, group, load, log, out
+from ascn.cli.ledger import trusted_keys_given
 from ascn.errors import UsageError
 from ascn.operate import print_lag
 from eventstore import migrate as migrations
@@ -19,7 +20,7 @@ from eventstore.export import export_events
 from eventstore.readmodels.nominations import accepted_nominations_and_lag
 from eventstore.verify import verify_checkpoint, verify_store
 from ledgercheck import consistency
-from ledgercheck.checkpoint import Checkpoint, read_signed, signature_holds
+from ledgercheck.checkpoint import Checkpoint, is_trusted, key_id, read_signed, signature_holds
 from ledgercheck.files import NotADocument, read_document
 
 app = typer.Typer()
@@ -48,17 +49,48 @@ def verify(
             "the first that differs.",
         ),
     ] = None,
+    trusted: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-key",
+            help="With --checkpoint: a key you trust (public key or key id, as `ascn ledger "
+            "keys` prints and the secretariat publishes); a checkpoint signed by another is "
+            "refused. Repeat for more.",
+        ),
+    ] = None,
+    trusted_file: Annotated[
+        Path | None,
+        typer.Option("--trusted-keys", help="With --checkpoint: a file of keys you trust."),
+    ] = None,
 ) -> None:
-    """Walk every stream's hash chain; exit 1 at the first broken link."""
+    """Walk every stream's hash chain; exit 1 at the first broken link, or if the log no
+    longer holds what a checkpoint given signed, or if a trusted key was given and did not
+    sign it."""
+    keys = trusted_keys_given(trusted or [], trusted_file)
+    if keys is not None and checkpoint is None:
+        raise UsageError("--trusted-key and --trusted-keys go with --checkpoint FILE")
     signed = [] if checkpoint is None else read_checkpoint_file(checkpoint)
+    untrusted = [
+        (made, public)
+        for made, public in signed
+        if keys is not None and not is_trusted(public, keys)
+    ]
+    for made, public in untrusted:
+        typer.echo(
+            f"FAILED: the checkpoint of {made.tree_size} events is signed by key id "
+            f"{key_id(public)}, not by a key you trust",
+            err=True,
+        )
+    if untrusted:
+        raise typer.Exit(1)
     with services(load(db), read_only=True) as built:
         report = verify_store(built.store)
         against = [
-            verify_checkpoint(built.engine, made.tree_size, made.root_hash) for made in signed
+            verify_checkpoint(built.engine, made.tree_size, made.root_hash) for made, _ in signed
         ]
     if report.broken is not None:
         typer.echo(f"TAMPERED: {report.broken}", err=True)
-    for made, found in zip(signed, against, strict=True):
+    for (made, _), found in zip(signed, against, strict=True):
         if not found.ok:
             typer.echo(
                 f"TAMPERED below the checkpoint of {made.tree_size} events: {found.message}",
@@ -70,16 +102,24 @@ def verify(
         f"[green]ok[/green]: {report.events_checked} events in "
         f"{report.streams_checked} streams, every hash chain intact"
     )
-    for made in signed:
+    for made, _ in signed:
         out.print(
             f"[green]ok[/green]: the first {made.tree_size} events give the root of the "
             f"checkpoint signed at {made.signed_at.isoformat()} by key {made.key_id}"
+            + (" (a key you trust)" if keys is not None else "")
+        )
+    if signed and keys is None:
+        typer.echo(
+            "note: no --trusted-key was given, so this shows the log holds what the key the "
+            "file names signed, not that the secretariat signed it; anyone who can rewrite "
+            "the store can sign a checkpoint of their own",
+            err=True,
         )
 
 
-def read_checkpoint_file(path: Path) -> list[Checkpoint]:
+def read_checkpoint_file(path: Path) -> list[tuple[Checkpoint, bytes]]:
     """The checkpoints a checkpoint or proof file holds (a consistency proof holds two),
-    each one's signature holding for the key the file names."""
+    each with the public key it names, whose signature holds."""
     try:
         document = read_document(path, "a signed checkpoint or proof")
     except NotADocument as error:
@@ -88,7 +128,7 @@ def read_checkpoint_file(path: Path) -> list[Checkpoint]:
     parts = (
         [("older", "the older "), ("newer", "the newer ")] if is_consistency else [(None, "the ")]
     )
-    found: list[Checkpoint] = []
+    found: list[tuple[Checkpoint, bytes]] = []
     for part, which in parts:
         try:
             signed = document if part is None else document[part]
@@ -103,7 +143,7 @@ def read_checkpoint_file(path: Path) -> list[Checkpoint]:
             raise UsageError(
                 f"the signature of {which}checkpoint in {path} does not hold: it is not genuine"
             )
-        found.append(made)
+        found.append((made, public_key))
     return found
 
 

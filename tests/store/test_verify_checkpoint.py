@@ -17,6 +17,7 @@ from eventstore.schema import events as events_table
 from eventstore.schema import ledger_tiles
 from eventstore.store import EventStore
 from eventstore.verify import verify_checkpoint
+from ledgercheck.checkpoint import document, key_id, raw_public_key
 from tests.store.factories import events
 from tests.store.test_ledger_checkpoints import ascn
 
@@ -170,6 +171,48 @@ def test_ascn_verify_with_a_checkpoint_file(
     checkpoint_file.write_text(json.dumps(forged))
     refused = ascn("verify", "--db", database_url, "--checkpoint", str(checkpoint_file))
     assert "does not hold" in str(refused.exception)
+
+
+def test_ascn_verify_refuses_a_checkpoint_no_trusted_key_signed(
+    empty_engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """Whoever can rewrite the store can sign a checkpoint of it with a key of their own:
+    pinned to the secretariat's key, verify refuses that checkpoint before reading the log;
+    unpinned, it says so."""
+    migrate.upgrade(empty_engine)
+    EventStore(empty_engine).append("cycle-2018", events(5), expected_version=0)
+    secretariat = Ed25519PrivateKey.generate()
+    ledger.record_checkpoint(empty_engine, secretariat, NOW)
+    published = raw_public_key(secretariat)
+    forger = Ed25519PrivateKey.generate()
+    forged = ledger.record_checkpoint(empty_engine, forger, NOW.replace(hour=13))
+    forged_file = tmp_path / "forged.json"
+    forger_public = raw_public_key(forger)
+    signed = document(forged.checkpoint, forged.seq, forged.signature, forger_public)
+    forged_file.write_text(json.dumps(signed))
+
+    unpinned = ascn("verify", "--db", database_url, "--checkpoint", str(forged_file))
+    assert unpinned.exit_code == 0, unpinned.output
+    assert "no --trusted-key was given" in unpinned.output
+
+    for pin in (published.hex(), key_id(published)):
+        pinned = ascn(
+            "verify", "--db", database_url, "--checkpoint", str(forged_file), "--trusted-key", pin
+        )  # fmt: skip
+        assert pinned.exit_code == 1, pinned.output
+        assert f"signed by key id {key_id(raw_public_key(forger))}" in pinned.output
+        assert "not by a key you trust" in pinned.output
+
+    own = ascn(
+        "verify", "--db", database_url, "--checkpoint", str(forged_file),
+        "--trusted-key", key_id(raw_public_key(forger)),
+    )  # fmt: skip
+    assert own.exit_code == 0, own.output
+    assert "(a key you trust)" in " ".join(own.output.split())
+    assert "no --trusted-key" not in own.output
+
+    alone = ascn("verify", "--db", database_url, "--trusted-key", published.hex())
+    assert "go with --checkpoint" in str(alone.exception) + alone.output
 
 
 def test_ascn_verify_reads_both_checkpoints_of_a_consistency_proof(
