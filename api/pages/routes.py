@@ -6,6 +6,7 @@ and calls the same services as the API. A refusal is shown next to its form.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -54,6 +55,9 @@ from services.errors import CycleUnavailable, Refused
 from services.feeds import issue_feed
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("ascn.api")
+MAX_SIGNIN_NAME = 150
+"""The longest name a user on record may have (``domain.users.KnownName``)."""
 Who = Annotated[Viewer, Depends(viewer)]
 Year = Annotated[int, Path(ge=1967, le=9999)]
 Step = Annotated[str, Path(min_length=1, max_length=200)]
@@ -126,7 +130,7 @@ def signin_form(request: Request, next: str = "/app") -> HTMLResponse:
 
 @router.post("/app/signin", response_class=HTMLResponse)
 async def signin_request(
-    request: Request, name: Annotated[str, Form(max_length=150)], next: Text = "/app"
+    request: Request, name: Annotated[str, Form()], next: Annotated[str, Form()] = "/app"
 ) -> HTMLResponse:
     await check_csrf(request)
     context, config = context_of(request), web_config(request)
@@ -137,10 +141,24 @@ async def signin_request(
             {"next": _local(next), "error": "sign-in by mail is not set up on this server"},
             status_code=503,
         )
+    if len(name) > MAX_SIGNIN_NAME:
+        # No user has such a name (names are at most 150 characters): saying so tells
+        # nobody whether a user exists.
+        error = f"user name: at most {MAX_SIGNIN_NAME} characters; this one has {len(name)}"
+        values = {"next": _local(next), "error": error, "name": name[:MAX_SIGNIN_NAME]}
+        return page(request, "signin.html", values, status_code=422)
     link = await run_in_threadpool(signin.request_link, context.users, name.strip())
     if link is not None:
         contact = config.contacts.get(link.role)
-        if contact is not None:
+        if contact is None:
+            # The requester gets the same page as for an unknown user (below); the
+            # operator learns that the contacts file lacks the role.
+            log.warning(
+                "no sign-in mail for user %s: the contacts name no address for role %s",
+                link.user,
+                link.role,
+            )
+        else:
             url = f"{config.base_url.rstrip('/')}/app/signin/link?token={link.token}"
             if _local(next) != "/app":
                 url += f"&next={quote(_local(next), safe='/')}"
@@ -176,7 +194,7 @@ def signin_link(request: Request, token: str = "", next: str = "/app") -> HTMLRe
 
 @router.post("/app/signin/link", response_class=HTMLResponse)
 async def signin_redeem(
-    request: Request, token: Annotated[str, Form(max_length=200)], next: Text = "/app"
+    request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/app"
 ) -> Response:
     await check_csrf(request)
     context, config = context_of(request), web_config(request)
