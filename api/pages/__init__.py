@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -32,14 +32,17 @@ from api.security import PAGES
 STATIC = Path(__file__).parent.parent / "static" / "web"
 
 
+PAGES_OF = (plans, monitoring, partnerships, decisions, candidates, report)
+ROUTERS: list[APIRouter] = [router, *(module.router for module in PAGES_OF)]
+"""Every page's router (the access matrix of the pages lists their routes from here)."""
+
+
 def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> None:
     app.state.web = config
     configure_csrf(config)
-    routers = [router, *(m.router for m in (plans, monitoring, partnerships, decisions,
-                                            candidates, report))]  # fmt: skip
-    for pages in routers:
+    for pages in ROUTERS:
         app.include_router(pages)
-    for route in (route for pages in routers for route in pages.routes):
+    for route in (route for pages in ROUTERS for route in pages.routes):
         # Pages take a session cookie, never a bearer token: a form that does not fit is
         # a 422 naming the field, not a 401 for a token it was never to send.
         if isinstance(route, APIRoute):
@@ -70,4 +73,4 @@ def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> 
     app.add_exception_handler(CsrfProtectError, _bad_csrf)
 
 
-__all__ = ["WebConfig", "install_pages"]
+__all__ = ["ROUTERS", "WebConfig", "install_pages"]

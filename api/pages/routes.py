@@ -528,12 +528,15 @@ async def exception(
 
 @router.get("/app/cycles", response_class=HTMLResponse)
 def all_cycles(request: Request, who: Who) -> HTMLResponse:
+    why = refusal(who.actor, Action.READ_CYCLE)
+    if why is not None:
+        return forbidden(request, who, why)
     return page(
         request, "cycles.html", {"cycles": list_cycles(context_of(request).engine)}, who=who
     )
 
 
-def _cycle_values(request: Request, year: int) -> dict[str, Any] | None:
+def _cycle_values(request: Request, who: Viewer, year: int) -> dict[str, Any] | None:
     context = context_of(request)
     view = context.status.cycle_status(year)
     if view is None:
@@ -543,17 +546,14 @@ def _cycle_values(request: Request, year: int) -> dict[str, Any] | None:
         "view": view,
         "chart": gantt(views.step_dates(context.store, view), now),
         "board": views.board(view, context.cycles.reference, context.engine, now),
+        "shows_audit": reads_everything(who.actor),
+        "cycle_pages": cycle_pages_for(who.actor),
     }
 
 
 @router.get("/app/cycles/{year}", response_class=HTMLResponse)
 def one_cycle(request: Request, year: Year, who: Who) -> HTMLResponse:
-    values = _cycle_values(request, year)
-    if values is None:
-        return not_found(request, who, f"no cycle is known for {year}")
-    values["shows_audit"] = reads_everything(who.actor)
-    values["cycle_pages"] = cycle_pages_for(who.actor)
-    return page(request, "cycle.html", values, who=who)
+    return cycle_page(request, who, year, "cycle.html", _cycle_values)
 
 
 @router.get("/app/cycles/{year}/audit", response_class=HTMLResponse)
