@@ -80,7 +80,8 @@ ENDPOINTS = [
              gateway="declare_nil_return"),
     endpoint("GET", "/v1/cycles/2027/nominations", CYCLE_READERS),
     endpoint("GET", "/v1/cycles/2027/calendar.ics", CYCLE_READERS),
-    endpoint("GET", "/v1/cycles/2027/calendar/MY.ics", CYCLE_READERS),
+    # An NR reads its own member state's calendar only, with a token as through a feed.
+    endpoint("GET", "/v1/cycles/2027/calendar/MY.ics", CYCLE_READERS - {"nr:SG"}),
     # ASEC passes the services' check (they do not know who owes a step); the cycle's
     # validator refuses it for a step it does not owe (tests/workflows).
     endpoint("POST", "/v1/cycles/2027/steps/nomination_deadline/approve",
