@@ -261,7 +261,7 @@ def nr_home(request: Request, who: Who) -> HTMLResponse:
     context = context_of(request)
     code = who.actor.member_state or ""
     open_views = _views(request, [c.year for c in views.open_cycles(context.engine)])
-    owed = views.steps_owed_by(open_views, f"nr:{code}", "member_states")
+    owed = views.steps_owed_by(open_views, f"nr:{code}")
     returns = {v.year: views.returns_by_state(context.engine, v.year).get(code) for v in open_views}
     zones = {view.year: view.zone for view in open_views}
     return page(
@@ -636,7 +636,7 @@ def asec_home(request: Request, who: Who) -> HTMLResponse:
     if not is_asec(who.actor):
         return forbidden(request, who, "this page is ASEC's")
     open_views = _views(request, [c.year for c in views.open_cycles(context_of(request).engine)])
-    owed = views.steps_owed_by(open_views, "asec", "asec")
+    owed = views.steps_owed_by(open_views, "asec")
     zones = {view.year: view.zone for view in open_views}
     return page(request, "asec.html", {"owed": owed, "zones": zones}, who=who)
 
