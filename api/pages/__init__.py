@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -27,6 +28,7 @@ from api.pages.web import (
     page,
     signin_redirect,
 )
+from api.problems import field_problems
 from api.security import PAGES
 
 STATIC = Path(__file__).parent.parent / "static" / "web"
@@ -69,8 +71,45 @@ def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> 
             who=current_viewer(request),
         )
 
+    api_invalid = app.exception_handlers[RequestValidationError]
+
+    async def _invalid(request: Request, error: Exception) -> Response:
+        """A page's request that does not fit (its address, or a field a form sends
+        that its handler does not check itself) gets a page saying what, not the API's
+        problem+json: an address that names nothing is a 404 (a 400 when a part of it
+        is not even of its kind, ``/app/cycles/abc``), a form a 422."""
+        assert isinstance(error, RequestValidationError)
+        if not _is_page(request):
+            return await api_invalid(request, error)
+        return invalid_page(request, error)
+
     app.add_exception_handler(SignInNeeded, _signin_needed)
     app.add_exception_handler(CsrfProtectError, _bad_csrf)
+    app.add_exception_handler(RequestValidationError, _invalid)
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return path == "/app" or path.startswith("/app/")
+
+
+_NOT_OF_ITS_KIND = ("_parsing", "_type")
+"""pydantic error types (``int_parsing``...) of a value that is not even of its kind."""
+
+
+def invalid_page(request: Request, error: RequestValidationError) -> HTMLResponse:
+    problems = field_problems(error)
+    said = "; ".join(f"{problem.field}: {problem.message}" for problem in problems)
+    in_path = [item for item in error.errors() if tuple(item.get("loc", ()))[:1] == ("path",)]
+    if in_path:
+        unreadable = any(str(item.get("type", "")).endswith(_NOT_OF_ITS_KIND) for item in in_path)
+        status, title = (400, "Bad address") if unreadable else (404, "Not found")
+        message = f"There is no page at {request.url.path[:200]} ({said})."
+    else:
+        status, title = 422, "This form could not be read"
+        message = f"Nothing was done: {said}. Go back, correct it and send it again."
+    values = {"title": title, "message": message}
+    return page(request, "message.html", values, status_code=status, who=current_viewer(request))
 
 
 __all__ = ["ROUTERS", "WebConfig", "install_pages"]

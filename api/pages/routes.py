@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from api.models import ExceptionGrant, Extension, Waiver
 from api.pages import views
 from api.pages.gantt import gantt
 from api.pages.nav import cycle_pages_for, is_asec, is_chair_team, is_nr, reads_everything
@@ -61,7 +62,9 @@ MAX_SIGNIN_NAME = 150
 Who = Annotated[Viewer, Depends(viewer)]
 Year = Annotated[int, Path(ge=1967, le=9999)]
 Step = Annotated[str, Path(min_length=1, max_length=200)]
-Text = Annotated[str, Form(max_length=2000)]
+Text = Annotated[str, Form()]
+"""A form's text: its length is checked by the command's model (``api.models``), whose
+refusal the form shows beside itself, not by the route (a bare 422)."""
 Key = Annotated[str, Form(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 
 
@@ -448,7 +451,8 @@ async def waive(
 
     async def run() -> Outcome:
         _confirmed(confirm, f"waive {step}")
-        command = WaiveStep(year=year, step=step, reason=reason, request_id=idempotency_key)
+        reason_ = Waiver.model_validate({"reason": reason}).reason
+        command = WaiveStep(year=year, step=step, reason=reason_, request_id=idempotency_key)
         return await cycles.waive_step(command, who.actor, context_of(request).cycles)
 
     return await _decide(request, who, f"{year}-{step}-waive", run)
@@ -461,7 +465,7 @@ async def extend(
     step: Step,
     who: Who,
     idempotency_key: Key,
-    new_deadline: Annotated[str, Form(max_length=40)] = "",
+    new_deadline: Annotated[str, Form()] = "",
     reason: Text = "",
     move_later_steps: Annotated[str | None, Form()] = None,
 ) -> HTMLResponse:
@@ -471,14 +475,16 @@ async def extend(
         try:
             day = date.fromisoformat(new_deadline)
         except ValueError:
-            raise Refused(f"new deadline: {new_deadline!r} is not a date (YYYY-MM-DD)") from None
+            shown = new_deadline[:40]
+            raise Refused(f"new deadline: {shown!r} is not a date (YYYY-MM-DD)") from None
         if not reason.strip():
             raise Refused("reason: say why the deadline moves; it is required")
+        checked = Extension.model_validate({"new_deadline": day, "reason": reason})
         command = ExtendDeadline(
             year=year,
             step=step,
             new_deadline=day,
-            reason=reason,
+            reason=checked.reason,
             move_later_steps=move_later_steps == "yes",
             request_id=idempotency_key,
         )
@@ -493,30 +499,30 @@ async def exception(
     year: Year,
     who: Who,
     idempotency_key: Key,
-    member_state: Annotated[str, Form(max_length=2)] = "",
-    exception_id: Annotated[str, Form(max_length=100)] = "",
-    rule: Annotated[str, Form(max_length=40)] = "max_cities",
-    max_cities: Annotated[str, Form(max_length=3)] = "",
+    member_state: Text = "",
+    exception_id: Text = "",
+    rule: Text = "max_cities",
+    max_cities: Text = "",
     reason: Text = "",
 ) -> HTMLResponse:
     await check_csrf(request)
 
     async def run() -> Outcome:
-        limit = None
-        if max_cities.strip():
-            if not max_cities.strip().isdigit():
-                raise Refused(f"max cities: {max_cities!r} is not a whole number")
-            limit = int(max_cities)
-        command = AllowException.model_validate(
+        limit = max_cities.strip() or None
+        if limit is not None and not limit.isdigit():
+            raise Refused(f"max cities: {limit[:20]!r} is not a whole number")
+        # The API's body checks each field (lengths, the limit's range) as for a request.
+        grant = ExceptionGrant.model_validate(
             {
-                "year": year,
                 "member_state": member_state,
                 "exception_id": exception_id,
                 "rule": rule,
                 "max_cities": limit,
                 "reason": reason,
-                "request_id": idempotency_key,
             }
+        )
+        command = AllowException.model_validate(
+            {**grant.model_dump(), "year": year, "request_id": idempotency_key}
         )
         return await cycles.allow_exception(command, who.actor, context_of(request).cycles)
 
