@@ -227,4 +227,3 @@ def permits(actor: Actor, action: Action, scope: Scope = ANYWHERE) -> bool:
 def reads_every_member_state(actor: Actor) -> bool:
     """Whether ``actor`` sees every AMS's nominations (an NR sees only its own)."""
     return actor.kind not in ("nr", "csco")
-

@@ -8,6 +8,7 @@ into a page that says so.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -15,8 +16,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import bearerless
+from api.limits import LARGE_BODY_LIMIT
 from api.pages import candidates, decisions, monitoring, partnerships, plans, report
 from api.pages.config import WebConfig
 from api.pages.routes import router
@@ -28,7 +31,7 @@ from api.pages.web import (
     page,
     signin_redirect,
 )
-from api.problems import field_problems
+from api.problems import field_problems, handled, too_large
 from api.security import PAGES
 
 STATIC = Path(__file__).parent.parent / "static" / "web"
@@ -43,7 +46,7 @@ def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> 
     app.state.web = config
     configure_csrf(config)
     for pages in ROUTERS:
-        app.include_router(pages)
+        app.include_router(pages, max_body_size=LARGE_BODY_LIMIT)  # a narrative's form
     for route in (route for pages in ROUTERS for route in pages.routes):
         # Pages take a session cookie, never a bearer token: a form that does not fit is
         # a 422 naming the field, not a 401 for a token it was never to send.
@@ -80,12 +83,30 @@ def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> 
         is not even of its kind, ``/app/cycles/abc``), a form a 422."""
         assert isinstance(error, RequestValidationError)
         if not _is_page(request):
-            return await api_invalid(request, error)
+            return await handled(api_invalid, request, error)
         return invalid_page(request, error)
+
+    api_http_error = app.exception_handlers[StarletteHTTPException]
+
+    async def _http_error(request: Request, error: Exception) -> Response:
+        """An HTTP error on a page (a form over the body limit, an address no page
+        has) is a page saying so, as the API's problem says it."""
+        assert isinstance(error, StarletteHTTPException)
+        if not _is_page(request):
+            return await handled(api_http_error, request, error)
+        title = HTTPStatus(error.status_code).phrase
+        message = too_large(request) if error.status_code == 413 else str(error.detail)
+        said = message[:1].upper() + message[1:]
+        values = {"title": title, "message": said if said.endswith(".") else f"{said}."}
+        return page(
+            request, "message.html", values, status_code=error.status_code,
+            who=current_viewer(request),
+        )  # fmt: skip
 
     app.add_exception_handler(SignInNeeded, _signin_needed)
     app.add_exception_handler(CsrfProtectError, _bad_csrf)
     app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
 def _is_page(request: Request) -> bool:

@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
+from api.limits import LARGE_BODY_LIMIT, MiB
 from tests.web.conftest import Site, csrf_of, field_of, signed_in
 
 STEP = "/app/cycles/2027/steps/nomination_deadline"
@@ -107,3 +108,25 @@ def test_a_form_field_no_handler_reads_itself_is_named_on_a_page(
 def test_the_api_still_answers_problem_json(browser_client: TestClient, site: Site) -> None:
     answer = browser_client.get("/v1/cycles/99999", headers={"Authorization": "Bearer x"})
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_a_form_over_the_pages_limit_is_a_page_saying_so(
+    browser_client: TestClient, site: Site
+) -> None:
+    form = browser_client.get("/app/signin")
+    token = csrf_of(form.text)
+
+    # Two fields under the parser's 1 MiB a field, over the API's 1 MiB in all.
+    large = browser_client.post(
+        "/app/signin",
+        data={"name": "x" * (MiB - 10), "next": "y" * (MiB // 2), "csrf_token": token},
+    )
+    too_large = browser_client.post(
+        "/app/signin", data={"name": "x" * (LARGE_BODY_LIMIT + 1), "csrf_token": token}
+    )
+
+    assert large.status_code == 422  # read whole: a form may be larger than a JSON body
+    assert too_large.status_code == 413
+    assert too_large.headers["content-type"].startswith("text/html")
+    assert "The request body is larger than 4,194,304 bytes" in unescape(too_large.text)
+    assert site.outbox.sent == []

@@ -97,7 +97,9 @@ def test_the_matrix_covers_every_page() -> None:
         route.path
         for router in ROUTERS
         for route in router.routes
-        if isinstance(route, APIRoute) and route.path.startswith("/app") and "GET" in route.methods
+        if isinstance(route, APIRoute)
+        and route.path.startswith("/app")
+        and "GET" in (route.methods or ())
     )
     for path in pages:
         pattern = re.compile(re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")

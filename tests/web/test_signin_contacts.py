@@ -20,7 +20,7 @@ def ask_for_link(client: TestClient, name: str) -> str:
     form = client.get("/app/signin")
     answer = client.post("/app/signin", data={"name": name, "csrf_token": csrf_of(form.text)})
     assert answer.status_code == 200, answer.text
-    return answer.text
+    return str(answer.text)
 
 
 @pytest.mark.parametrize(
