@@ -98,10 +98,12 @@ def install_pages(app: FastAPI, config: WebConfig, policies: dict[str, str]) -> 
         message = too_large(request) if error.status_code == 413 else str(error.detail)
         said = message[:1].upper() + message[1:]
         values = {"title": title, "message": said if said.endswith(".") else f"{said}."}
-        return page(
+        answer = page(
             request, "message.html", values, status_code=error.status_code,
             who=current_viewer(request),
         )  # fmt: skip
+        answer.headers.update(error.headers or {})  # a 405's Allow
+        return answer
 
     app.add_exception_handler(SignInNeeded, _signin_needed)
     app.add_exception_handler(CsrfProtectError, _bad_csrf)

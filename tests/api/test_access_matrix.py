@@ -5,7 +5,7 @@ The roles include ASEC and the Chair's team of another year (the Philippines cha
 gateway once, as the caller's actor and sealed; a denied one (401 or 403) never does.
 A calendar feed's URL carries its token instead of a bearer header: each caller reads
 through a feed of its own, and the callers without a token through a feed that does
-not exist (404).
+not exist (404). The pages have their own matrix (``tests/web/test_page_access.py``).
 """
 
 from __future__ import annotations

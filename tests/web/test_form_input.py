@@ -130,3 +130,16 @@ def test_a_form_over_the_pages_limit_is_a_page_saying_so(
     assert too_large.headers["content-type"].startswith("text/html")
     assert "The request body is larger than 4,194,304 bytes" in unescape(too_large.text)
     assert site.outbox.sent == []
+
+
+def test_a_page_asked_with_a_method_it_does_not_take_is_a_page(
+    browser_client: TestClient, site: Site
+) -> None:
+    signed_in(browser_client, site, "nr-my")
+
+    answer = browser_client.put("/app/nr")
+
+    assert answer.status_code == 405
+    assert answer.headers["content-type"].startswith("text/html")
+    assert answer.headers["allow"] == "GET"
+    assert "Method Not Allowed" in answer.text
