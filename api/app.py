@@ -18,6 +18,7 @@ from temporalio.converter import PayloadCodec
 from api.access_log import redact_feed_tokens_in_access_log
 from api.context import ApiContext
 from api.docs import DOCS, OPENAPI, install_docs
+from api.limits import API_BODY_LIMIT, TooLargeAsProblem
 from api.pages import WebConfig, install_pages
 from api.problems import add_problem_schema, install_problem_handlers
 from api.ratelimit import DEFAULT_LIMIT, BadTokenLimiter
@@ -45,12 +46,14 @@ detail is the cycle's own message, and nothing is recorded.
 
 class AscnApi(FastAPI):
     """FastAPI whose every response, a 500 included, carries the security headers, and
-    which answers HEAD wherever it answers GET (``api.security``)."""
+    which answers HEAD wherever it answers GET (``api.security``); a body over its
+    limit is answered as the app answers a 413 (``api.limits``)."""
 
     csp: dict[str, str]
 
     def build_middleware_stack(self) -> ASGIApp:
-        return HeadAsGet(SecurityHeaders(super().build_middleware_stack(), self.csp))
+        inner = TooLargeAsProblem(super().build_middleware_stack(), self)
+        return HeadAsGet(SecurityHeaders(inner, self.csp))
 
 
 def create_app(
@@ -80,7 +83,7 @@ def create_app(
     """
     app = AscnApi(
         title="ascn", version="1", description=DESCRIPTION, docs_url=None, redoc_url=None,
-        openapi_url=None if production else OPENAPI,
+        openapi_url=None if production else OPENAPI, max_body_size=API_BODY_LIMIT,
     )  # fmt: skip
     app.csp = {}
     app.state.ascn = ApiContext(

@@ -13,6 +13,8 @@ else ``urn:ascn:problem:<kind>``:
   granted, a step opens), and because it keeps "fix your JSON" (422) apart from
   "the cycle said no" (409). Nothing was recorded.
 * ``unknown-step`` (404): the cycle's plan has no step of that name.
+* ``too-large`` (413): the request body is over the route's limit (``api.limits``);
+  it was not read further.
 * ``no-cycle`` (404), ``conflict`` (409: a user name taken, a token already revoked),
   ``cycle-unavailable`` (503: Temporal did not answer), ``store-unavailable`` (503: the
   database did not answer; every signed-in request needs it, for the token). Both 503s
@@ -22,6 +24,7 @@ else ``urn:ascn:problem:<kind>``:
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -29,11 +32,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.types import HTTPExceptionHandler
 
 from api.auth import unauthorized_caller
 from domain.calendar_files import CalendarInvalid
@@ -115,9 +120,19 @@ def field_problems(error: RequestValidationError) -> list[FieldProblem]:
     return found
 
 
-async def _http_error(_: Request, error: Exception) -> ProblemResponse:
+async def _http_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, HTTPException)
+    if error.status_code == 413:
+        return problem(413, too_large(request), kind="too-large", title="Request body too large")
     return problem(error.status_code, str(error.detail), headers=error.headers)
+
+
+def too_large(request: Request) -> str:
+    """What a 413 says: the limit of the route (``api.limits``), as the body limit
+    middleware left it in the request's scope."""
+    limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+    most = f"{limit:,} bytes" if isinstance(limit, int) else "the limit"
+    return f"the request body is larger than {most}, the most this route takes; nothing was done"
 
 
 async def _invalid(request: Request, error: Exception) -> ProblemResponse:
@@ -206,6 +221,12 @@ async def _user_error(_: Request, error: Exception) -> ProblemResponse:
 async def _unexpected(_: Request, error: Exception) -> ProblemResponse:
     log.error("unexpected error", exc_info=error)
     return problem(500, "an unexpected error occurred; it has been logged")
+
+
+async def handled(handler: HTTPExceptionHandler, request: Request, error: Exception) -> Response:
+    """What an app's exception ``handler`` (sync or async) answers ``error``."""
+    answer = handler(request, error)
+    return await answer if inspect.isawaitable(answer) else answer
 
 
 def install_problem_handlers(app: FastAPI) -> None:

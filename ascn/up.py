@@ -91,11 +91,15 @@ class EmbeddedApiServer(uvicorn.Server):
         return contextlib.nullcontext()
 
 
-def embedded_settings(settings: Settings, data_dir: Path) -> Settings:
+def embedded_settings(settings: Settings, data_dir: Path, ports: Ports | None = None) -> Settings:
     """The store, the outbox and the ledger's signing key under ``data_dir`` (made
     absolute by the caller, so that no later change of folder moves them), unless a
-    setting names them. A key that is not there yet is written on the first start."""
+    setting names them. A key that is not there yet is written on the first start.
+    The pages' base URL (sign-in and reminder links) is where this process serves them,
+    ``http://<host>:<api port>``, unless ASCN_BASE_URL names another."""
     owned: dict[str, str] = {}
+    if ports is not None and "base_url" not in settings.model_fields_set:
+        owned["base_url"] = f"http://{ports.host}:{ports.api}"
     if "db_url" not in settings.model_fields_set:
         owned["db_url"] = f"sqlite:///{data_dir / 'ascn.db'}"
     if "outbox_dir" not in settings.model_fields_set:
@@ -113,7 +117,7 @@ async def run_up(
     runtime: Runtime | None = None,
 ) -> None:
     """``runtime``: the command's own Temporal runtime (``ascn.runtime``)."""
-    settings = embedded_settings(settings, data_dir)
+    settings = embedded_settings(settings, data_dir, ports)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -5,7 +5,7 @@ API turns its refusal into a 403, and the cycle's update validators ask it again
 everything the cycle knows (the step's owner). Roles:
 
 * ``nr:<AMS>``: submits nominations or a nil return for its own AMS; reads cycles and
-  its own AMS's nominations.
+  its own AMS's nominations and calendar (what its NR owes, by when), not another's.
 * ``chair_team:<AMS>``: the team of the AMS holding the ASEAN Chair. In the cycle of a
   year that AMS chairs, it approves, extends and waives steps, grants exceptions,
   records each body's decision and accepts or declines candidature cities.
@@ -42,6 +42,9 @@ from domain.errors import NotAuthorised
 class Action(StrEnum):
     START_CYCLE = "start a cycle"
     READ_CYCLE = "read a cycle"
+    READ_STATE_CALENDAR = "read the calendar"
+    """Of one member state (``Scope.member_state``): the deadlines its NR owes and when
+    its NR's mails go out, by that state's working days."""
     SUBMIT_NOMINATIONS = "submit nominations"
     DECLARE_NIL_RETURN = "declare a nil return"
     READ_NOMINATIONS = "read nominations"
@@ -90,7 +93,7 @@ Forbidden = NotAuthorised
 ANYWHERE = Scope()
 
 _READS = {Action.READ_CYCLE, Action.READ_NOMINATIONS}
-_EVERYTHING_READ = _READS | {Action.READ_EVENTS}
+_EVERYTHING_READ = _READS | {Action.READ_EVENTS, Action.READ_STATE_CALENDAR}
 _CHAIR_DECISIONS = {
     Action.GRANT_EXCEPTION,
     Action.RECORD_DECISION,
@@ -133,6 +136,8 @@ def _allowed(actor: Actor, action: Action, scope: Scope) -> bool:
         return action is Action.START_CYCLE and scope.shepherd in (None, own)
     if action in _READS:
         return True
+    if action is Action.READ_STATE_CALENDAR:  # an NR: its own member state's only
+        return kind == "chair_team" or scope.member_state in (None, own)
     if kind == "chair_team":
         return action in _CHAIR_DECISIONS and scope.chair in (None, own)
     if action is Action.SUBMIT_REPORT:  # the Chair of the ASCN: the NR of the Chair
@@ -186,6 +191,12 @@ def _who_may(action: Action, scope: Scope) -> str:
         return "only an admin may"
     if action in _READS:
         return "only the NRs, the Chair's teams, the shepherd, ASEC and admins may"
+    if action is Action.READ_STATE_CALENDAR:
+        state = scope.member_state or "<AMS>"
+        return (
+            f"an NR reads its own member state's only; the NR of {state} (nr:{state}), the "
+            "Chair's teams, the shepherd, ASEC and admins may"
+        )
     return "only the shepherd, ASEC and admins may"
 
 
@@ -194,6 +205,8 @@ def refusal(actor: Actor, action: Action, scope: Scope = ANYWHERE) -> str | None
     if _allowed(actor, action, scope):
         return None
     about = f" for {scope.member_state}" if action in _NR_RETURNS and scope.member_state else ""
+    if action is Action.READ_STATE_CALENDAR and scope.member_state:
+        about = f" of {scope.member_state}"
     if action is Action.SUBMIT_PLAN and scope.city:
         about = f" of {scope.city}"
     when = f" in the {scope.year} cycle" if scope.year is not None and not about else ""
@@ -214,8 +227,3 @@ def permits(actor: Actor, action: Action, scope: Scope = ANYWHERE) -> bool:
 def reads_every_member_state(actor: Actor) -> bool:
     """Whether ``actor`` sees every AMS's nominations (an NR sees only its own)."""
     return actor.kind not in ("nr", "csco")
-
-
-def reads_member_state(actor: Actor, member_state: str) -> bool:
-    """Whether ``actor`` sees what concerns ``member_state`` alone (an NR: its own)."""
-    return reads_every_member_state(actor) or actor.member_state == member_state

@@ -1,8 +1,12 @@
 """Who receives the cycle's mail: one address per party label.
 
 Party labels are those the cycle records: ``nr:<AMS>``, ``shepherd:<AMS>``,
-``chair_of_ascn:nr:<AMS>``, ``jcm_report`` and ``asec``. The packaged file holds
-placeholders; an operation replaces it with its own (``Contacts.from_file``).
+``chair_of_ascn:nr:<AMS>``, ``jcm_report`` and ``asec``; and every role a person signs
+in to the pages as (the link goes to the role's address): ``chair_team:<AMS>``,
+``csco:<city-id>`` and ``admin`` too. The packaged file holds placeholders for every
+member state and city of the packaged reference data (``*@ascn.example``); an operation
+replaces it with its own (``Contacts.from_file``). A role with no contact is mailed
+no sign-in link, and the pages log that for the operator.
 """
 
 from __future__ import annotations

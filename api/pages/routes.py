@@ -6,6 +6,7 @@ and calls the same services as the API. A refusal is shown next to its form.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from api.models import ExceptionGrant, Extension, Waiver
 from api.pages import views
 from api.pages.gantt import gantt
 from api.pages.nav import cycle_pages_for, is_asec, is_chair_team, is_nr, reads_everything
@@ -54,10 +56,15 @@ from services.errors import CycleUnavailable, Refused
 from services.feeds import issue_feed
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("ascn.api")
+MAX_SIGNIN_NAME = 150
+"""The longest name a user on record may have (``domain.users.KnownName``)."""
 Who = Annotated[Viewer, Depends(viewer)]
 Year = Annotated[int, Path(ge=1967, le=9999)]
 Step = Annotated[str, Path(min_length=1, max_length=200)]
-Text = Annotated[str, Form(max_length=2000)]
+Text = Annotated[str, Form()]
+"""A form's text: its length is checked by the command's model (``api.models``), whose
+refusal the form shows beside itself, not by the route (a bare 422)."""
 Key = Annotated[str, Form(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 
 
@@ -126,7 +133,7 @@ def signin_form(request: Request, next: str = "/app") -> HTMLResponse:
 
 @router.post("/app/signin", response_class=HTMLResponse)
 async def signin_request(
-    request: Request, name: Annotated[str, Form(max_length=150)], next: Text = "/app"
+    request: Request, name: Annotated[str, Form()], next: Annotated[str, Form()] = "/app"
 ) -> HTMLResponse:
     await check_csrf(request)
     context, config = context_of(request), web_config(request)
@@ -137,10 +144,24 @@ async def signin_request(
             {"next": _local(next), "error": "sign-in by mail is not set up on this server"},
             status_code=503,
         )
+    if len(name) > MAX_SIGNIN_NAME:
+        # No user has such a name (names are at most 150 characters): saying so tells
+        # nobody whether a user exists.
+        error = f"user name: at most {MAX_SIGNIN_NAME} characters; this one has {len(name)}"
+        values = {"next": _local(next), "error": error, "name": name[:MAX_SIGNIN_NAME]}
+        return page(request, "signin.html", values, status_code=422)
     link = await run_in_threadpool(signin.request_link, context.users, name.strip())
     if link is not None:
         contact = config.contacts.get(link.role)
-        if contact is not None:
+        if contact is None:
+            # The requester gets the same page as for an unknown user (below); the
+            # operator learns that the contacts file lacks the role.
+            log.warning(
+                "no sign-in mail for user %s: the contacts name no address for role %s",
+                link.user,
+                link.role,
+            )
+        else:
             url = f"{config.base_url.rstrip('/')}/app/signin/link?token={link.token}"
             if _local(next) != "/app":
                 url += f"&next={quote(_local(next), safe='/')}"
@@ -176,7 +197,7 @@ def signin_link(request: Request, token: str = "", next: str = "/app") -> HTMLRe
 
 @router.post("/app/signin/link", response_class=HTMLResponse)
 async def signin_redeem(
-    request: Request, token: Annotated[str, Form(max_length=200)], next: Text = "/app"
+    request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/app"
 ) -> Response:
     await check_csrf(request)
     context, config = context_of(request), web_config(request)
@@ -243,7 +264,7 @@ def nr_home(request: Request, who: Who) -> HTMLResponse:
     context = context_of(request)
     code = who.actor.member_state or ""
     open_views = _views(request, [c.year for c in views.open_cycles(context.engine)])
-    owed = views.steps_owed_by(open_views, f"nr:{code}", "member_states")
+    owed = views.steps_owed_by(open_views, f"nr:{code}")
     returns = {v.year: views.returns_by_state(context.engine, v.year).get(code) for v in open_views}
     zones = {view.year: view.zone for view in open_views}
     return page(
@@ -430,7 +451,8 @@ async def waive(
 
     async def run() -> Outcome:
         _confirmed(confirm, f"waive {step}")
-        command = WaiveStep(year=year, step=step, reason=reason, request_id=idempotency_key)
+        reason_ = Waiver.model_validate({"reason": reason}).reason
+        command = WaiveStep(year=year, step=step, reason=reason_, request_id=idempotency_key)
         return await cycles.waive_step(command, who.actor, context_of(request).cycles)
 
     return await _decide(request, who, f"{year}-{step}-waive", run)
@@ -443,7 +465,7 @@ async def extend(
     step: Step,
     who: Who,
     idempotency_key: Key,
-    new_deadline: Annotated[str, Form(max_length=40)] = "",
+    new_deadline: Annotated[str, Form()] = "",
     reason: Text = "",
     move_later_steps: Annotated[str | None, Form()] = None,
 ) -> HTMLResponse:
@@ -453,14 +475,16 @@ async def extend(
         try:
             day = date.fromisoformat(new_deadline)
         except ValueError:
-            raise Refused(f"new deadline: {new_deadline!r} is not a date (YYYY-MM-DD)") from None
+            shown = new_deadline[:40]
+            raise Refused(f"new deadline: {shown!r} is not a date (YYYY-MM-DD)") from None
         if not reason.strip():
             raise Refused("reason: say why the deadline moves; it is required")
+        checked = Extension.model_validate({"new_deadline": day, "reason": reason})
         command = ExtendDeadline(
             year=year,
             step=step,
             new_deadline=day,
-            reason=reason,
+            reason=checked.reason,
             move_later_steps=move_later_steps == "yes",
             request_id=idempotency_key,
         )
@@ -475,30 +499,30 @@ async def exception(
     year: Year,
     who: Who,
     idempotency_key: Key,
-    member_state: Annotated[str, Form(max_length=2)] = "",
-    exception_id: Annotated[str, Form(max_length=100)] = "",
-    rule: Annotated[str, Form(max_length=40)] = "max_cities",
-    max_cities: Annotated[str, Form(max_length=3)] = "",
+    member_state: Text = "",
+    exception_id: Text = "",
+    rule: Text = "max_cities",
+    max_cities: Text = "",
     reason: Text = "",
 ) -> HTMLResponse:
     await check_csrf(request)
 
     async def run() -> Outcome:
-        limit = None
-        if max_cities.strip():
-            if not max_cities.strip().isdigit():
-                raise Refused(f"max cities: {max_cities!r} is not a whole number")
-            limit = int(max_cities)
-        command = AllowException.model_validate(
+        limit = max_cities.strip() or None
+        if limit is not None and not limit.isdigit():
+            raise Refused(f"max cities: {limit[:20]!r} is not a whole number")
+        # The API's body checks each field (lengths, the limit's range) as for a request.
+        grant = ExceptionGrant.model_validate(
             {
-                "year": year,
                 "member_state": member_state,
                 "exception_id": exception_id,
                 "rule": rule,
                 "max_cities": limit,
                 "reason": reason,
-                "request_id": idempotency_key,
             }
+        )
+        command = AllowException.model_validate(
+            {**grant.model_dump(), "year": year, "request_id": idempotency_key}
         )
         return await cycles.allow_exception(command, who.actor, context_of(request).cycles)
 
@@ -510,12 +534,15 @@ async def exception(
 
 @router.get("/app/cycles", response_class=HTMLResponse)
 def all_cycles(request: Request, who: Who) -> HTMLResponse:
+    why = refusal(who.actor, Action.READ_CYCLE)
+    if why is not None:
+        return forbidden(request, who, why)
     return page(
         request, "cycles.html", {"cycles": list_cycles(context_of(request).engine)}, who=who
     )
 
 
-def _cycle_values(request: Request, year: int) -> dict[str, Any] | None:
+def _cycle_values(request: Request, who: Viewer, year: int) -> dict[str, Any] | None:
     context = context_of(request)
     view = context.status.cycle_status(year)
     if view is None:
@@ -525,17 +552,14 @@ def _cycle_values(request: Request, year: int) -> dict[str, Any] | None:
         "view": view,
         "chart": gantt(views.step_dates(context.store, view), now),
         "board": views.board(view, context.cycles.reference, context.engine, now),
+        "shows_audit": reads_everything(who.actor),
+        "cycle_pages": cycle_pages_for(who.actor),
     }
 
 
 @router.get("/app/cycles/{year}", response_class=HTMLResponse)
 def one_cycle(request: Request, year: Year, who: Who) -> HTMLResponse:
-    values = _cycle_values(request, year)
-    if values is None:
-        return not_found(request, who, f"no cycle is known for {year}")
-    values["shows_audit"] = reads_everything(who.actor)
-    values["cycle_pages"] = cycle_pages_for(who.actor)
-    return page(request, "cycle.html", values, who=who)
+    return cycle_page(request, who, year, "cycle.html", _cycle_values)
 
 
 @router.get("/app/cycles/{year}/audit", response_class=HTMLResponse)
@@ -618,7 +642,7 @@ def asec_home(request: Request, who: Who) -> HTMLResponse:
     if not is_asec(who.actor):
         return forbidden(request, who, "this page is ASEC's")
     open_views = _views(request, [c.year for c in views.open_cycles(context_of(request).engine)])
-    owed = views.steps_owed_by(open_views, "asec", "asec")
+    owed = views.steps_owed_by(open_views, "asec")
     zones = {view.year: view.zone for view in open_views}
     return page(request, "asec.html", {"owed": owed, "zones": zones}, who=who)
 

@@ -254,14 +254,16 @@ def failed_mail(engine: Engine) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in rows]
 
 
-def steps_owed_by(views: Iterable[CycleView], party: str, owner: str) -> list[tuple[int, StepView]]:
-    """The steps, in open cycles, that ``party`` still owes or whose owner is ``owner``."""
+def steps_owed_by(views: Iterable[CycleView], party: str) -> list[tuple[int, StepView]]:
+    """The steps, in open cycles, that ``party`` still owes: those not settled that name
+    it outstanding (the plan names who will owe a step from the start; a return, a
+    submission or the cycle's latest reminder takes a party off). Not every step of
+    its kind: a member state that made its return owes the nominations no more."""
     found = [
         (view.year, step)
         for view in views
         for step in view.steps
-        if step.state in ("pending", "open")
-        and (party in step.outstanding or step.owed_by == owner)
+        if step.state in ("pending", "open") and party in step.outstanding
     ]
     last = datetime.max.replace(tzinfo=UTC)
     return sorted(found, key=lambda pair: (pair[1].deadline or last, pair[0]))

@@ -15,7 +15,7 @@ from api.auth import may
 from api.context import ApiContext, Context
 from api.problems import problem_responses
 from api.status import known_cycle, lag_headers
-from domain.access import Action
+from domain.access import Action, Scope, refusal
 from domain.actors import Actor
 from domain.errors import UnknownMemberState
 from feeds.ical import cycle_calendar, planned_of
@@ -47,11 +47,18 @@ def calendar_response(
     year: int,
     member_state: str | None = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    reader: Actor,
 ) -> Response:
     """The year's feed, or only the steps ``member_state``'s NR owes; 404 for a year
-    with no cycle or an unknown member state."""
+    with no cycle or an unknown member state (whoever asks), 403 for a member state
+    ``reader`` may not read (an NR: another's)."""
     if member_state is not None:
         known_member_state(context, member_state)
+        scope = Scope(year=year, member_state=member_state)
+        reason = refusal(reader, Action.READ_STATE_CALENDAR, scope)
+        if reason is not None:
+            raise HTTPException(403, reason)
     view = known_cycle(context.status, year)
     planned = planned_of(context.engine, year)
     body = cycle_calendar(view, now=context.clock(), member_state=member_state, planned=planned)
@@ -65,9 +72,9 @@ def calendar_response(
     "/{year}/calendar.ics", response_class=Response,
     responses=feed_responses(401, 403, 404, 422),
 )  # fmt: skip
-def cycle_feed(year: YearPath, _: Reader, context: Context) -> Response:
+def cycle_feed(year: YearPath, reader: Reader, context: Context) -> Response:
     """Every step deadline of the cycle, one event each (UID ``<year>-<step>@ascn``)."""
-    return calendar_response(context, year)
+    return calendar_response(context, year, reader=reader)
 
 
 @router.get(
@@ -75,7 +82,8 @@ def cycle_feed(year: YearPath, _: Reader, context: Context) -> Response:
     responses=feed_responses(401, 403, 404, 422),
 )  # fmt: skip
 def member_state_feed(
-    year: YearPath, member_state: MemberStatePath, _: Reader, context: Context
+    year: YearPath, member_state: MemberStatePath, reader: Reader, context: Context
 ) -> Response:
-    """The deadlines a member state's National Representative owes in the cycle."""
-    return calendar_response(context, year, member_state)
+    """The deadlines a member state's National Representative owes in the cycle (an
+    NR: its own member state's only)."""
+    return calendar_response(context, year, member_state, reader=reader)

@@ -21,6 +21,7 @@ from api.chain_models import (
 )
 from api.context import Context
 from api.idempotency import Idempotent
+from api.limits import LARGE_BODY_LIMIT
 from api.models import Recorded
 from api.problems import problem_responses
 from api.routes.cycles import BODY_PROBLEMS, WRITE_PROBLEMS, StepPath, YearPath, recorded
@@ -91,7 +92,8 @@ async def submit_report(
 
 
 @router.post(
-    "/report/drafts", status_code=201, response_model=Drafted, responses=BODY_PROBLEMS
+    "/report/drafts", status_code=201, response_model=Drafted, responses=BODY_PROBLEMS,
+    max_body_size=LARGE_BODY_LIMIT,  # a narrative may be long (api.limits)
 )  # fmt: skip
 async def draft_report(
     year: YearPath, body: DraftBody, actor: Drafter, context: Context, once: Idempotent

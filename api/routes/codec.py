@@ -20,6 +20,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
 from api.auth import may
+from api.limits import LARGE_BODY_LIMIT
 from domain.access import Action
 from domain.actors import Actor
 
@@ -37,7 +38,9 @@ def install_codec(app: FastAPI, codec: PayloadCodec, origins: Sequence[str]) -> 
 
 
 def codec_router(codec: PayloadCodec) -> APIRouter:
-    router = APIRouter(prefix=PREFIX, tags=["codec"], include_in_schema=False)
+    router = APIRouter(
+        prefix=PREFIX, tags=["codec"], include_in_schema=False, max_body_size=LARGE_BODY_LIMIT
+    )
 
     @router.post("/decode")
     async def decode(request: Request, _: Operator) -> Response:

@@ -25,9 +25,8 @@ from api.routes.calendar import (
     YearPath,
     calendar_response,
     feed_responses,
-    known_member_state,
 )
-from domain.access import Action, permits, reads_member_state
+from domain.access import Action, refusal
 from domain.actors import Actor
 from domain.events.users import FEED_ID_PATTERN
 from services import feeds
@@ -128,16 +127,11 @@ def member_state_feed(
 
 
 def _read(context: ApiContext, owner: Actor, year: int, member_state: str | None) -> Response:
-    if not permits(owner, Action.READ_CYCLE):
-        raise HTTPException(403, f"{owner.label} may not {Action.READ_CYCLE}")
-    if member_state is None:
-        return calendar_response(context, year, None, PRIVATE)
-    known_member_state(context, member_state)  # 404 for XX, whoever asks
-    if not reads_member_state(owner, member_state):
-        raise HTTPException(
-            403, f"{owner.label} may read the feed of {owner.member_state} only, not {member_state}"
-        )
-    return calendar_response(context, year, member_state, PRIVATE)
+    """As the bearer routes answer the feed's owner (``api.routes.calendar``)."""
+    reason = refusal(owner, Action.READ_CYCLE)
+    if reason is not None:
+        raise HTTPException(403, reason)
+    return calendar_response(context, year, member_state, PRIVATE, reader=owner)
 
 
 def info_out(feed: FeedInfo) -> FeedInfoOut:

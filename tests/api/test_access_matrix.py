@@ -5,7 +5,7 @@ The roles include ASEC and the Chair's team of another year (the Philippines cha
 gateway once, as the caller's actor and sealed; a denied one (401 or 403) never does.
 A calendar feed's URL carries its token instead of a bearer header: each caller reads
 through a feed of its own, and the callers without a token through a feed that does
-not exist (404).
+not exist (404). The pages have their own matrix (``tests/web/test_page_access.py``).
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ ENDPOINTS = [
              gateway="declare_nil_return"),
     endpoint("GET", "/v1/cycles/2027/nominations", CYCLE_READERS),
     endpoint("GET", "/v1/cycles/2027/calendar.ics", CYCLE_READERS),
-    endpoint("GET", "/v1/cycles/2027/calendar/MY.ics", CYCLE_READERS),
+    # An NR reads its own member state's calendar only, with a token as through a feed.
+    endpoint("GET", "/v1/cycles/2027/calendar/MY.ics", CYCLE_READERS - {"nr:SG"}),
     # ASEC passes the services' check (they do not know who owes a step); the cycle's
     # validator refuses it for a step it does not owe (tests/workflows).
     endpoint("POST", "/v1/cycles/2027/steps/nomination_deadline/approve",

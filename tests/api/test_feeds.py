@@ -58,7 +58,10 @@ def test_a_feed_reads_what_its_owner_may_read_without_a_bearer_token(
     assert cycle.content == with_bearer.content
     (event,) = Calendar.from_ical(own.content).walk("VEVENT")
     assert str(event["UID"]) == "2027-nomination_deadline@ascn"
-    assert "may read the feed of MY only, not TH" in problem_of(other, 403)["detail"]
+    assert problem_of(other, 403)["detail"].startswith(
+        f"nr:MY/{nr['name']} may not read the calendar of TH: an NR reads its own member "
+        "state's only"
+    )
     assert problem_of(nowhere, 404)
     assert problem_of(no_cycle, 404)["type"] == "urn:ascn:problem:no-cycle"
     assert (head.status_code, head.content) == (200, b"")

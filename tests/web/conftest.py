@@ -592,14 +592,6 @@ class Outbox:
         return line
 
 
-def with_chair_team(contacts: Contacts) -> Contacts:
-    """The packaged contacts name no Chair's team or CSCO; an operation's own file does."""
-    raw = contacts.model_dump()
-    raw["contacts"]["chair_team:SG"] = {"name": "SG Chair's team", "email": "chair@sg.example"}
-    raw["contacts"][f"csco:{KL}"] = {"name": "CSCO of Kuala Lumpur", "email": "csco@kl.example"}
-    return Contacts.from_dict(raw)
-
-
 @dataclass
 class Site:
     app: FastAPI
@@ -611,7 +603,15 @@ class Site:
     records: RecordsRecorder
 
 
-def build_site(path: Path, base_url: str = "http://testserver", *, secure: bool = False) -> Site:
+def build_site(
+    path: Path,
+    base_url: str = "http://testserver",
+    *,
+    secure: bool = False,
+    contacts: Contacts | None = None,
+) -> Site:
+    """The site over a new store at ``path``; ``contacts``: the packaged placeholders
+    (which name every role that signs in) unless given."""
     engine = create_store_engine(f"sqlite:///{path}")
     metadata.create_all(engine)
     directory = users.Directory(store=EventStore(engine), clock=lambda: NOW)
@@ -631,7 +631,7 @@ def build_site(path: Path, base_url: str = "http://testserver", *, secure: bool 
     app = create_app(
         engine=engine, cycles=deps, clock=lambda: clock[0],
         web=WebConfig(base_url=base_url, transport=outbox, secret="test-secret",
-                      secure_cookies=secure, contacts=with_chair_team(Contacts.load())),
+                      secure_cookies=secure, contacts=contacts or Contacts.load()),
         records=RecordsDeps(gateway=records, sealer=sealer, reference=reference),
     )  # fmt: skip
     return Site(app, cycle, gateway, outbox, engine, clock, records)

@@ -129,6 +129,20 @@ def test_an_nr_sees_what_its_state_owes_and_by_when(browser_client: TestClient, 
     assert 'name="csco_email[Kuala Lumpur]"' in form.text
 
 
+def test_a_return_made_is_owed_no_more(browser_client: TestClient, site: Site) -> None:
+    signed_in(browser_client, site, "nr-my")
+    before = browser_client.get("/app/nr").text
+    site.cycle.nominate("MY", [("Kuala Lumpur", True)])
+    after = browser_client.get("/app/nr").text
+
+    assert "<td>2027</td><td>Nominations</td>" in before
+    assert "<td>2027</td><td>Nominations</td>" not in after
+    # The workshop, which every member state will owe, is still listed.
+    assert "<td>2027</td><td>Smart Cities Governance Workshop</td>" in after
+    assert "nothing yet" in before
+    assert "nothing yet" not in after
+
+
 def test_an_nr_submits_nominations_with_one_key_per_intended_action(
     browser_client: TestClient, site: Site
 ) -> None:
