@@ -39,7 +39,8 @@ class DecisionBody(BaseModel):
 
 
 class SubmissionBody(BaseModel):
-    """What a submission to the JCM may say: the version its submitter read."""
+    """What a submission may say (ASEC's of its draft, or one to the JCM): the version its
+    submitter read."""
 
     model_config = _BODY
 

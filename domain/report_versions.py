@@ -89,13 +89,33 @@ def check_narrative(sections: Sequence[tuple[str, str]]) -> None:
         )
 
 
+def check_named(memory: ReportMemory, named: int | None) -> None:
+    """A submission that ``named`` the version its submitter read (ASEC's of its draft,
+    or one to the JCM) is refused unless that is still the latest: checked where the
+    submission is recorded, so that a draft landing after the submitter read the report
+    is never submitted unread. Naming none, the latest goes, whichever it is."""
+    latest = memory.latest()
+    if named is None or (latest is not None and named == latest.version):
+        return
+    if latest is None:
+        raise ReportRefused(
+            f"version: the submission names version {named}, but ASEC has drafted none"
+        )
+    if memory.version(named) is None:
+        raise ReportRefused(
+            f"version: the submission names version {named}, which ASEC has not drafted; "
+            f"the latest is {latest.named()}"
+        )
+    raise ReportRefused(
+        f"version: the submission names version {named}, but the latest is now "
+        f"{latest.named()}, drafted since; read version {latest.version}, then submit it"
+    )
+
+
 def to_submit(memory: ReportMemory, step: str, named: int | None = None) -> ReportVersion:
     """The version the Chair of the ASCN and the shepherd submit to the JCM: the latest,
-    once ASEC has drafted one and unless the JCM returned it for revision.
-
-    A submission that ``named`` the version its submitter read is refused unless that is
-    still the latest: checked where the submission is recorded, so that a draft landing
-    after the submitter read the report never goes to the JCM unread."""
+    once ASEC has drafted one and unless the JCM returned it for revision, and the one
+    the submitter ``named`` if it named one (``check_named``)."""
     latest = memory.latest()
     if latest is None:
         raise ReportRefused(
@@ -106,17 +126,7 @@ def to_submit(memory: ReportMemory, step: str, named: int | None = None) -> Repo
             f"{step}: the JCM returned version {memory.returned} for revision; ASEC drafts a "
             "new version before the report is submitted again"
         )
-    if named is not None and named != latest.version:
-        shown = memory.version(named)
-        if shown is None:
-            raise ReportRefused(
-                f"version: the submission names version {named}, which ASEC has not "
-                f"drafted; the latest is {latest.named()}"
-            )
-        raise ReportRefused(
-            f"version: the submission names version {named}, but the latest is now "
-            f"{latest.named()}, drafted since; read version {latest.version}, then submit it"
-        )
+    check_named(memory, named)
     return latest
 
 

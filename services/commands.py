@@ -105,7 +105,10 @@ class DraftReport(CycleCommand):
 
 
 class SubmitReportDraft(CycleCommand):
-    """ASEC submits its latest version of the report, settling ``report_draft``."""
+    """ASEC submits its latest version of the report, settling ``report_draft``: refused
+    by the cycle unless it is ``version`` when one is named (the one ASEC read)."""
+
+    version: int | None = Field(default=None, ge=1, le=MAX_REPORT_VERSIONS)
 
 
 class ProposeCity(CycleCommand):

@@ -66,7 +66,7 @@ def _fingerprint(command: DraftReport, deps: CycleDeps) -> tuple[int, int, str]:
 async def submit_report_draft(command: SubmitReportDraft, actor: Actor, deps: CycleDeps) -> Outcome:
     """ASEC submits its latest version: ``report_draft`` is settled."""
     authorize(actor, Action.SUBMIT_REPORT_DRAFT, scope_of(deps, command.year))
-    update = SubmitReportDraftUpdate(actor=actor)
+    update = SubmitReportDraftUpdate(actor=actor, version=command.version)
     sealed = deps.sealer.seal(command.year, "submit_report_draft", update)
     result = await deps.gateway.submit_report_draft(
         command.year, sealed, update_id(actor, command.request_id)

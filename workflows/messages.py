@@ -217,6 +217,17 @@ class SubmitReportDraftUpdate(SealedUpdate):
     """ASEC submits its latest version of the report: ``report_draft`` is settled."""
 
     step: str = "report_draft"
+    version: int | None = None
+    """The version ASEC read: refused unless it is still the latest, so that a draft
+    recorded meanwhile is never submitted unread (None: the latest, whichever)."""
+
+    def sealed_payload(self) -> dict[str, Any]:
+        """As before ``version`` existed when it names none: a seal made by services of
+        either side of an upgrade still verifies."""
+        payload = super().sealed_payload()
+        if self.version is None:
+            del payload["version"]
+        return payload
 
 
 class ProposeCityUpdate(SealedUpdate):

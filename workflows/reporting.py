@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         MAX_POSITION,
         REPORT_DRAFT_STEP,
         ReportVersion,
+        check_named,
         check_narrative,
         decided_document,
     )
@@ -171,6 +172,8 @@ class ReportVersions(CycleCore):
         self._check_draft_submission(update)
 
     def _check_draft_submission(self, update: SubmitReportDraftUpdate) -> ReportVersion:
+        """The latest version, and the one ASEC named if it named one (checked again
+        under the lock: a draft may have been recorded since the validator ran)."""
         self._keeps_versions()
         step = guards.known_step(self.progress, update.step)
         if step.step != REPORT_DRAFT_STEP:
@@ -186,6 +189,7 @@ class ReportVersions(CycleCore):
                 f"{step.step}: ASEC has drafted no version of the {self.plan.year} report "
                 "yet; draft one, then submit it"
             )
+        guards.decided_by(lambda: check_named(self.state.report, update.version))
         return latest
 
     def _keeps_versions(self) -> None:

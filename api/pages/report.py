@@ -8,9 +8,8 @@ forms: ASEC drafts a new version with its narrative and submits the latest
 version to the JCM (``services.cycles.submit_report``). The cycle checks the rest.
 
 A submission names the latest version, whichever it is when the cycle runs it; the
-forms carry the version they showed. The JCM submission sends it in the command, and the
-cycle refuses it once another draft has overtaken it, in the same step that would record
-it; ASEC's submission is checked by the page against the cycle's stream (never behind).
+forms carry the version they showed and send it in the command, and the cycle refuses it
+once another draft has overtaken it, in the same step that would record it.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ from domain.events.chain import MAX_REPORT_VERSIONS
 from domain.report import DigestMismatch, ReportNotFound
 from domain.report_versions import REPORT_DRAFT_STEP
 from eventstore.readmodels.chain import chain_view, latest_narrative
-from eventstore.store import EventStore
 from reports.formats import Format, FormatUnavailable
 from services import cycles, reports
 from services.commands import Outcome, SubmitReport, SubmitReportDraft
@@ -158,37 +156,23 @@ async def draft_report(
     return _answer(request, who, year, done, "draft", sent)
 
 
-def still_latest(store: EventStore, year: int, version: str, digest: str) -> None:
-    """Refuse a submission whose form showed a version another draft has overtaken (a
-    form that showed none leaves it to the cycle, which refuses while there is none)."""
-    if not version:
-        return
-    drafts = chain_view(store, year).drafts
-    latest = drafts[-1] if drafts else None
-    if latest is None or str(latest.version) != version or digest != latest.document_sha256:
-        now = "none" if latest is None else (
-            f"version {latest.version} (sha256 {latest.document_sha256[:12]}…)"
-        )  # fmt: skip
-        raise Refused(
-            f"version: this form showed version {version}, but the latest is now {now}, "
-            "drafted since the form was drawn; read it, then submit it"
-        )
-
-
 @router.post("/app/cycles/{year}/report/draft-submission", response_class=HTMLResponse)
 async def submit_draft(
-    request: Request, year: Year, who: Who, idempotency_key: Key, version: Shown = "",
-    document_sha256: Shown = "",
-) -> HTMLResponse:  # fmt: skip
+    request: Request, year: Year, who: Who, idempotency_key: Key, version: Shown = ""
+) -> HTMLResponse:
     await check_csrf(request)
     context = context_of(request)
     why = refusal(who.actor, Action.SUBMIT_REPORT_DRAFT, cycles.scope_of(context.cycles, year))
     if why is not None:
         return forbidden(request, who, why)
-    command = SubmitReportDraft(year=year, request_id=idempotency_key)
 
-    async def run() -> Outcome:
-        still_latest(context.store, year, version, document_sha256)
+    async def run() -> Outcome:  # the cycle refuses the version shown once overtaken
+        if not version.isdecimal():
+            raise Refused(
+                "version: the form named no version of the report; draft one, or reload "
+                "the page to see the latest, then submit it"
+            )
+        command = SubmitReportDraft(year=year, version=int(version), request_id=idempotency_key)
         return await reports.submit_report_draft(command, who.actor, context.cycles)
 
     return _answer(request, who, year, await attempt(run), "draft_submission")

@@ -116,15 +116,19 @@ async def draft_report(
     return await once(actor, body, draft, status_code=201)
 
 
-@router.post("/report/draft-submission", response_model=Submitted, responses=WRITE_PROBLEMS)
+@router.post("/report/draft-submission", response_model=Submitted, responses=BODY_PROBLEMS)
 async def submit_report_draft(
-    year: YearPath, actor: DraftSubmitter, context: Context, once: Idempotent
-) -> Submitted | Response:
+    year: YearPath, actor: DraftSubmitter, context: Context, once: Idempotent,
+    body: SubmissionBody | None = None,
+) -> Submitted | Response:  # fmt: skip
     """ASEC submits its latest version of the report, settling ``report_draft`` (refused,
-    409, while it has drafted none)."""
-    command = SubmitReportDraft(year=year, request_id=once.key)
+    409, while it has drafted none). A body naming the ``version`` ASEC read is refused
+    (409, naming both) unless that is still the latest when the cycle records it; without
+    one, the latest goes."""
+    version = None if body is None else body.version
+    command = SubmitReportDraft(year=year, version=version, request_id=once.key)
     return await once(
-        actor, None,
+        actor, body,
         lambda: submitted(reports.submit_report_draft(command, actor, context.cycles)),
     )  # fmt: skip
 

@@ -93,10 +93,21 @@ def draft_report(
 
 
 @app.command("submit-draft")
-def submit_draft(year: Year) -> None:
+def submit_draft(
+    year: Year,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="The version you read: refused if another has been drafted since. "
+            "Left out, the latest is submitted, whichever it is.",
+        ),
+    ] = None,
+) -> None:
     """Submit your latest version of the report (ASEC): report_draft is settled."""
+    body = None if version is None else {"version": version}
     with signed_in() as api:
-        answer = api.post(f"/v1/cycles/{year}/report/draft-submission")
+        answer = api.post(f"/v1/cycles/{year}/report/draft-submission", body)
     _done(answer)
     _version(answer, "submitted by ASEC")
 

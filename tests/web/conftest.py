@@ -74,6 +74,7 @@ from domain.report_versions import (
     REPORT_DRAFT_STEP,
     ReportMemory,
     ReportVersion,
+    check_named,
     check_narrative,
     to_submit,
 )
@@ -94,6 +95,7 @@ from workflows.messages import (
     CycleInput,
     DraftReportUpdate,
     SealedUpdate,
+    SubmitReportDraftUpdate,
     SubmitReportUpdate,
     UpdateResult,
 )
@@ -190,6 +192,16 @@ class CycleStore:
             ),
         )  # fmt: skip
         self.record(nominations_stream(code), [fact], actor or Actor.nr(code, "nr"))
+
+
+def _memory(chain: ChainView, returned: int | None = None) -> ReportMemory:
+    """The report's versions as the cycle would remember them, from its stream."""
+    return ReportMemory(
+        versions=[ReportVersion(version=d.version, document_sha256=d.document_sha256,
+                                as_of_position=d.as_of_position, drafted_at=d.drafted_at,
+                                drafted_by=d.drafted_by) for d in chain.drafts],
+        returned=returned,
+    )  # fmt: skip
 
 
 @dataclass
@@ -332,12 +344,7 @@ class RecordingGateway:
         who: Submitter = "shepherd" if u.actor.kind == "shepherd" else "chair_of_ascn"
         submitted = [s for s, label in zip(SUBMITTERS, JCM_PARTIES, strict=True)
                      if chain.drafts and label not in chain.still_to_submit]  # fmt: skip
-        memory = ReportMemory(
-            versions=[ReportVersion(version=d.version, document_sha256=d.document_sha256,
-                                    as_of_position=d.as_of_position, drafted_at=d.drafted_at,
-                                    drafted_by=d.drafted_by) for d in chain.drafts],
-            returned=view.report.returned if view.report else None,
-        )  # fmt: skip
+        memory = _memory(chain, view.report.returned if view.report else None)
         try:
             check_submission(who, submitted, step)
             assert isinstance(u, SubmitReportUpdate)
@@ -447,12 +454,17 @@ class RecordingGateway:
         return self._once(update_id, lambda: self._submit_draft(year, update))
 
     def _submit_draft(self, year: int, u: SealedUpdate) -> UpdateResult:
+        assert isinstance(u, SubmitReportDraftUpdate)
         view, chain = self._report(year)
         step = self._open_step(view, REPORT_DRAFT_STEP)
         if not chain.drafts:
             raise Refused(f"{step}: ASEC has drafted no version of the {year} report yet; "
                           "draft one, then submit it")  # fmt: skip
         latest = chain.drafts[-1]
+        try:
+            check_named(_memory(chain), u.version)
+        except DomainError as error:
+            raise Refused(str(error)) from None
         fact = ReportDraftSubmitted(year=year, step=step, version=latest.version,
                                     document_sha256=latest.document_sha256)  # fmt: skip
         self.cycle.record(cycle_stream(year), [fact], u.actor)
