@@ -176,3 +176,33 @@ async def test_a_jcm_submission_naming_an_overtaken_version_is_a_409_naming_both
     assert read.status_code == 200, read.text
     assert read.json()["version"] == 2
     assert api.facts()["ReportSubmitted"] == 1
+
+
+async def test_asecs_submission_naming_an_overtaken_version_is_a_409_naming_both(
+    api: Drafting,
+) -> None:
+    await api.at_report_draft()
+    drafts = f"/v1/cycles/{api.year}/report/drafts"
+    await api.http.post(drafts, json=FOREWORD, headers=api.headers["asec"])
+    second = (await api.http.post(drafts, json=FOREWORD, headers=api.headers["asec"])).json()
+    submission = f"/v1/cycles/{api.year}/report/draft-submission"
+
+    stale = await api.http.post(submission, json={"version": 1}, headers=api.headers["asec"])
+    bad = await api.http.post(submission, json={"version": 0}, headers=api.headers["asec"])
+    unknown = await api.http.post(submission, json={"versions": 2}, headers=api.headers["asec"])
+    assert api.facts()["ReportDraftSubmitted"] == 0
+    read = await api.http.post(submission, json={"version": 2}, headers=api.headers["asec"])
+
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["detail"] == (
+        f"version: the submission names version 1, but the latest is now version 2 (sha256 "
+        f"{second['document_sha256']}), drafted since; read version 2, then submit it"
+    )
+    assert bad.status_code == 422, bad.text
+    assert "version" in bad.text
+    assert unknown.status_code == 422, unknown.text
+    assert read.status_code == 200, read.text
+    assert (read.json()["version"], read.json()["document_sha256"]) == (
+        2, second["document_sha256"],
+    )  # fmt: skip
+    assert api.facts()["ReportDraftSubmitted"] == 1

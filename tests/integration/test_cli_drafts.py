@@ -162,3 +162,17 @@ def test_submit_report_names_the_version_read_only_when_asked(api: FakeApi) -> N
         ("/v1/cycles/2018/jcm-submission", {"version": 2}),
         ("/v1/cycles/2018/jcm-submission", None),
     ]
+
+
+def test_submit_draft_names_the_version_read_only_when_asked(api: FakeApi) -> None:
+    named = CliRunner().invoke(app, ["submit-draft", "--year", "2018", "--version", "2"])
+    latest = CliRunner().invoke(app, ["submit-draft", "--year", "2018"])
+    nothing = CliRunner().invoke(app, ["submit-draft", "--year", "2018", "--version", "0"])
+
+    assert named.exit_code == latest.exit_code == 0, named.output + latest.output
+    assert nothing.exit_code == 2
+    assert "--version" in nothing.output
+    assert api.posted == [
+        ("/v1/cycles/2018/report/draft-submission", {"version": 2}),
+        ("/v1/cycles/2018/report/draft-submission", None),
+    ]

@@ -215,10 +215,11 @@ def test_asec_submits_the_latest_draft_once_and_is_refused_while_there_is_none(
     assert "version" not in empty  # the form names none
     none_yet = browser_client.post(DRAFT_SUBMISSION, data=empty)
     assert none_yet.status_code == 409
-    assert "ASEC has drafted no version of the 2027 report yet; draft one, then submit it" in (
+    assert "version: the form named no version of the report; draft one, or reload the page" in (
         summary_of(none_yet.text)
     )
     assert facts(site, "ReportDraftSubmitted") == 0
+    assert "submit_report_draft" not in [call[0] for call in site.gateway.calls]  # unsent
     digest = as_asec_drafted(browser_client, site)
     data = form_in(browser_client, "draft-submission-form")
     assert data["version"] == "1"
@@ -324,6 +325,32 @@ def test_a_submission_form_overtaken_by_a_new_draft_is_refused(
     assert facts(site, "ReportSubmitted") == 0
     # The cycle refused it: the page sent the version it showed in the command itself.
     assert [call[0] for call in site.gateway.calls].count("submit_report") == 1
+
+
+def test_asecs_submission_form_sends_the_version_it_showed_and_the_cycle_refuses_it_overtaken(
+    browser_client: TestClient, site: Site
+) -> None:
+    open_report_draft(site)
+    first = as_asec_drafted(browser_client, site)
+    stale = form_in(browser_client, "draft-submission-form")  # shows version 1
+    second = as_asec_drafted(browser_client, site, **{"sections-0-text": "Revised."})
+
+    refused = browser_client.post(DRAFT_SUBMISSION, data=stale)
+
+    assert stale["version"] == "1"
+    assert refused.status_code == 409
+    assert (
+        f"version: the submission names version 1, but the latest is now version 2 (sha256 "
+        f"{second}), drafted since; read version 2, then submit it"
+    ) in " ".join(summary_of(refused.text).split())
+    assert facts(site, "ReportDraftSubmitted") == 0
+    # The cycle refused it: the page sent the version it showed in the command itself.
+    assert [call[0] for call in site.gateway.calls].count("submit_report_draft") == 1
+    read = form_in(browser_client, "draft-submission-form")  # shows version 2
+    done = browser_client.post(DRAFT_SUBMISSION, data=read)
+    assert done.status_code == 200, summary_of(done.text)
+    assert f'ReportDraftSubmitted: version 2 (sha256 <span class="hash">{second}' in done.text
+    assert first != second
 
 
 def test_a_jcm_submission_form_naming_no_version_is_refused_unsent(

@@ -5,20 +5,28 @@ submission), and the decisions after it name the submitted version's SHA-256."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+import threading
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from sqlalchemy import Engine
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.actors import Actor
 from domain.calendar import CyclePlan, PlannedStep
+from domain.reference import ReferenceData
 from domain.streams import cycle_stream
-from eventstore.store import EventStore
+from eventstore.records import NewEvent
+from eventstore.store import AppendResult, EventStore
+from tests.sealing import SEAL_KEYS
 from tests.workflows.plans import CHAIR_TEAM, DAY, cycle_input
+from workers.worker import create_worker
 from workflows.cycle import CycleWorkflow, workflow_id
 from workflows.messages import (
     ApproveStepUpdate,
@@ -330,3 +338,108 @@ async def test_a_jcm_submission_naming_an_overtaken_version_is_refused_unrecorde
     assert [(d["submitter"], d["version"]) for _, d in facts(store, "ReportSubmitted")] == [
         ("shepherd", 2)
     ]
+
+
+async def test_asec_submitting_an_overtaken_version_is_refused_unrecorded(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    """ASEC read version 1; another draft (version 2) was recorded before ASEC's
+    submission reached the cycle. The cycle refuses it, naming both, and records
+    nothing: report_draft is not settled by a version ASEC did not read."""
+    handle = await start(env, worker)
+    await send(handle, draft(V1))
+    await send(handle, draft(V2))
+
+    stale = await refusal(handle, SubmitReportDraftUpdate(actor=ASEC, version=1))
+    unknown = await refusal(handle, SubmitReportDraftUpdate(actor=ASEC, version=3))
+    status = await handle.query(CycleWorkflow.status)
+    assert status.report is not None
+    assert status.report.draft_submitted is None
+    assert status.steps[0].state == "open"
+    assert facts(store, "ReportDraftSubmitted") == []
+    read = await send(handle, SubmitReportDraftUpdate(actor=ASEC, version=2))
+
+    assert stale == (
+        f"version: the submission names version 1, but the latest is now version 2 (sha256 "
+        f"{V2}), drafted since; read version 2, then submit it"
+    )
+    assert unknown == (
+        f"version: the submission names version 3, which ASEC has not drafted; the latest "
+        f"is version 2 (sha256 {V2})"
+    )
+    assert (read.version, read.document_sha256) == (2, V2)
+    assert [(d["version"], d["document_sha256"])
+            for _, d in facts(store, "ReportDraftSubmitted")] == [(2, V2)]  # fmt: skip
+
+
+class GatedStore(EventStore):
+    """Holds the append of a ``StepWaived`` until ``opened``: its handler keeps the
+    cycle's lock meanwhile, and the commands behind it pass their validators first."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.opened = threading.Event()
+
+    def append(
+        self, stream_id: str, new_events: Sequence[NewEvent], *, expected_version: int | None
+    ) -> AppendResult:
+        if any(e.type == "StepWaived" for e in new_events):
+            self.opened.wait(timeout=30)
+        return super().append(stream_id, new_events, expected_version=expected_version)
+
+
+@pytest.fixture
+def gated(engine: Engine) -> GatedStore:
+    return GatedStore(engine)
+
+
+@pytest.fixture
+async def gated_worker(
+    env: WorkflowEnvironment, gated: GatedStore, executor: ThreadPoolExecutor, task_queue: str
+) -> AsyncIterator[Worker]:
+    worker = create_worker(
+        env.client, gated, ReferenceData.load(), task_queue=task_queue,
+        executor=executor, max_concurrent_activities=8, seal_keys=SEAL_KEYS,
+    )  # fmt: skip
+    async with worker:
+        yield worker
+
+
+async def test_a_draft_recorded_after_asecs_submission_was_admitted_is_caught_under_the_lock(
+    env: WorkflowEnvironment, gated_worker: Worker, gated: GatedStore, store: EventStore
+) -> None:
+    """ASEC's submission of version 1 passed the validator while version 1 was the
+    latest, but waited for the lock behind a draft of version 2: the handler checks again
+    under the lock and refuses it, recording nothing (the validator alone let it by)."""
+    handle = await start(env, gated_worker)
+    await send(handle, draft(V1))
+    waiver = WaiveStepUpdate(actor=CHAIR_TEAM, step="acc", reason="held with the SOM")
+    holding = await handle.start_update(
+        CycleWorkflow.waive_step, waiver, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+    )
+    drafting = await handle.start_update(
+        CycleWorkflow.draft_report, draft(V2), wait_for_stage=WorkflowUpdateStage.ACCEPTED
+    )
+    submitting = await handle.start_update(
+        CycleWorkflow.submit_report_draft, SubmitReportDraftUpdate(actor=ASEC, version=1),
+        wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+    )  # fmt: skip
+    gated.opened.set()
+
+    await holding.result()
+    drafted = await drafting.result(rpc_timeout=timedelta(seconds=30))
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await submitting.result(rpc_timeout=timedelta(seconds=30))
+
+    assert drafted.version == 2
+    cause = refused.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert cause.message == (
+        f"version: the submission names version 1, but the latest is now version 2 (sha256 "
+        f"{V2}), drafted since; read version 2, then submit it"
+    )
+    assert facts(store, "ReportDraftSubmitted") == []
+    status = await handle.query(CycleWorkflow.status)
+    assert status.report is not None
+    assert status.report.draft_submitted is None
+    assert status.steps[0].state == "open"
