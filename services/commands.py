@@ -15,11 +15,15 @@ from domain.commands import NominatedCity
 from domain.deadlines import DeadlineInput
 from domain.events import BodyDecision, ExceptionRule, NarrativeSection, Person
 from domain.events.chain import MAX_NARRATIVE_SECTIONS
+from domain.text import MULTI_LINE_TEXT, ONE_LINE_TEXT
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
 _COMMAND = ConfigDict(frozen=True, extra="forbid")
 RequestId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 StepName = Annotated[str, Field(min_length=1, max_length=200)]
+# Free text as entered (domain.text): names and ids one line, reasons several.
+OneLineText = Annotated[NonEmptyStr, ONE_LINE_TEXT]
+Reason = Annotated[NonEmptyStr, MULTI_LINE_TEXT]
 
 
 class CycleCommand(BaseModel):
@@ -47,10 +51,10 @@ class FileNilReturn(CycleCommand):
 
 class AllowException(CycleCommand):
     member_state: MemberStateCode
-    exception_id: NonEmptyStr
+    exception_id: OneLineText
     rule: ExceptionRule
     max_cities: int | None = None
-    reason: NonEmptyStr
+    reason: Reason
 
 
 class ApproveStep(CycleCommand):
@@ -61,14 +65,14 @@ class ExtendDeadline(CycleCommand):
     step: StepName
     # An instant, or a date: the end of that day in the cycle's zone (the cycle knows it).
     new_deadline: DeadlineInput
-    reason: NonEmptyStr
+    reason: Reason
     # Also move the later steps due before the new deadline (else the cycle refuses it).
     move_later_steps: bool = False
 
 
 class WaiveStep(CycleCommand):
     step: StepName
-    reason: NonEmptyStr
+    reason: Reason
 
 
 class RecordDecision(CycleCommand):
@@ -76,11 +80,11 @@ class RecordDecision(CycleCommand):
     step's new deadline)."""
 
     step: StepName
-    body: NonEmptyStr
+    body: OneLineText
     decision: BodyDecision
     decided_on: date
-    meeting: NonEmptyStr
-    concerning: NonEmptyStr
+    meeting: OneLineText
+    concerning: OneLineText
     document_sha256: str | None = None
     new_deadline: DeadlineInput | None = None
 
@@ -106,15 +110,15 @@ class SubmitReportDraft(CycleCommand):
 
 class ProposeCity(CycleCommand):
     member_state: MemberStateCode
-    city: NonEmptyStr
+    city: OneLineText
     capital: bool = False
 
 
 class DecideCity(CycleCommand):
     member_state: MemberStateCode
-    city: NonEmptyStr
+    city: OneLineText
     decision: Literal["accepted", "declined"]
-    reason: str = ""
+    reason: Annotated[str, MULTI_LINE_TEXT] = ""
 
 
 class Started(BaseModel):

@@ -23,6 +23,7 @@ from domain.deadlines import check_within_year
 from domain.errors import DomainError
 from domain.planning import plan_cycle
 from domain.reference import ReferenceData
+from domain.text import as_entered
 from eventstore.readmodels.chain import membership_view
 from eventstore.store import EventStore
 from services.commands import (
@@ -265,6 +266,9 @@ async def _send(
     update: U,
     call: Callable[[int, U, str | None], Awaitable[UpdateResult]],
 ) -> Outcome:
+    # Free text held to the rule as entered (names in nominations are decoded from
+    # histories too, so their model checks it only here): nothing is sent if refused.
+    as_entered(command)
     sealed = deps.sealer.seal(command.year, name, update)
     result = await call(command.year, sealed, update_id(update.actor, command.request_id))
     return Outcome(

@@ -18,6 +18,7 @@ from domain.actors import Actor
 from domain.report import ReportNotFound
 from domain.report_versions import check_narrative
 from domain.streams import cycle_stream
+from domain.text import as_entered
 from eventstore.store import EventStore
 from services.commands import Drafted, DraftReport, Outcome, SubmitReportDraft
 from services.cycles import CycleDeps, scope_of, update_id
@@ -35,6 +36,7 @@ async def draft_report(command: DraftReport, actor: Actor, deps: CycleDeps) -> D
     """ASEC's next version of the report: computed, then sent to the cycle."""
     year = command.year
     authorize(actor, Action.DRAFT_REPORT, scope_of(deps, year))
+    as_entered(command)  # each heading one line, each text no control but \n and \t
     check_narrative([(s.heading, s.text) for s in command.narrative])  # before reading
     try:  # a read of the whole log: off the event loop, which serves other requests
         version, as_of, digest = await asyncio.to_thread(_fingerprint, command, deps)
