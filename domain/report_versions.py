@@ -89,6 +89,27 @@ def check_narrative(sections: Sequence[tuple[str, str]]) -> None:
         )
 
 
+def repeated(memory: ReportMemory, digest_as_latest: str | None) -> ReportVersion | None:
+    """The latest version, if a draft repeats it. ``digest_as_latest`` is the draft's
+    report computed as the latest version (its number and position): the digest covers
+    the narrative and every figure, so it equals the latest's only if both do."""
+    latest = memory.latest()
+    if latest is not None and digest_as_latest == latest.document_sha256:
+        return latest
+    return None
+
+
+def refuse_a_repeat(memory: ReportMemory, digest_as_latest: str | None) -> None:
+    """A draft identical to the latest version is not a new version: recording it would
+    only void what was submitted of the one it repeats."""
+    latest = repeated(memory, digest_as_latest)
+    if latest is not None:
+        raise ReportRefused(
+            f"version {latest.version} already has this narrative and figures; nothing was "
+            "drafted (change the narrative, or draft again once new facts change the report)"
+        )
+
+
 def to_submit(memory: ReportMemory, step: str) -> ReportVersion:
     """The version the Chair of the ASCN and the shepherd submit to the JCM: the latest,
     once ASEC has drafted one and unless the JCM returned it for revision."""

@@ -145,3 +145,29 @@ async def test_the_submitted_version_goes_to_the_jcm_and_the_status_shows_it(
                                 headers=api.headers["nr"])).json()  # fmt: skip
     assert [d["version"] for d in chain["drafts"]] == [1]
     assert chain["still_to_submit"] == ["shepherd:ID"]
+
+
+async def test_a_draft_that_repeats_the_latest_version_is_refused_until_the_figures_change(
+    api: Drafting,
+) -> None:
+    await api.at_report_draft()
+    drafts, asec = f"/v1/cycles/{api.year}/report/drafts", api.headers["asec"]
+    first = await api.http.post(drafts, json=FOREWORD, headers=asec)
+    again = await api.http.post(drafts, json=FOREWORD, headers=asec)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 409, again.text
+    assert again.json()["detail"].startswith(
+        "version 1 already has this narrative and figures; nothing was drafted"
+    )
+    assert api.facts()["ReportDrafted"] == 1
+
+    # Another narrative is a new version; so is the same one once a fact changes the
+    # report (ASEC's submission of version 2 completes report_draft).
+    other = {"narrative": [{"heading": "Foreword", "text": "The year, revised."}]}
+    second = await api.http.post(drafts, json=other, headers=asec)
+    assert (second.status_code, second.json()["version"]) == (201, 2), second.text
+    submitted = await api.http.post(f"/v1/cycles/{api.year}/report/draft-submission", headers=asec)
+    assert submitted.status_code == 200, submitted.text
+    third = await api.http.post(drafts, json=other, headers=asec)
+    assert (third.status_code, third.json()["version"]) == (201, 3), third.text
+    assert api.facts()["ReportDrafted"] == 3
