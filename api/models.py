@@ -49,6 +49,9 @@ class StartCycleBody(BaseModel):
         "template, zone, annual meeting, reminders, ladder and the steps' dates. Checked "
         "as `ascn calendar check` does; each problem is named in the 422's errors.",
     )
+    allow_past_deadlines: bool = False
+    """Start even if the cycle's first deadline has passed (to record a year gone by);
+    without it such a start is refused (409), naming the deadline."""
 
     @model_validator(mode="after")
     def _one_template(self) -> StartCycleBody:

@@ -37,6 +37,8 @@ class StartCycle(CycleCommand):
     template: str = "recurring"
     calendar: dict[str, Any] | None = None
     """A calendar file's content (``domain.calendar_files``): the year's real dates."""
+    allow_past_deadlines: bool = False
+    """Start even if the first deadline has passed (recording a year gone by)."""
 
 
 class Nominate(CycleCommand):

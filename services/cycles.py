@@ -21,6 +21,7 @@ from domain.calendar_files import CalendarInvalid, check_calendar
 from domain.chain import PROGRESS_REVIEW_STEP
 from domain.deadlines import check_within_year
 from domain.errors import DomainError
+from domain.late_start import PastDeadlines, refuse_past_deadlines
 from domain.planning import plan_cycle
 from domain.reference import ReferenceData
 from domain.text import as_entered
@@ -124,6 +125,11 @@ async def start_cycle(command: StartCycle, actor: Actor, deps: CycleDeps) -> Sta
         try:
             plan = plan_cycle(deps.reference, year, command.template)
         except DomainError as error:  # an unknown template, no Chair known for the year
+            raise Refused(str(error)) from None
+    if not command.allow_past_deadlines:
+        try:
+            refuse_past_deadlines(plan, deps.sealer.now())
+        except PastDeadlines as error:
             raise Refused(str(error)) from None
     # Each reader's working days, looked up now and carried in the plan (reminder times).
     plan = with_civil_hours(plan, deps.reference)
