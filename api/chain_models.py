@@ -13,7 +13,7 @@ from api.models import Name, Reason, Recorded
 from domain.deadlines import DeadlineInput
 from domain.events import BodyDecision, NarrativeSection
 from domain.events.chain import MAX_NARRATIVE_SECTIONS
-from domain.report_versions import MAX_NARRATIVE_BYTES, narrative_bytes
+from domain.report_versions import MAX_NARRATIVE_BYTES, count_sections, narrative_bytes
 from domain.text import MULTI_LINE_TEXT, ONE_LINE_TEXT
 from domain.values import MemberStateCode, NonEmptyStr
 
@@ -51,6 +51,8 @@ class DraftBody(BaseModel):
     )  # fmt: skip
     """Sections: a one-line heading (at most 200 characters) and its text (paragraphs,
     at most 20,000 characters); at most 64 KiB as JSON in all."""
+
+    _sections = field_validator("narrative", mode="before")(count_sections)
 
     @field_validator("narrative")
     @classmethod

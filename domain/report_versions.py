@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.errors import DomainError
+from domain.events.chain import MAX_NARRATIVE_SECTIONS
 
 REPORT_DRAFT_STEP = "report_draft"
 MAX_NARRATIVE_BYTES = 64 * 1024
@@ -78,6 +79,17 @@ def narrative_bytes(sections: Sequence[tuple[str, str]]) -> int:
     """The size of the narrative's (heading, text) sections as compact JSON in UTF-8."""
     body = [{"heading": heading, "text": text} for heading, text in sections]
     return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def count_sections(value: object) -> object:
+    """A narrative of too many sections, refused in the drafter's words before pydantic's
+    own ("Tuple should have at most 20 items")."""
+    if isinstance(value, list | tuple) and len(value) > MAX_NARRATIVE_SECTIONS:
+        raise ValueError(
+            f"{len(value)} sections; at most {MAX_NARRATIVE_SECTIONS} (merge some, or leave "
+            "to the report what it computes)"
+        )
+    return value
 
 
 def check_narrative(sections: Sequence[tuple[str, str]]) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from domain.commands import NominatedCity
 from domain.deadlines import DeadlineInput
 from domain.events import BodyDecision, ExceptionRule, NarrativeSection, Person
 from domain.events.chain import MAX_NARRATIVE_SECTIONS
+from domain.report_versions import count_sections
 from domain.text import MULTI_LINE_TEXT, ONE_LINE_TEXT
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
@@ -103,7 +104,11 @@ class DraftReport(CycleCommand):
     """ASEC (IMD) drafts the next version of the year's report: the report as the store
     has it now, with this narrative (the one part not computed from the events)."""
 
-    narrative: tuple[NarrativeSection, ...] = Field(default=(), max_length=MAX_NARRATIVE_SECTIONS)
+    narrative: Annotated[
+        tuple[NarrativeSection, ...],
+        Field(max_length=MAX_NARRATIVE_SECTIONS),
+        BeforeValidator(count_sections),
+    ] = ()
 
 
 class SubmitReportDraft(CycleCommand):

@@ -97,7 +97,11 @@ class CycleDeps:
 
 
 def scope_of(deps: CycleDeps, year: int, member_state: str | None = None) -> Scope:
-    """What the services know of a year without asking the cycle."""
+    """What the services know of a year without asking the cycle. A member state that is
+    none (``XX``) is refused as such (UnknownMemberState), before anyone is told that
+    only its NR may act."""
+    if member_state is not None:
+        deps.reference.member_state(member_state)
     try:
         chair = deps.reference.chair_for(year).code
     except DomainError:

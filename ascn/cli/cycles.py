@@ -29,7 +29,7 @@ cycle_app = group("Start and follow yearly cycles.")
 
 @cycle_app.command("start")
 def cycle_start(
-    year: Annotated[int, typer.Option(help="Cycle year.")],
+    year: Year,
     template: Annotated[
         str, typer.Option(help="Calendar template: recurring or inaugural-2018.")
     ] = "recurring",
