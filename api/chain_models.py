@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.models import NO_NUL, ONE_LINE, Name, Reason, Recorded
+from api.models import Name, Reason, Recorded
 from domain.deadlines import DeadlineInput
 from domain.events import BodyDecision, NarrativeSection
 from domain.events.chain import MAX_NARRATIVE_SECTIONS, MAX_REPORT_VERSIONS
-from domain.report_versions import MAX_NARRATIVE_BYTES, narrative_bytes
+from domain.report_versions import MAX_NARRATIVE_BYTES, count_sections, narrative_bytes
+from domain.text import MULTI_LINE_TEXT, ONE_LINE_TEXT
 from domain.values import MemberStateCode, NonEmptyStr
 
 _BODY = ConfigDict(extra="forbid")
@@ -22,15 +23,16 @@ _BODY = ConfigDict(extra="forbid")
 class DecisionBody(BaseModel):
     model_config = _BODY
 
-    body: Annotated[NonEmptyStr, Field(max_length=200, pattern=ONE_LINE,
-                                       examples=["JCM", "ACC", "Summit", "AMM"])]  # fmt: skip
+    body: Annotated[NonEmptyStr, Field(max_length=200, examples=["JCM", "ACC", "Summit", "AMM"]),
+                    ONE_LINE_TEXT]  # fmt: skip
     """The JCM, the ACC, the Summit, the AMM, or a sectoral body of that year."""
     decision: BodyDecision
     decided_on: Annotated[date, Field(ge=date(1967, 1, 1), le=date(9999, 12, 31))]
-    meeting: Annotated[NonEmptyStr, Field(max_length=200, pattern=ONE_LINE,
-                                          examples=["35th ASEAN Summit"])]  # fmt: skip
-    concerning: Annotated[NonEmptyStr, Field(max_length=500, pattern=ONE_LINE,
-                                             examples=["ASCN annual report 2019, v1"])]  # fmt: skip
+    meeting: Annotated[NonEmptyStr, Field(max_length=200, examples=["35th ASEAN Summit"]),
+                       ONE_LINE_TEXT]  # fmt: skip
+    concerning: Annotated[NonEmptyStr, Field(max_length=500,
+                                             examples=["ASCN annual report 2019, v1"]),
+                          ONE_LINE_TEXT]  # fmt: skip
     """What it decided on: a document's reference and version."""
     document_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
     new_deadline: DeadlineInput | None = None
@@ -60,6 +62,8 @@ class DraftBody(BaseModel):
     )  # fmt: skip
     """Sections: a one-line heading (at most 200 characters) and its text (paragraphs,
     at most 20,000 characters); at most 64 KiB as JSON in all."""
+
+    _sections = field_validator("narrative", mode="before")(count_sections)
 
     @field_validator("narrative")
     @classmethod
@@ -105,7 +109,7 @@ class CityDecision(BaseModel):
     member_state: MemberStateCode
     city: Name
     decision: Literal["accepted", "declined"]
-    reason: Annotated[str, Field(max_length=2000, pattern=NO_NUL)] = ""
+    reason: Annotated[str, Field(max_length=2000), MULTI_LINE_TEXT] = ""
     """Required to decline."""
 
 

@@ -23,18 +23,19 @@ from pydantic import (
 from domain.commands import NominatedCity
 from domain.deadlines import DeadlineInput
 from domain.events import ExceptionRule, Person
+from domain.text import MULTI_LINE_TEXT, ONE_LINE_TEXT
 from domain.users import Role, UserName
 from domain.values import MAX_CITIES_UNDER_EXCEPTION, MemberStateCode, NonEmptyStr, Year
 
 _BODY = ConfigDict(extra="forbid")
 
 Template = Literal["recurring", "inaugural-2018"]
-# No control characters in names (PostgreSQL's JSONB refuses NUL, and a name is one
-# line); a reason may span lines but holds no NUL.
+# Paths and other one-line fields outside free text: no control characters.
 ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
-NO_NUL = r"^[^\x00]*$"
-Name = Annotated[NonEmptyStr, Field(max_length=200, pattern=ONE_LINE)]
-Reason = Annotated[NonEmptyStr, Field(max_length=2000, pattern=NO_NUL)]
+# Free text (domain.text): a name is one line, with no control or bidirectional
+# character; a reason may span lines (line feeds and tabs), nothing else of those.
+Name = Annotated[NonEmptyStr, Field(max_length=200), ONE_LINE_TEXT]
+Reason = Annotated[NonEmptyStr, Field(max_length=2000), MULTI_LINE_TEXT]
 
 
 class StartCycleBody(BaseModel):
@@ -48,6 +49,9 @@ class StartCycleBody(BaseModel):
         "template, zone, annual meeting, reminders, ladder and the steps' dates. Checked "
         "as `ascn calendar check` does; each problem is named in the 422's errors.",
     )
+    allow_past_deadlines: bool = False
+    """Start even if the cycle's first deadline has passed (to record a year gone by);
+    without it such a start is refused (409), naming the deadline."""
 
     @model_validator(mode="after")
     def _one_template(self) -> StartCycleBody:
@@ -117,7 +121,7 @@ class ExceptionGrant(BaseModel):
     model_config = _BODY
 
     member_state: MemberStateCode
-    exception_id: Annotated[NonEmptyStr, Field(max_length=100, pattern=ONE_LINE)]
+    exception_id: Annotated[NonEmptyStr, Field(max_length=100), ONE_LINE_TEXT]
     rule: ExceptionRule
     max_cities: Annotated[int, Field(ge=1, le=MAX_CITIES_UNDER_EXCEPTION)] | None = Field(
         default=None, validate_default=True

@@ -43,6 +43,7 @@ from starlette.types import HTTPExceptionHandler
 from api.auth import unauthorized_caller
 from domain.calendar_files import CalendarInvalid
 from domain.errors import DomainError, NotAuthorised
+from domain.text import TextRefused
 from eventstore.errors import cannot_write_cause
 from services.errors import (
     CycleNotFound,
@@ -164,6 +165,16 @@ async def _calendar_invalid(_: Request, error: Exception) -> ProblemResponse:
     return problem(422, str(error), kind="invalid-request", title="Invalid calendar", errors=errors)
 
 
+async def _text_refused(_: Request, error: Exception) -> ProblemResponse:
+    """Entered text the rule refuses (domain.text), each problem under its field."""
+    assert isinstance(error, TextRefused)
+    errors = [
+        FieldProblem(field=where, message=message)
+        for where, _, message in (p.partition(": ") for p in error.problems)
+    ]
+    return problem(422, str(error), kind="invalid-request", title="Invalid request", errors=errors)
+
+
 async def _refused(_: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, Refused)
     return problem(409, error.message, kind="refused", title="Refused by the cycle")
@@ -235,6 +246,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(KeyReused, _key_reused)
     app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(CalendarInvalid, _calendar_invalid)
+    app.add_exception_handler(TextRefused, _text_refused)
     app.add_exception_handler(UnknownStep, _unknown_step)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(CycleNotFound, _no_cycle)

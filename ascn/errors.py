@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from temporalio.client import WorkflowUpdateFailedError
@@ -18,6 +20,19 @@ from workers.preflight import StoreNotReady
 
 class UsageError(Exception):
     """A problem the user can fix; its message says how."""
+
+
+def read_text_file(path: Path) -> str:
+    """A file a person gives (nominations, a plan): its UTF-8 text, or a UsageError
+    naming the file and what is wrong (unreadable, or not text: the first bad byte)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"{path}: not UTF-8 text (byte {error.start}); give a YAML or JSON file"
+        ) from None
 
 
 class TemporalUnreachable(UsageError):

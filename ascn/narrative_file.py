@@ -23,6 +23,7 @@ from ascn.errors import UsageError
 from domain.events import NarrativeSection
 from domain.events.chain import MAX_NARRATIVE_SECTIONS, MAX_NARRATIVE_TEXT
 from domain.report_versions import MAX_NARRATIVE_BYTES, narrative_bytes
+from domain.text import text_problem
 from domain.values import line_of
 
 HEADING = "## "
@@ -88,8 +89,9 @@ def _checked(path: Path, section: _Section) -> dict[str, str]:
         raise UsageError(
             f"{where}: the heading is {len(heading)} characters; at most {MAX_HEADING}"
         )
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in heading):
-        raise UsageError(f"{where}: the heading {heading[:40]!r} holds control characters")
+    problem = text_problem(heading)
+    if problem is not None:
+        raise UsageError(f"{where}: the heading {heading[:40]!r}: {problem}")
     if not body:
         raise UsageError(f"{where}: section {heading[:40]!r} has no text")
     if len(body) > MAX_NARRATIVE_TEXT:
@@ -97,8 +99,9 @@ def _checked(path: Path, section: _Section) -> dict[str, str]:
             f"{where}: section {heading[:40]!r} is {len(body):,} characters; at most "
             f"{MAX_NARRATIVE_TEXT:,}"
         )
-    if "\x00" in body:
-        raise UsageError(f"{where}: section {heading[:40]!r} holds a NUL character")
+    problem = text_problem(body, multi_line=True)
+    if problem is not None:
+        raise UsageError(f"{where}: the text of section {heading[:40]!r}: {problem}")
     try:
         NarrativeSection(heading=heading, text=body)
     except ValidationError as error:  # what the checks above do not foresee

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.models import Nominations
-from ascn.errors import UsageError
+from ascn.errors import UsageError, read_text_file
 from eventstore.lag import ReadLag
 from eventstore.readmodels.cycles import CycleView, ReportView
 
@@ -24,10 +24,7 @@ def read_nominations(path: Path) -> dict[str, Any]:
 
     Its shape is checked here, so a mistake names the file and the field before anything
     is sent; the API checks it again."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+    text = read_text_file(path)
     try:
         raw: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:

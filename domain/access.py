@@ -170,6 +170,8 @@ def _who_may(action: Action, scope: Scope) -> str:
     if action is Action.RECORD_PARTNERSHIPS:
         return f"only the Chair's team of that year's Chair (chair_team:{chair}) may"
     if action in _NR_RETURNS:
+        if scope.member_state is None:
+            return "only the NR of the member state (nr:<AMS>) may"
         return f"only the NR of {scope.member_state} (nr:{scope.member_state}) may"
     if action is Action.START_CYCLE:
         return f"only the shepherd of that year (shepherd:{scope.shepherd or '<AMS>'}) may"

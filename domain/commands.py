@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.actors import Actor
 from domain.events.nominations import ExceptionRule, Person
+from domain.text import ENTERED_ONE_LINE
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -16,7 +19,7 @@ class NominatedCity(BaseModel):
 
     model_config = _FROZEN
 
-    city: NonEmptyStr
+    city: Annotated[NonEmptyStr, ENTERED_ONE_LINE]
     csco: Person
 
 

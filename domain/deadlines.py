@@ -31,6 +31,7 @@ DEFAULT_EXTENSION_HORIZON = timedelta(days=365)
 """How far past the end of its year (or of its last planned deadline, if later) a cycle's
 deadlines may be extended: a year, so a report may slip into the next year, not beyond."""
 FURTHEST_WEST = timezone(timedelta(hours=-12))
+FURTHEST_EAST = timezone(timedelta(hours=14))
 """Where days end last: a bound computed at UTC-12 holds in every zone."""
 
 _PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -97,6 +98,19 @@ def check_within_year(year: int, step: str, deadline: datetime | date) -> None:
         raise ExtensionRefused(
             f"the new deadline {deadline.isoformat()} of {step} is beyond the latest one a "
             f"{year} cycle allows, {latest.date().isoformat()}"
+        )
+    # Every deadline of a cycle lies in its year and only moves later: one before the
+    # year is refused here, as given (the cycle's zone, that far back, would show it at
+    # the zone's local mean time, an offset such as +07:07:12).
+    start_of_year = datetime.combine(date(year, 1, 1), time.min, tzinfo=FURTHEST_EAST)
+    if isinstance(deadline, datetime):
+        before = deadline < start_of_year
+    else:
+        before = deadline < date(year, 1, 1)
+    if before:
+        raise ExtensionRefused(
+            f"the new deadline {deadline.isoformat()} of {step} is before {year}: a deadline "
+            f"of the {year} cycle only moves later, within its year"
         )
 
 

@@ -106,7 +106,9 @@ class ReferenceData(BaseModel):
             if state.code == code:
                 return state
         known = ", ".join(sorted(s.code for s in self.member_states))
-        raise UnknownMemberState(f"unknown member state {code!r}; known: {known}")
+        raise UnknownMemberState(
+            f"unknown member state {code!r}: no ASEAN member state has that code; known: {known}"
+        )
 
     def is_member(self, code: str, on: date) -> bool:
         """Whether ``code`` had joined ASEAN on ``on``. Unknown codes are not members."""

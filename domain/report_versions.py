@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.errors import DomainError
+from domain.events.chain import MAX_NARRATIVE_SECTIONS
 
 REPORT_DRAFT_STEP = "report_draft"
 MAX_NARRATIVE_BYTES = 64 * 1024
@@ -80,12 +81,44 @@ def narrative_bytes(sections: Sequence[tuple[str, str]]) -> int:
     return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
 
 
+def count_sections(value: object) -> object:
+    """A narrative of too many sections, refused in the drafter's words before pydantic's
+    own ("Tuple should have at most 20 items")."""
+    if isinstance(value, list | tuple) and len(value) > MAX_NARRATIVE_SECTIONS:
+        raise ValueError(
+            f"{len(value)} sections; at most {MAX_NARRATIVE_SECTIONS} (merge some, or leave "
+            "to the report what it computes)"
+        )
+    return value
+
+
 def check_narrative(sections: Sequence[tuple[str, str]]) -> None:
     size = narrative_bytes(sections)
     if size > MAX_NARRATIVE_BYTES:
         raise ReportRefused(
             f"narrative: {size:,} bytes as JSON; at most {MAX_NARRATIVE_BYTES:,} in all "
             "(shorten the text, or leave what the report computes to the report)"
+        )
+
+
+def repeated(memory: ReportMemory, digest_as_latest: str | None) -> ReportVersion | None:
+    """The latest version, if a draft repeats it. ``digest_as_latest`` is the draft's
+    report computed as the latest version (its number and position): the digest covers
+    the narrative and every figure, so it equals the latest's only if both do."""
+    latest = memory.latest()
+    if latest is not None and digest_as_latest == latest.document_sha256:
+        return latest
+    return None
+
+
+def refuse_a_repeat(memory: ReportMemory, digest_as_latest: str | None) -> None:
+    """A draft identical to the latest version is not a new version: recording it would
+    only void what was submitted of the one it repeats."""
+    latest = repeated(memory, digest_as_latest)
+    if latest is not None:
+        raise ReportRefused(
+            f"version {latest.version} already has this narrative and figures; nothing was "
+            "drafted (change the narrative, or draft again once new facts change the report)"
         )
 
 

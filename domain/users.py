@@ -15,7 +15,6 @@ from domain.actors import Actor
 from domain.errors import UnknownCity, UnknownMemberState
 from domain.plans import city_by_id
 from domain.reference import ReferenceData
-from domain.values import line_of
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
@@ -29,17 +28,21 @@ def check_name(name: str) -> str:
     return name
 
 
+PERSON_ROLES = (
+    "admin, asec, nr:<AMS>, shepherd:<AMS>, chair_team:<AMS> or csco:<city-id> (AMS: a "
+    "member state's two-letter code; city-id: e.g. KH-siem-reap)"
+)
+"""The roles a person may hold (``system`` is the engine's own)."""
+
+
 def check_role(role: str) -> str:
     """A role a person can hold: an actor's role, not the engine's, its AMS known."""
     if role == "system":
-        raise ValueError(
-            "role 'system' is the engine's own; people act as admin, asec, nr:<AMS>, "
-            "shepherd:<AMS>, chair_team:<AMS> or csco:<city-id>"
-        )
+        raise ValueError(f"role 'system' is the engine's own; people act as {PERSON_ROLES}")
     try:
         actor = Actor(id="someone", role=role)
-    except ValidationError as error:
-        raise ValueError(line_of(error).removeprefix("role: ")) from None
+    except ValidationError:
+        raise ValueError(f"unknown role {role!r}; expected one of {PERSON_ROLES}") from None
     if actor.is_legacy:
         raise ValueError(
             f"role {role!r} must name its member state: {role}:<AMS> (the shepherd AMS, or "

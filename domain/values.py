@@ -18,7 +18,9 @@ NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 MemberStateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 """An ISO 3166-1 alpha-2 code such as ``MY``. Whether it is known is for ReferenceData."""
 
-Year = Annotated[int, Field(ge=1967, le=9999)]
+FIRST_YEAR, LAST_YEAR = 1967, 9999
+"""The years a cycle may be of: ASEAN was founded in 1967; four digits."""
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 """A calendar year; ASEAN was founded in 1967."""
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")

@@ -164,11 +164,16 @@ def fingerprint(
     narrative: Iterable[NarrativeSection],
     *,
     version: int | None = None,
+    as_of_position: int | None = None,
 ) -> tuple[int, str]:
     """What a new draft records: the position it is as of (the store's last, now) and
     the SHA-256 of the report as of it, numbered ``version`` (default: one more than
     the drafts recorded so far), with ``narrative``. ``generate(..., version=N)`` gives
-    the same digest for a ``ReportDrafted`` that records these with version N."""
+    the same digest for a ``ReportDrafted`` that records these with version N.
+
+    ``as_of_position``: the report from every event now, but labelled as of that
+    position; with draft N's number, position and narrative, it gives N's digest when
+    nothing since has changed the report's figures (a draft that would repeat N)."""
     found = read_year(store, year)
     latest = max((d.version for d in found.drafts), default=0)
     number = latest + 1 if version is None else version
@@ -178,4 +183,7 @@ def fingerprint(
             f"1 to {MAX_REPORT_VERSIONS}"
         )
     report = _build(found, reference, version=number, narrative=tuple(narrative))
+    if as_of_position is not None:
+        meta = report.meta.model_copy(update={"as_of_position": as_of_position})
+        report = report.model_copy(update={"meta": meta})
     return found.as_of, document_sha256(report)

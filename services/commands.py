@@ -9,17 +9,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from domain.commands import NominatedCity
 from domain.deadlines import DeadlineInput
 from domain.events import BodyDecision, ExceptionRule, NarrativeSection, Person
 from domain.events.chain import MAX_NARRATIVE_SECTIONS, MAX_REPORT_VERSIONS
+from domain.report_versions import count_sections
+from domain.text import MULTI_LINE_TEXT, ONE_LINE_TEXT
 from domain.values import MemberStateCode, NonEmptyStr, Year
 
 _COMMAND = ConfigDict(frozen=True, extra="forbid")
 RequestId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 StepName = Annotated[str, Field(min_length=1, max_length=200)]
+# Free text as entered (domain.text): names and ids one line, reasons several.
+OneLineText = Annotated[NonEmptyStr, ONE_LINE_TEXT]
+Reason = Annotated[NonEmptyStr, MULTI_LINE_TEXT]
 
 
 class CycleCommand(BaseModel):
@@ -33,6 +38,8 @@ class StartCycle(CycleCommand):
     template: str = "recurring"
     calendar: dict[str, Any] | None = None
     """A calendar file's content (``domain.calendar_files``): the year's real dates."""
+    allow_past_deadlines: bool = False
+    """Start even if the first deadline has passed (recording a year gone by)."""
 
 
 class Nominate(CycleCommand):
@@ -47,10 +54,10 @@ class FileNilReturn(CycleCommand):
 
 class AllowException(CycleCommand):
     member_state: MemberStateCode
-    exception_id: NonEmptyStr
+    exception_id: OneLineText
     rule: ExceptionRule
     max_cities: int | None = None
-    reason: NonEmptyStr
+    reason: Reason
 
 
 class ApproveStep(CycleCommand):
@@ -61,14 +68,14 @@ class ExtendDeadline(CycleCommand):
     step: StepName
     # An instant, or a date: the end of that day in the cycle's zone (the cycle knows it).
     new_deadline: DeadlineInput
-    reason: NonEmptyStr
+    reason: Reason
     # Also move the later steps due before the new deadline (else the cycle refuses it).
     move_later_steps: bool = False
 
 
 class WaiveStep(CycleCommand):
     step: StepName
-    reason: NonEmptyStr
+    reason: Reason
 
 
 class RecordDecision(CycleCommand):
@@ -76,11 +83,11 @@ class RecordDecision(CycleCommand):
     step's new deadline)."""
 
     step: StepName
-    body: NonEmptyStr
+    body: OneLineText
     decision: BodyDecision
     decided_on: date
-    meeting: NonEmptyStr
-    concerning: NonEmptyStr
+    meeting: OneLineText
+    concerning: OneLineText
     document_sha256: str | None = None
     new_deadline: DeadlineInput | None = None
 
@@ -101,7 +108,11 @@ class DraftReport(CycleCommand):
     """ASEC (IMD) drafts the next version of the year's report: the report as the store
     has it now, with this narrative (the one part not computed from the events)."""
 
-    narrative: tuple[NarrativeSection, ...] = Field(default=(), max_length=MAX_NARRATIVE_SECTIONS)
+    narrative: Annotated[
+        tuple[NarrativeSection, ...],
+        Field(max_length=MAX_NARRATIVE_SECTIONS),
+        BeforeValidator(count_sections),
+    ] = ()
 
 
 class SubmitReportDraft(CycleCommand):
@@ -113,15 +124,15 @@ class SubmitReportDraft(CycleCommand):
 
 class ProposeCity(CycleCommand):
     member_state: MemberStateCode
-    city: NonEmptyStr
+    city: OneLineText
     capital: bool = False
 
 
 class DecideCity(CycleCommand):
     member_state: MemberStateCode
-    city: NonEmptyStr
+    city: OneLineText
     decision: Literal["accepted", "declined"]
-    reason: str = ""
+    reason: Annotated[str, MULTI_LINE_TEXT] = ""
 
 
 class Started(BaseModel):

@@ -21,8 +21,10 @@ from domain.calendar_files import CalendarInvalid, check_calendar
 from domain.chain import PROGRESS_REVIEW_STEP
 from domain.deadlines import check_within_year
 from domain.errors import DomainError
+from domain.late_start import PastDeadlines, refuse_past_deadlines
 from domain.planning import plan_cycle
 from domain.reference import ReferenceData
+from domain.text import as_entered
 from eventstore.readmodels.chain import membership_view
 from eventstore.store import EventStore
 from services.commands import (
@@ -95,7 +97,11 @@ class CycleDeps:
 
 
 def scope_of(deps: CycleDeps, year: int, member_state: str | None = None) -> Scope:
-    """What the services know of a year without asking the cycle."""
+    """What the services know of a year without asking the cycle. A member state that is
+    none (``XX``) is refused as such (UnknownMemberState), before anyone is told that
+    only its NR may act."""
+    if member_state is not None:
+        deps.reference.member_state(member_state)
     try:
         chair = deps.reference.chair_for(year).code
     except DomainError:
@@ -123,6 +129,11 @@ async def start_cycle(command: StartCycle, actor: Actor, deps: CycleDeps) -> Sta
         try:
             plan = plan_cycle(deps.reference, year, command.template)
         except DomainError as error:  # an unknown template, no Chair known for the year
+            raise Refused(str(error)) from None
+    if not command.allow_past_deadlines:
+        try:
+            refuse_past_deadlines(plan, deps.sealer.now())
+        except PastDeadlines as error:
             raise Refused(str(error)) from None
     # Each reader's working days, looked up now and carried in the plan (reminder times).
     plan = with_civil_hours(plan, deps.reference)
@@ -265,6 +276,9 @@ async def _send(
     update: U,
     call: Callable[[int, U, str | None], Awaitable[UpdateResult]],
 ) -> Outcome:
+    # Free text held to the rule as entered (names in nominations are decoded from
+    # histories too, so their model checks it only here): nothing is sent if refused.
+    as_entered(command)
     sealed = deps.sealer.seal(command.year, name, update)
     result = await call(command.year, sealed, update_id(update.actor, command.request_id))
     return Outcome(

@@ -32,6 +32,7 @@ from domain.partners import AddPartner, PairCity, RecordMeetingOutcome, RecordTw
 from domain.plans import ActionPlan
 from domain.records import Command, Kind, permission, precheck, stream_of
 from domain.reference import ReferenceData
+from domain.text import as_entered
 from services.cycles import update_id
 from services.errors import CycleUnavailable, Refused
 from services.gateway import refusal_of
@@ -129,6 +130,9 @@ async def _record(
     authorize(actor, action, scope)
     # What the rule refuses on any stream is refused here at once (a DomainError: 409).
     precheck(command, deps.reference)
+    # Titles, names, evidence and reasons held to the rule as entered (the models are
+    # those of stored facts too, so they check it only here).
+    as_entered(command)
     stream = stream_of(command)
     update = RecordUpdate(
         actor=actor, kind=kind, command=command.model_dump(mode="json"),

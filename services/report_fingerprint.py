@@ -16,11 +16,14 @@ from reports import source
 
 class ReportFingerprint(Protocol):
     def fingerprint(
-        self, year: int, narrative: Sequence[NarrativeSection], *, version: int
-    ) -> tuple[int, str]:
+        self, year: int, narrative: Sequence[NarrativeSection], *, version: int,
+        as_of_position: int | None = None,
+    ) -> tuple[int, str]:  # fmt: skip
         """The position of the log the year's report is as of (the last, now), and the
         SHA-256 of that report numbered ``version``, with ``narrative``. The digest covers
-        the number: a draft is recorded only as the version it was computed for."""
+        the number: a draft is recorded only as the version it was computed for.
+        ``as_of_position``: the same report, labelled as of that position instead (what
+        draft N's digest would be now, to tell a draft that repeats it)."""
         ...
 
 
@@ -32,6 +35,10 @@ class StoreFingerprint:
     reference: ReferenceData
 
     def fingerprint(
-        self, year: int, narrative: Sequence[NarrativeSection], *, version: int
-    ) -> tuple[int, str]:
-        return source.fingerprint(self.store, self.reference, year, narrative, version=version)
+        self, year: int, narrative: Sequence[NarrativeSection], *, version: int,
+        as_of_position: int | None = None,
+    ) -> tuple[int, str]:  # fmt: skip
+        return source.fingerprint(
+            self.store, self.reference, year, narrative, version=version,
+            as_of_position=as_of_position,
+        )  # fmt: skip

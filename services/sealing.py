@@ -21,6 +21,10 @@ class Sealer:
         self._keyring = dict(keyring)
         self._clock = clock
 
+    def now(self) -> datetime:
+        """The services' clock: when ascn receives a command."""
+        return self._clock()
+
     def seal(self, year: int, update_name: str, update: U, *, at: datetime | None = None) -> U:
         return self.seal_for(workflow_id(year), update_name, update, at=at)
 

@@ -211,6 +211,10 @@ class DraftReportUpdate(SealedUpdate):
     version: int | None = None
     """The version the digest was computed for (it covers the number): refused unless it
     is the next one, so that a draft recorded meanwhile is never mislabelled."""
+    digest_as_latest: str | None = None
+    """The SHA-256 of this draft's report computed as the latest version (its number and
+    position), when the narrative is the latest's: equal to the latest's digest, the
+    draft repeats it and is refused (by the validator, which replay does not run)."""
 
 
 class SubmitReportDraftUpdate(SealedUpdate):

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         check_named,
         check_narrative,
         decided_document,
+        refuse_a_repeat,
     )
     from workflows import guards
     from workflows.core import CycleCore
@@ -83,6 +84,8 @@ class ReportVersions(CycleCore):
         guards.sealed(update, "draft_report", self.progress, self.now())
         guards.allowed(update, Action.DRAFT_REPORT, self.progress)
         self._check_draft(update)
+        # Only here, not in the handler: histories recorded before it replay unchanged.
+        guards.decided_by(lambda: refuse_a_repeat(self.state.report, update.digest_as_latest))
         size = workflow.info().get_current_history_size()
         if size > HISTORY_FOR_A_DRAFT:
             raise ApplicationError(

@@ -63,7 +63,10 @@ async def start_cycle(
     body: StartCycleBody, actor: Starter, context: Context, once: Idempotent
 ) -> CycleStarted | Response:
     """Start the year's cycle (workflow ``ascn-cycle-<year>``): its shepherd only, once."""
-    command = StartCycle(year=body.year, template=body.template, calendar=body.calendar)
+    command = StartCycle(
+        year=body.year, template=body.template, calendar=body.calendar,
+        allow_past_deadlines=body.allow_past_deadlines,
+    )  # fmt: skip
 
     async def start() -> CycleStarted:
         started = await cycles.start_cycle(command, actor, context.cycles)

@@ -9,7 +9,7 @@ import typer
 
 from ascn.calendar_files import read_calendar
 from ascn.cli import cycles
-from ascn.cli.common import DbOption, err, out
+from ascn.cli.common import DbOption, OptionalYear, err, out
 from ascn.errors import UsageError
 from domain.calendar_files import CalendarInvalid, check_calendar
 from domain.reference import ReferenceData
@@ -23,7 +23,7 @@ calendar_app = typer.Typer(
 @calendar_app.callback()
 def feed(
     ctx: typer.Context,
-    year: Annotated[int | None, typer.Option(help="Cycle year.")] = None,
+    year: OptionalYear = None,
     member_state: Annotated[
         str | None, typer.Option(help="Only the steps this member state owes, e.g. MY.")
     ] = None,

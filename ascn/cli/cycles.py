@@ -29,7 +29,7 @@ cycle_app = group("Start and follow yearly cycles.")
 
 @cycle_app.command("start")
 def cycle_start(
-    year: Annotated[int, typer.Option(help="Cycle year.")],
+    year: Year,
     template: Annotated[
         str, typer.Option(help="Calendar template: recurring or inaugural-2018.")
     ] = "recurring",
@@ -41,11 +41,23 @@ def cycle_start(
             metavar="FILE",
         ),
     ] = None,
+    allow_past_deadlines: Annotated[
+        bool,
+        typer.Option(
+            "--allow-past-deadlines",
+            help="Start even if the first deadline has passed (to record a year gone by): "
+            "every party owing a past step is escalated at once.",
+        ),
+    ] = False,
 ) -> None:
-    """Start a year's cycle (workflow ascn-cycle-<year>), as the year's shepherd, via the API."""
+    """Start a year's cycle (workflow ascn-cycle-<year>), as the year's shepherd, via the API.
+    Refused if its first deadline has passed, unless --calendar gives later dates or
+    --allow-past-deadlines says it is meant."""
     body: dict[str, object] = {"year": year, "template": template}
     if calendar is not None:
         body = {"year": year, "calendar": as_json(read_calendar(calendar))}
+    if allow_past_deadlines:
+        body["allow_past_deadlines"] = True
     with signed_in() as api:
         started = api.post("/v1/cycles", body)
     out.print(

@@ -20,8 +20,8 @@ from rich.table import Table
 
 from ascn.cli import acting
 from ascn.cli.client import ApiClient
-from ascn.cli.common import group, out
-from ascn.errors import UsageError
+from ascn.cli.common import group, out, year_option
+from ascn.errors import UsageError, read_text_file
 from domain.monitoring import AssessProject, ExplainNotAssessed
 from domain.partners import AddPartner, PairCity, RecordMeetingOutcome, RecordTwinningException
 from domain.plans import ActionPlan
@@ -34,7 +34,7 @@ app = typer.Typer()
 
 City = Annotated[str, typer.Option("--city", help="The city's id, e.g. KH-siem-reap.")]
 Project = Annotated[str, typer.Option("--project", help="The project's id in the city's plan.")]
-Year = Annotated[int, typer.Option(help="The year.")]
+Year = Annotated[int, year_option("The year.")]
 File = Annotated[Path, typer.Option(help="A YAML or JSON file.")]
 
 
@@ -46,10 +46,7 @@ def signed_in() -> Iterator[ApiClient]:
 
 def read_document(path: Path, model: type[BaseModel]) -> dict[str, Any]:
     """The file's mapping, once ``model`` accepts it; else a UsageError naming the field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+    text = read_text_file(path)
     try:
         raw: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from ascn.bootstrap import services
-from ascn.cli.common import DbOption, load
+from ascn.cli.common import DbOption, load, year_option
 from ascn.errors import UsageError
 from domain.events.chain import MAX_REPORT_VERSIONS
 from services.report_reading import ReadReport, ReportSource, read_report
@@ -37,7 +37,7 @@ STDOUT = "-"
 
 @app.command()
 def report(
-    year: Annotated[int, typer.Option(min=1967, max=9999, help="The cycle's year.")],
+    year: Annotated[int, year_option("The cycle's year.")],
     out: Annotated[str, typer.Option("--out", help="The file to write, or - for standard output.")],
     fmt: Annotated[Format, typer.Option("--format", help="The format.")] = Format.json,
     version: Annotated[

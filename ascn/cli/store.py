@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ascn.bootstrap import services
-from ascn.cli.common import DbOption, err, group, load, log, out
+from ascn.cli.common import DbOption, err, group, load, log, out, year_option
 from ascn.cli.ledger import trusted_keys_given
 from ascn.errors import UsageError
 from ascn.operate import print_lag
@@ -167,7 +167,7 @@ def export(
 
 @app.command()
 def nominations(
-    year: Annotated[int, typer.Option(help="Cycle year.")],
+    year: Annotated[int, year_option()],
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for tools.")] = False,
 ) -> None:

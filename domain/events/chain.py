@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from domain.events.base import DomainEvent
 from domain.events.records import Line
 from domain.events.registry import REGISTRY
+from domain.text import ENTERED_MULTI_LINE
 from domain.values import NonEmptyStr, Year
 
 BodyDecision = Literal["noted", "endorsed", "adopted", "deferred", "returned_for_revision"]
@@ -63,6 +64,7 @@ NarrativeText = Annotated[
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=MAX_NARRATIVE_TEXT, pattern=r"^[^\x00]*$"
     ),
+    ENTERED_MULTI_LINE,
 ]
 """A section's text: several paragraphs, at most 20,000 characters, no NUL."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
 from domain.events.base import DomainEvent
 from domain.events.registry import REGISTRY
+from domain.text import ENTERED_ONE_LINE
 from domain.values import Email, MemberStateCode, NonEmptyStr, Year
 
 ExceptionRule = Literal["max_cities", "capital_required"]
@@ -23,8 +24,8 @@ class Person(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: NonEmptyStr
-    email: Email
+    name: Annotated[NonEmptyStr, ENTERED_ONE_LINE]
+    email: Annotated[Email, ENTERED_ONE_LINE]
 
 
 class CityNomination(BaseModel):

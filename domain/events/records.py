@@ -24,6 +24,7 @@ from pydantic import (
 
 from domain.events.base import DomainEvent
 from domain.events.registry import REGISTRY
+from domain.text import ENTERED_MULTI_LINE, ENTERED_ONE_LINE
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -40,6 +41,7 @@ Line = Annotated[
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"
     ),
+    ENTERED_ONE_LINE,
 ]
 """A title or a name: one line of at most 200 characters."""
 LongLine = Annotated[
@@ -47,10 +49,12 @@ LongLine = Annotated[
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=500, pattern=r"^[^\x00-\x1f\x7f]*$"
     ),
+    ENTERED_ONE_LINE,
 ]
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=5000, pattern=r"^[^\x00]*$"),
+    ENTERED_MULTI_LINE,
 ]
 """Evidence or a reason: several lines, at most 5,000 characters."""
 BoundedDate = Annotated[date, Field(ge=EARLIEST, le=LATEST)]

@@ -233,8 +233,9 @@ class FixedFingerprint:
     """(year, version) of each fingerprint asked for."""
 
     def fingerprint(
-        self, year: int, narrative: Sequence[NarrativeSection], *, version: int
-    ) -> tuple[int, str]:
+        self, year: int, narrative: Sequence[NarrativeSection], *, version: int,
+        as_of_position: int | None = None,
+    ) -> tuple[int, str]:  # fmt: skip
         self.asked.append((year, version))
         return 42, DRAFT_SHA256
 

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import FakeGateway, bearer
+from tests.api.test_problems import problem_of
 from workflows.messages import CycleInput
 
 CALENDAR: dict[str, Any] = {
@@ -79,3 +80,24 @@ def test_the_calendar_is_for_the_year_started(
     assert response.status_code == 422, response.text
     assert "the calendar is for 2027, not 2028" in response.json()["detail"]
     assert gateway.calls == []
+
+
+def test_a_cycle_whose_first_deadline_passed_is_refused_unless_allowed(
+    client: TestClient, gateway: FakeGateway, tokens: dict[str, str]
+) -> None:
+    """At NOW (10 February 2027) the 2026 cycle's deadlines are all past: started so, it
+    would escalate every party at once."""
+    headers = bearer(tokens["shepherd:ID"])
+    late = client.post("/v1/cycles", json={"year": 2026}, headers=headers)
+
+    problem = problem_of(late, 409)
+    assert problem["detail"].startswith(
+        "the 2026 cycle's first deadline, nomination_deadline at 2026-02-28T23:59+07:00, has passed"
+    )
+    assert gateway.calls == []
+
+    meant = client.post(
+        "/v1/cycles", json={"year": 2026, "allow_past_deadlines": True}, headers=headers
+    )
+    assert meant.status_code == 201, meant.text
+    assert [call.method for call in gateway.calls] == ["start_cycle"]

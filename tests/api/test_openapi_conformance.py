@@ -164,7 +164,8 @@ def feed(api_engine: Engine, tokens: dict[str, str]) -> dict[str, str]:
 
 def in_scope(case: Any, feed: dict[str, str]) -> None:
     """Point the case at what its passing caller may act on: 2027 (Chair SG, shepherd ID)
-    and Malaysia, through Malaysia's NR's feed. Other fields stay as generated."""
+    and Malaysia, through Malaysia's NR's feed, a new deadline within 2027's window (the
+    admin's call keeps the generated one). Other fields stay as generated."""
     parameters = case.path_parameters or {}
     if "year" in parameters:
         case.path_parameters["year"] = 2027
@@ -182,6 +183,8 @@ def in_scope(case: Any, feed: dict[str, str]) -> None:
             case.body["city_id"] = "KH-siem-reap"
         if "kind" in case.body:
             case.body["kind"] = "government"
+        if case.body.get("new_deadline") is not None:  # a deadline within 2027's window
+            case.body["new_deadline"] = "2027-06-30"
         if "period_start" in case.body:
             case.body.update(period_start=2018, period_end=2025)
         for project in case.body.get("projects") or []:

@@ -68,7 +68,7 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
         ("chair_team:SG", "/v1/cycles/2027/exceptions",
          {"member_state": "MY", "exception_id": "x\x00y", "rule": "max_cities",
           "max_cities": 4, "reason": "r"},
-         "exception_id", "should match pattern"),
+         "exception_id", "character 2 is U+0000 NUL, a control character"),
         ("shepherd:ID", "/v1/cycles", {"year": 2027, "template": "inaugural-2018"},
          "template", "the inaugural-2018 template is for 2018, not 2027"),
         ("shepherd:ID", "/v1/cycles", {"year": 2027, "template": "yearly"},

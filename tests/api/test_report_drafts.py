@@ -133,7 +133,7 @@ def test_the_api_answers_a_new_version_with_its_number_digest_and_position(
         ({"narrative": [{"heading": "Foreword", "text": "a\x00b"}]}, "narrative.0.text"),
         ({"narrative": [{"heading": "Foreword"}]}, "narrative.0.text: Field required"),
         ({"narrative": [{"heading": "h", "text": "t", "page": 1}]}, "narrative.0.page"),
-        ({"narrative": [{"heading": "h", "text": "t"}] * 21}, "narrative: Tuple should have"),
+        ({"narrative": [{"heading": "h", "text": "t"}] * 21}, "narrative: 21 sections; at most 20"),
         ({"narrative": [{"heading": f"h{n}", "text": "é" * 19_000} for n in range(2)]},
          f"bytes as JSON; at most {MAX_NARRATIVE_BYTES:,} in all"),
         ({"sections": []}, "sections"),

@@ -35,6 +35,7 @@ from tests.api.test_temporal_gateway import (
 from tests.sealing import SEAL_KEYS
 
 FOREWORD = {"narrative": [{"heading": "Foreword", "text": "The year in brief."}]}
+REVISED = {"narrative": [{"heading": "Foreword", "text": "The year in brief, revised."}]}
 BEFORE_THE_DRAFT = ("nomination_deadline", "scgw", "progress_review", "annual_meeting")
 
 
@@ -160,7 +161,7 @@ async def test_a_jcm_submission_naming_an_overtaken_version_is_a_409_naming_both
     jcm = plan_cycle(REFERENCE, api.year, "recurring").step("jcm_submission")
     await api.env.sleep(jcm.opens_at - await api.env.get_current_time() + timedelta(days=1))
     api.clock.now = await api.env.get_current_time()
-    second = (await api.http.post(drafts, json=FOREWORD, headers=api.headers["asec"])).json()
+    second = (await api.http.post(drafts, json=REVISED, headers=api.headers["asec"])).json()
     submission = f"/v1/cycles/{api.year}/jcm-submission"
 
     stale = await api.http.post(submission, json={"version": 1}, headers=api.headers["nr"])
@@ -184,7 +185,7 @@ async def test_asecs_submission_naming_an_overtaken_version_is_a_409_naming_both
     await api.at_report_draft()
     drafts = f"/v1/cycles/{api.year}/report/drafts"
     await api.http.post(drafts, json=FOREWORD, headers=api.headers["asec"])
-    second = (await api.http.post(drafts, json=FOREWORD, headers=api.headers["asec"])).json()
+    second = (await api.http.post(drafts, json=REVISED, headers=api.headers["asec"])).json()
     submission = f"/v1/cycles/{api.year}/report/draft-submission"
 
     stale = await api.http.post(submission, json={"version": 1}, headers=api.headers["asec"])
@@ -206,3 +207,29 @@ async def test_asecs_submission_naming_an_overtaken_version_is_a_409_naming_both
         2, second["document_sha256"],
     )  # fmt: skip
     assert api.facts()["ReportDraftSubmitted"] == 1
+
+
+async def test_a_draft_that_repeats_the_latest_version_is_refused_until_the_figures_change(
+    api: Drafting,
+) -> None:
+    await api.at_report_draft()
+    drafts, asec = f"/v1/cycles/{api.year}/report/drafts", api.headers["asec"]
+    first = await api.http.post(drafts, json=FOREWORD, headers=asec)
+    again = await api.http.post(drafts, json=FOREWORD, headers=asec)
+    assert first.status_code == 201, first.text
+    assert again.status_code == 409, again.text
+    assert again.json()["detail"].startswith(
+        "version 1 already has this narrative and figures; nothing was drafted"
+    )
+    assert api.facts()["ReportDrafted"] == 1
+
+    # Another narrative is a new version; so is the same one once a fact changes the
+    # report (ASEC's submission of version 2 completes report_draft).
+    other = {"narrative": [{"heading": "Foreword", "text": "The year, revised."}]}
+    second = await api.http.post(drafts, json=other, headers=asec)
+    assert (second.status_code, second.json()["version"]) == (201, 2), second.text
+    submitted = await api.http.post(f"/v1/cycles/{api.year}/report/draft-submission", headers=asec)
+    assert submitted.status_code == 200, submitted.text
+    third = await api.http.post(drafts, json=other, headers=asec)
+    assert (third.status_code, third.json()["version"]) == (201, 3), third.text
+    assert api.facts()["ReportDrafted"] == 3

@@ -112,6 +112,14 @@ def test_a_refusal_names_who_may() -> None:
     )
 
 
+def test_a_refusal_before_the_member_state_is_known_names_no_none() -> None:
+    """The API asks first without the body: a Chair's team nominating is told who may."""
+    assert refusal(CHAIR_SG, Action.SUBMIT_NOMINATIONS) == (
+        "chair_team:SG/alice may not submit nominations: only the NR of the member state "
+        "(nr:<AMS>) may"
+    )
+
+
 codes = st.sampled_from(["SG", "MY", "PH", "ID", "TL"])
 
 

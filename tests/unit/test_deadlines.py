@@ -14,6 +14,7 @@ from domain.deadlines import (
     DeadlineInput,
     ExtensionRefused,
     check_extension,
+    check_within_year,
     in_zone,
     resolve,
     shifted,
@@ -127,3 +128,30 @@ def test_anything_else_is_refused_naming_what_a_deadline_is(
 ) -> None:
     with pytest.raises(ValidationError, match=expected):
         Body.model_validate({"new_deadline": given_as})
+
+
+@pytest.mark.parametrize(
+    ("given_as", "shown"),
+    [
+        (date(1, 1, 1), "0001-01-01"),
+        (date(2025, 12, 31), "2025-12-31"),
+        (datetime(2025, 12, 31, 9, 0, tzinfo=UTC), "2025-12-31T09:00:00+00:00"),
+    ],
+)
+def test_a_deadline_before_the_cycles_year_is_refused_as_given(
+    given_as: date | datetime, shown: str
+) -> None:
+    """Never resolved in the cycle's zone first: Asia/Jakarta in year 1 is +07:07:12."""
+    with pytest.raises(ExtensionRefused) as refused:
+        check_within_year(2026, "scgw", given_as)
+    assert str(refused.value) == (
+        f"the new deadline {shown} of scgw is before 2026: a deadline of the 2026 cycle only "
+        "moves later, within its year"
+    )
+
+
+@pytest.mark.parametrize(
+    "given_as", [date(2026, 1, 1), datetime(2026, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=14)))]
+)
+def test_the_first_moment_of_the_year_is_within_it(given_as: date | datetime) -> None:
+    check_within_year(2026, "scgw", given_as)  # raises nothing

@@ -73,7 +73,8 @@ def test_an_unknown_member_state_error_names_the_code_and_the_known_ones() -> No
     with pytest.raises(UnknownMemberState) as raised:
         REFERENCE.member_state("XX")
     assert str(raised.value) == (
-        "unknown member state 'XX'; known: BN, ID, KH, LA, MM, MY, PH, SG, TH, TL, VN"
+        "unknown member state 'XX': no ASEAN member state has that code; "
+        "known: BN, ID, KH, LA, MM, MY, PH, SG, TH, TL, VN"
     )
     with pytest.raises(UnknownMemberState, match="'XX'"):
         REFERENCE.cities_of("XX")

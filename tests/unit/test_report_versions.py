@@ -18,6 +18,8 @@ from domain.report_versions import (
     check_narrative,
     decided_document,
     narrative_bytes,
+    refuse_a_repeat,
+    repeated,
     to_submit,
 )
 
@@ -32,6 +34,30 @@ def drafted(*digests: str, **memory: int | None) -> ReportMemory:
         for n, sha in enumerate(digests, start=1)
     ]  # fmt: skip
     return ReportMemory(versions=versions, **memory)
+
+
+def test_a_draft_that_repeats_the_latest_version_is_refused() -> None:
+    with pytest.raises(ReportRefused) as refused:
+        refuse_a_repeat(drafted(V1, V2), V2)
+    assert str(refused.value).startswith(
+        "version 2 already has this narrative and figures; nothing was drafted"
+    )
+
+
+@pytest.mark.parametrize(
+    ("memory", "as_latest"),
+    [
+        (drafted(), None),  # the first draft
+        (drafted(V1, V2), None),  # another narrative: not computed as the latest
+        (drafted(V1, V2), "3" * 64),  # the same narrative, other figures
+        (drafted(V1, V2), V1),  # repeats an older version, not the latest: a revert
+    ],
+)
+def test_a_draft_unlike_the_latest_version_is_not_a_repeat(
+    memory: ReportMemory, as_latest: str | None
+) -> None:
+    assert repeated(memory, as_latest) is None
+    refuse_a_repeat(memory, as_latest)  # raises nothing
 
 
 def test_the_jcm_submission_needs_a_version() -> None:

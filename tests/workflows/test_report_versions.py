@@ -208,6 +208,20 @@ async def test_a_new_version_needs_a_new_submission(
     assert frozen.startswith("the report is frozen: jcm_submission is already")
 
 
+async def test_a_draft_computed_as_the_latest_version_to_its_digest_is_refused(
+    env: WorkflowEnvironment, worker: Worker, store: EventStore
+) -> None:
+    handle = await start(env, worker)
+    await send(handle, draft(V1))
+
+    repeat = await refusal(handle, draft(V2, as_of=12, version=2, digest_as_latest=V1))
+    changed = await send(handle, draft(V2, as_of=12, version=2, digest_as_latest=V3))
+
+    assert repeat.startswith("version 1 already has this narrative and figures")
+    assert changed.version == 2
+    assert [d["version"] for _, d in facts(store, "ReportDrafted")] == [1, 2]
+
+
 async def test_a_jcm_submission_with_no_version_is_refused(
     env: WorkflowEnvironment, worker: Worker, store: EventStore
 ) -> None:
