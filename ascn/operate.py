@@ -57,19 +57,21 @@ def print_failed_mail(console: Console, rows: list[dict[str, Any]]) -> None:
         )
 
 
+WIDE_STATUS = 140
+"""Columns a terminal needs for the status as a table; narrower, each step is a paragraph."""
+
+
 def print_status(console: Console, view: CycleView) -> None:
     console.print(
         f"[bold]ASCN cycle {view.year}[/bold] ({view.template}): Chair {view.chair}, "
         f"shepherd {view.shepherd}; {view.state}"
         + (f", current step {view.current_step}" if view.current_step else "")
     )
-    table = Table()
-    for column in ("step", "state", "opens on", "deadline", "reminders", "escalated",
-                   "approved by", "outstanding"):  # fmt: skip
-        table.add_column(column)
     zone = ZoneInfo(view.zone) if view.zone else None
-    for step in view.steps:
-        table.add_row(
+    columns = ("step", "state", "opens on", "deadline", "reminders", "escalated",
+               "approved by", "outstanding")  # fmt: skip
+    rows = [
+        (
             step.step,
             step.settled_by or step.state,
             _day(step.opened_at or step.opens_at, zone),
@@ -79,7 +81,21 @@ def print_status(console: Console, view: CycleView) -> None:
             step.approved_by or "",
             ", ".join(step.outstanding) + (f" ({step.waiting_for})" if step.waiting_for else ""),
         )
-    console.print(table)
+        for step in view.steps
+    ]
+    if console.width >= WIDE_STATUS:
+        table = Table()
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:  # a table of eight columns would cut every name short: a step a paragraph
+        for step, *facts in rows:
+            said = "; ".join(
+                f"{name} {fact}" for name, fact in zip(columns[1:], facts, strict=True) if fact
+            )
+            console.print(f"[bold]{step}[/bold]: {said}", highlight=False)
     if view.report is not None:
         print_report(console, view.report, zone)
     if view.overdue:

@@ -155,3 +155,22 @@ def test_ascn_status_shows_the_plan_with_the_day_each_step_opens(
             assert step.step in line
             assert step.opens_at.strftime("%a %d %b %Y") in line  # the plan's own day
             assert step.deadline.strftime("%a %d %b %Y") in line
+
+
+def test_ascn_status_in_80_columns_gives_each_step_whole(engine: Engine) -> None:
+    """A table of eight columns in 80 would cut every step's name and state short
+    ("nomina…", "approv…"): narrower than the table needs, each step is a paragraph."""
+    plan = the_plan()
+    opened_in_november(engine, plan)
+    catch_up_all(engine)
+
+    printed = Console(record=True, width=80)
+    print_status(printed, view(engine))
+    text = printed.export_text()
+
+    assert "…" not in text
+    joined = " ".join(text.split())
+    for step in plan.steps:
+        assert f"{step.step}: state " in joined
+        assert f"opens on {step.opens_at.strftime('%a %d %b %Y')}" in joined
+        assert f"deadline {step.deadline.strftime('%a %d %b %Y')}" in joined
