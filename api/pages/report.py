@@ -156,6 +156,14 @@ async def draft_report(
     return _answer(request, who, year, done, "draft", sent)
 
 
+def _version_read(shown: str, then: str) -> int:
+    """The version a submission form showed its reader: the one the cycle will check is
+    still the latest. A form naming none is refused here, and nothing is sent."""
+    if not shown.isdecimal():
+        raise Refused(f"version: the form named no version of the report; {then}")
+    return int(shown)
+
+
 @router.post("/app/cycles/{year}/report/draft-submission", response_class=HTMLResponse)
 async def submit_draft(
     request: Request, year: Year, who: Who, idempotency_key: Key, version: Shown = ""
@@ -167,12 +175,9 @@ async def submit_draft(
         return forbidden(request, who, why)
 
     async def run() -> Outcome:  # the cycle refuses the version shown once overtaken
-        if not version.isdecimal():
-            raise Refused(
-                "version: the form named no version of the report; draft one, or reload "
-                "the page to see the latest, then submit it"
-            )
-        command = SubmitReportDraft(year=year, version=int(version), request_id=idempotency_key)
+        read = _version_read(version, "draft one, or reload the page to see the latest, then "
+                             "submit it")  # fmt: skip
+        command = SubmitReportDraft(year=year, version=read, request_id=idempotency_key)
         return await reports.submit_report_draft(command, who.actor, context.cycles)
 
     return _answer(request, who, year, await attempt(run), "draft_submission")
@@ -189,9 +194,8 @@ async def submit_to_jcm(
         return forbidden(request, who, why)
 
     async def run() -> Outcome:  # the cycle refuses the version shown once overtaken
-        if not version.isdecimal():
-            raise Refused("version: the form named no version of the report; reload the page")
-        command = SubmitReport(year=year, version=int(version), request_id=idempotency_key)
+        read = _version_read(version, "reload the page")
+        command = SubmitReport(year=year, version=read, request_id=idempotency_key)
         return await cycles.submit_report(command, who.actor, context.cycles)
 
     return _answer(request, who, year, await attempt(run), "jcm_submission")
